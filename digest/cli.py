@@ -1,0 +1,85 @@
+"""The `digest` command: parses arguments and calls the library, nothing else."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from digest import __version__
+from digest.errors import SiteError
+
+
+def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print each problem as `path:line: message` and exit 1; never a traceback."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SiteError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("DIGEST_DEBUG"):
+                raise
+            click.echo(f"digest: internal error: {type(error).__name__}: {error} "
+                       "(set DIGEST_DEBUG=1 for details)", err=True)
+            sys.exit(1)
+
+    return run
+
+
+config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                             default="config.yaml", show_default=True, help="The site's configuration file.")
+drafts_option = click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="digest")
+def main() -> None:
+    """digest: a static site generator for curated, multilingual news digests."""
+
+
+@main.command()
+@config_option
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: output/ beside the config file).")
+@drafts_option
+@click.option("--base-url", help="Override base_url from the config, e.g. https://user.github.io/repo/.")
+@reports_problems
+def build(config_file: Path, output_dir: Path | None, drafts: bool, base_url: str | None) -> None:
+    """Build the site into the output folder."""
+    from digest.build import build as build_site
+
+    result = build_site(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts)
+    click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s -> "
+               f"{_shown(result.output_dir)}")
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@drafts_option
+@reports_problems
+def serve(config_file: Path, host: str, port: int, drafts: bool) -> None:
+    """Build, serve and rebuild on change, reloading the browser."""
+    from digest.serve import serve as serve_site
+
+    serve_site(config_file, host=host, port=port, include_drafts=drafts)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd())) + "/"
+    except ValueError:
+        return str(path)

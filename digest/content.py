@@ -1,0 +1,394 @@
+"""content/<lang>/**/*.md -> Article (frozen): discovery, front matter, validation, Markdown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from digest import markdown, urls, yamlfile
+from digest.config import Config
+from digest.errors import Collector, display_path
+from digest.slugs import slugify
+
+KNOWN_KEYS = frozenset(
+    {"title", "date", "source", "image", "tags", "section", "summary", "translation_key", "related",
+     "slug", "draft", "updated"}
+)
+FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
+FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    caption: str | None = None
+    credit: str | None = None
+    alt: str | None = None
+    site_path: str | None = None  # a local image copied beside the article page
+    remote_url: str | None = None  # an http(s) image left where it is
+
+    @property
+    def has_picture(self) -> bool:
+        return bool(self.site_path or self.remote_url)
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file under content/ that an article refers to, copied to `site_path`."""
+
+    file: Path
+    site_path: str
+
+
+@dataclass(frozen=True)
+class Article:
+    file: str  # as shown in messages, relative to the site root
+    lang: str
+    key: str
+    slug: str
+    url: str  # site path, see urls.py
+    title: str
+    date: datetime  # in the site time zone
+    updated: datetime | None
+    source: Source | None
+    image: Image | None
+    tags: tuple[TagRef, ...]
+    section: str | None
+    summary: str
+    related: tuple[str, ...]
+    draft: bool
+    body_html: str
+    assets: tuple[Asset, ...]
+    extra: Mapping[str, Any]
+    lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
+    """Yield (language code, file) for every article, sorted; report stray files and folders."""
+    content = config.content_dir
+    if not content.is_dir():
+        problems.add(display_path(content, config.root), None, "content folder not found")
+        return
+    for entry in sorted(content.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        shown = display_path(entry, config.root)
+        if entry.is_dir():
+            if entry.name not in config.language_codes:
+                problems.add(shown, None, f"unknown language folder '{entry.name}' "
+                             f"(languages: {', '.join(config.language_codes)})")
+                continue
+            for file in sorted(entry.rglob("*.md")):
+                if not any(part.startswith(".") for part in file.relative_to(entry).parts):
+                    yield entry.name, file
+        elif entry.suffix == ".md":
+            problems.add(shown, None, "article outside a language folder "
+                         f"(move it to content/<lang>/, languages: {', '.join(config.language_codes)})")
+
+
+def load_articles(config: Config) -> tuple[Article, ...]:
+    """Parse and validate every article; raises SiteError with every problem found."""
+    problems = Collector()
+    articles = []
+    for lang, file in discover(config, problems):
+        article = load_article(config, lang, file, problems)
+        if article is not None:
+            articles.append(article)
+    problems.raise_if_any()
+    return tuple(articles)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line where the body starts) or None when there is no front matter."""
+    lines = text.split("\n")
+    if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
+        return None
+    for index in range(1, len(lines)):
+        if FRONT_MATTER_END.match(lines[index]):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    return None
+
+
+def load_article(config: Config, lang: str, file: Path, problems: Collector) -> Article | None:
+    shown = display_path(file, config.root)
+    try:
+        text = file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        problems.add(shown, None, f"not valid UTF-8 text (byte {error.start})")
+        return None
+    except OSError as error:
+        problems.add(shown, None, f"cannot read file: {error.strerror}")
+        return None
+    parts = split_front_matter(text)
+    if parts is None:
+        problems.add(shown, 1, "missing front matter: the file must start with a '---' line, "
+                     "followed by YAML and a closing '---' line")
+        return None
+    front_matter, body, body_line = parts
+    try:
+        meta = yamlfile.parse(front_matter)
+    except yamlfile.YamlSyntaxError as error:
+        problems.add(shown, error.line + 1 if error.line else 1, error.message)
+        return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        problems.add(shown, 2, "front matter must be a mapping of keys to values")
+        return None
+    lines = {match.group(1): number
+             for number, line in enumerate(front_matter.split("\n"), start=2)
+             if (match := TOP_LEVEL_KEY.match(line))}
+    return _ArticleReader(config, lang, file, shown, meta, lines, problems).read(body, body_line)
+
+
+class _ArticleReader:
+    """Validates one article's front matter field by field, reporting into `problems`."""
+
+    def __init__(self, config: Config, lang: str, file: Path, shown: str, meta: dict[str, Any],
+                 lines: dict[str, int], problems: Collector) -> None:
+        self.config = config
+        self.lang = lang
+        self.file = file
+        self.shown = shown
+        self.meta = meta
+        self.lines = lines
+        self.problems = problems
+        self.failed = False
+        self.assets: dict[str, Asset] = {}
+
+    def report(self, key: str | None, message: str) -> None:
+        self.failed = True
+        self.problems.add(self.shown, self.lines.get(key, 1) if key else 1, message)
+
+    def read(self, body: str, body_line: int) -> Article | None:
+        meta = self.meta
+        tz = self.config.tzinfo
+        title = self.text("title", required=True)
+        when = self.when("date", tz, required=True)
+        updated = self.when("updated", tz)
+        default_key = PurePosixPath(self.file.relative_to(self.config.content_dir / self.lang)
+                                    .with_suffix("").as_posix()).as_posix()
+        key = self.text("translation_key") or default_key
+        slug = self.slug()
+        url = urls.article(self.lang, when, slug) if when and slug else ""
+        source = self.source()
+        image = self.image(url)
+        tags = self.tags()
+        section = self.text("section")
+        summary = self.text("summary")
+        related = self.string_list("related")
+        draft = meta.get("draft", False)
+        if not isinstance(draft, bool):
+            self.report("draft", f"'draft' must be true or false, not {draft!r}")
+
+        rendered = markdown.render(body, self.config.markdown_html, lambda ref: self.body_link(ref, url))
+        for line, message in rendered.problems:
+            self.problems.add(self.shown, body_line + line - 1, message)
+            self.failed = True
+        if self.failed or title is None or when is None:
+            return None
+        extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
+        return Article(
+            file=self.shown, lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
+            updated=updated, source=source, image=image, tags=tags, section=section,
+            summary=summary or rendered.first_paragraph, related=related, draft=draft,
+            body_html=rendered.html, assets=tuple(self.assets.values()),
+            extra=MappingProxyType(extra), lines=MappingProxyType(self.lines),
+        )
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.meta.get(key)
+        if value is None or value == "":
+            if required:
+                self.report(key if key in self.meta else None, f"missing required field '{key}'")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.report(key, f"'{key}' must be text, not {type(value).__name__}")
+            return None
+        return str(value).strip()
+
+    def when(self, key: str, tz: ZoneInfo, required: bool = False) -> datetime | None:
+        value = self.meta.get(key)
+        if value is None:
+            if required:
+                self.report(None, f"missing required field '{key}'")
+            return None
+        parsed = to_datetime(value, tz)
+        if parsed is None:
+            self.report(key, f"'{key}' is not a valid date: {value!r} "
+                        "(expected YYYY-MM-DD or an ISO 8601 date and time such as 2024-07-16T14:30:00+03:00)")
+        return parsed
+
+    def slug(self) -> str:
+        given = self.meta.get("slug")
+        if given is None:
+            slug = slugify(self.file.stem)
+            if not slug:
+                self.report(None, f"cannot make a URL slug from the file name '{self.file.name}'; "
+                            "set 'slug' in the front matter")
+            return slug
+        if not isinstance(given, (str, int)) or isinstance(given, bool):
+            self.report("slug", "'slug' must be text")
+            return ""
+        text = str(given)
+        slug = slugify(text)
+        if "/" in text or "\\" in text or text.strip() in (".", "..") or not slug:
+            self.report("slug", f"invalid slug {text!r}: a slug is one URL segment such as 'ain-al-asad'")
+            return ""
+        return slug
+
+    def source(self) -> Source | None:
+        value = self.meta.get("source")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return Source(name=value.strip())
+        if isinstance(value, dict):
+            unknown = set(value) - {"name", "url"}
+            if unknown:
+                self.report("source", f"unknown key(s) in 'source': {', '.join(sorted(map(str, unknown)))} "
+                            "(expected name and url)")
+            name, url = value.get("name"), value.get("url")
+            if not isinstance(name, str) or not name.strip():
+                self.report("source", "'source' needs a 'name'")
+                return None
+            if url is not None and not (isinstance(url, str) and is_web_url(url)):
+                self.report("source", f"'source.url' must be an http(s) URL, not {url!r}")
+                return None
+            return Source(name=name.strip(), url=url)
+        self.report("source", "'source' must be a name or {name: ..., url: ...}")
+        return None
+
+    def image(self, article_url: str) -> Image | None:
+        value = self.meta.get("image")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = {"src": value}
+        if not isinstance(value, dict):
+            self.report("image", "'image' must be a path, a URL or {src, caption, credit, alt}")
+            return None
+        unknown = set(value) - {"src", "caption", "credit", "alt"}
+        if unknown:
+            self.report("image", f"unknown key(s) in 'image': {', '.join(sorted(map(str, unknown)))} "
+                        "(expected src, caption, credit, alt)")
+        fields = {}
+        for name in ("src", "caption", "credit", "alt"):
+            field_value = value.get(name)
+            if field_value is not None and not isinstance(field_value, (str, int, float)):
+                self.report("image", f"'image.{name}' must be text")
+                field_value = None
+            fields[name] = str(field_value).strip() if field_value is not None else None
+        src = fields["src"]
+        image = Image(caption=fields["caption"], credit=fields["credit"],
+                      alt=fields["alt"] if fields["alt"] is not None else fields["caption"])
+        if not src:
+            return image
+        if is_web_url(src):
+            return Image(**{**image.__dict__, "remote_url": src})
+        if urlsplit(src).scheme:
+            self.report("image", f"'image.src' must be a file next to the article or an http(s) URL, not {src!r}")
+            return None
+        try:
+            asset = self.asset(src, article_url)
+        except markdown.LinkError as error:
+            self.report("image", str(error))
+            return None
+        return Image(**{**image.__dict__, "site_path": asset.site_path})
+
+    def tags(self) -> tuple[TagRef, ...]:
+        names = self.string_list("tags")
+        refs: dict[str, TagRef] = {}
+        for name in names:
+            slug = slugify(name)
+            if not slug:
+                self.report("tags", f"tag {name!r} has no letters or digits to make a URL from")
+            elif slug not in refs:
+                refs[slug] = TagRef(name=name, slug=slug)
+        return tuple(refs.values())
+
+    def string_list(self, key: str) -> tuple[str, ...]:
+        value = self.meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+        ):
+            self.report(key, f"'{key}' must be a list of text items")
+            return ()
+        return tuple(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
+
+    def body_link(self, reference: str, article_url: str) -> str | None:
+        """A relative link in the body: files are copied beside the page; other articles are left alone."""
+        if PurePosixPath(urlsplit(reference).path).suffix == ".md":
+            return None
+        path, _, fragment = reference.partition("#")
+        asset = self.asset(path, article_url)
+        return self.config.base_path + urls.encode(asset.site_path) + (f"#{fragment}" if fragment else "")
+
+    def asset(self, reference: str, article_url: str) -> Asset:
+        """Locate a file referenced from the article and decide where it is copied."""
+        if reference.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", reference):
+            raise markdown.LinkError(f"absolute file path {reference!r} is not allowed; "
+                                     "use a path relative to the article")
+        content = self.config.content_dir.resolve()
+        target = (self.file.parent / reference).resolve()
+        if not target.is_relative_to(content):
+            raise markdown.LinkError(f"file {reference!r} is outside the content folder")
+        if not target.is_file():
+            raise markdown.LinkError(f"file not found: {reference!r}")
+        relative = PurePosixPath(reference)
+        # Files beside or below the article keep their relative path; others land next to the page.
+        name = relative.as_posix() if ".." not in relative.parts else relative.name
+        asset = Asset(file=target, site_path=article_url + name.removeprefix("./"))
+        self.assets[asset.site_path] = asset
+        return asset
+
+
+def to_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A YAML date, datetime or ISO 8601 string as an aware datetime in the site time zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(tz)
+
+
+def is_web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+

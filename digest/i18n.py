@@ -1,0 +1,68 @@
+"""UI strings, localized dates and numbers (Babel)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from digest.config import Config, Language
+
+FALLBACK = "en"
+
+
+@cache
+def shipped_strings(code: str) -> Mapping[str, Any]:
+    """The theme's strings for a language code ("fr", "pt-BR" -> "pt"), or {} if none ship."""
+    resource = files("digest") / "locales" / f"{code.split('-')[0]}.yaml"
+    if not resource.is_file():
+        return {}
+    return yaml.safe_load(resource.read_text(encoding="utf-8")) or {}
+
+
+@cache
+def babel_locale(name: str) -> Locale:
+    return Locale.parse(name.replace("-", "_"))
+
+
+class Translator:
+    """`t("page_of", page=2, pages=7)` -> "Page 2 sur 7", numbers in the locale's digits."""
+
+    def __init__(self, language: Language, table: Mapping[str, Any]) -> None:
+        self.language = language
+        self.locale = babel_locale(language.locale)
+        self._table = table
+
+    def __call__(self, key: str, count: int | None = None, **values: Any) -> str:
+        text = self._table.get(key, key)
+        if isinstance(text, Mapping):
+            form = self.locale.plural_form(count if count is not None else 0)
+            text = text.get(form, text.get("other", key))
+        if count is not None:
+            values["count"] = count
+        shown = {name: self.number(v) if isinstance(v, int) else v for name, v in values.items()}
+        return text.format(**shown) if shown else text
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: datetime) -> str:
+        return format_date(value, format="long", locale=self.locale)
+
+
+def translator(config: Config, code: str) -> Translator:
+    table = {**shipped_strings(FALLBACK), **shipped_strings(code), **config.strings.get(code, {})}
+    return Translator(config.language(code), table)
+
+
+def language_name(language: Language) -> str:
+    """The language's name in itself, as a switcher shows it: "Français", "English", "العربية"."""
+    name = babel_locale(language.locale).get_language_name() or language.code
+    return name[:1].upper() + name[1:]

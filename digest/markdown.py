@@ -1,0 +1,80 @@
+"""Markdown bodies -> HTML (markdown-it-py: CommonMark + tables, strikethrough, footnotes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+# Maps a relative link found in a body to its new URL, or raises LinkError.
+LinkResolver = Callable[[str], str | None]
+
+
+class LinkError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    first_paragraph: str
+    problems: tuple[tuple[int, str], ...]  # (line within the body, message)
+
+
+@cache
+def parser(allow_html: bool) -> MarkdownIt:
+    # markdown-it's validateLink already refuses javascript:, vbscript:, file: and data: links;
+    # with html off, raw HTML is rendered as text.
+    md = MarkdownIt("commonmark", {"html": allow_html})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    return md
+
+
+def is_relative_reference(url: str) -> bool:
+    """A link to a file next to the article (not a URL, not root-relative, not a fragment)."""
+    parts = urlsplit(url)
+    return not (parts.scheme or parts.netloc or url.startswith(("/", "#", "?")) or not parts.path)
+
+
+def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
+    md = parser(allow_html)
+    env: dict = {}
+    tokens = md.parse(text, env)
+    problems: list[tuple[int, str]] = []
+    first_paragraph = ""
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or not token.children:
+            continue
+        if not first_paragraph and index > 0 and tokens[index - 1].type == "paragraph_open":
+            first_paragraph = plain_text(token.children)
+        line = token.map[0] + 1 if token.map else 1
+        for child in token.children:
+            attribute = {"image": "src", "link_open": "href"}.get(child.type)
+            url = child.attrGet(attribute) if attribute else None
+            if not isinstance(url, str) or not is_relative_reference(url):
+                continue
+            try:
+                new_url = resolve_link(unquote(url))
+            except LinkError as error:
+                problems.append((line, str(error)))
+                continue
+            if new_url is not None:
+                child.attrSet(attribute, new_url)
+    html = md.renderer.render(tokens, md.options, env)
+    return Rendered(html=html, first_paragraph=first_paragraph, problems=tuple(problems))
+
+
+def plain_text(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())

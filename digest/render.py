@@ -1,0 +1,233 @@
+"""Site -> rendered HTML pages, through the Jinja templates of the theme."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from digest import urls
+from digest.config import Config
+from digest.content import Article
+from digest.errors import Problem, SiteError, display_path
+from digest.i18n import language_name, translator
+from digest.site import Site, Tag, paginate
+from digest.sitemap import SitemapEntry
+from digest.theme import template_dirs
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    file: str  # relative to the output folder
+    body: bytes
+    sitemap: SitemapEntry | None  # None for pages that are not for search engines (redirects, 404)
+
+
+@dataclass(frozen=True)
+class SwitchLink:
+    code: str
+    name: str
+    url: str
+    current: bool
+    translated: bool  # False when the link falls back to the language's home page
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        href=lambda path: config.base_path + urls.encode(path),
+        absolute_url=lambda path: config.base_url + urls.encode(path),
+        iso=lambda moment: moment.isoformat(),
+        urls=urls,
+    )
+    # Jinja's urlencode keeps "/" and ":"; share links need query values encoded whole.
+    env.filters["query_value"] = lambda value: quote(str(value), safe="")
+    return env
+
+
+class Renderer:
+    """Renders every HTML page of a site."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.config = site.config
+        self.env = make_environment(self.config)
+        self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
+
+    def pages(self) -> Iterator[RenderedPage]:
+        config = self.config
+        yield self._page("root.html", urls.ROOT, config.default_language, title=config.title, alternates=(),
+                         in_sitemap=False)
+        for code in config.language_codes:
+            yield from self.home_pages(code)
+            for article in self.site.articles[code]:
+                yield self.article_page(article)
+            yield self.tag_index(code)
+            for tag in self.site.tags[code]:
+                yield from self.tag_pages(tag)
+        yield self._page("404.html", urls.NOT_FOUND, config.default_language,
+                         title=self.translators[config.default_language]("not_found_title"), alternates=(),
+                         in_sitemap=False)
+
+    def home_pages(self, code: str) -> Iterator[RenderedPage]:
+        alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
+        t = self.translators[code]
+        for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
+            title = self.site_title(code) if page.number == 1 else (
+                f"{self.site_title(code)} – {t('page_of', page=page.number, pages=page.count)}")
+            yield self._page("home.html", page.url, code, title=title,
+                             alternates=alternates if page.number == 1 else (), page=page)
+
+    def article_page(self, article: Article) -> RenderedPage:
+        translations = self.site.translations_of(article)
+        versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
+        alternates = tuple((a.lang, a.url) for a in versions) if translations else ()
+        return self._page(
+            "article.html", article.url, article.lang,
+            title=f"{article.title} – {self.site_title(article.lang)}",
+            alternates=alternates,
+            lastmod=article.updated or article.date,
+            switch_to={a.lang: a.url for a in translations},
+            article=article,
+            translations=translations,
+            related=self.site.related_of(article),
+            json_ld=self.json_ld(article),
+        )
+
+    def tag_index(self, code: str) -> RenderedPage:
+        alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
+        return self._page("tags.html", urls.tag_index(code), code,
+                          title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
+                          alternates=alternates, switch_to=dict(alternates), tags=self.site.tags[code])
+
+    def tag_pages(self, tag: Tag) -> Iterator[RenderedPage]:
+        t = self.translators[tag.lang]
+        same_tag = {c: tag.url for c in self.config.language_codes
+                    if any(other.slug == tag.slug for other in self.site.tags[c])}
+        switch_to = {c: same_tag.get(c, urls.tag_index(c)) for c in self.config.language_codes}
+        for page in paginate(tag.articles, self.config.per_page, tag.url):
+            title = t("tag_title", tag=tag.name)
+            if page.number > 1:
+                title += f" – {t('page_of', page=page.number, pages=page.count)}"
+            yield self._page("tag.html", page.url, tag.lang, title=f"{title} – {self.site_title(tag.lang)}",
+                             alternates=(), switch_to=switch_to, tag=tag, page=page,
+                             feed_url=urls.tag_feed(tag.lang, tag.slug))
+
+    def site_title(self, code: str) -> str:
+        return self.config.language(code).title
+
+    def json_ld(self, article: Article) -> dict[str, Any]:
+        config = self.config
+        absolute = config.base_url + urls.encode(article.url)
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "url": absolute,
+            "mainEntityOfPage": absolute,
+            "datePublished": article.date.isoformat(),
+            "dateModified": (article.updated or article.date).isoformat(),
+            "inLanguage": article.lang,
+            "description": article.summary,
+            "publisher": {"@type": "Organization", "name": self.site_title(article.lang)},
+        }
+        if article.tags:
+            data["keywords"] = [tag.name for tag in article.tags]
+        if article.section:
+            data["articleSection"] = article.section
+        if article.source:
+            data["author"] = {"@type": "Organization", "name": article.source.name}
+            if article.source.url:
+                data["isBasedOn"] = article.source.url
+        if article.image and article.image.has_picture:
+            data["image"] = [image_url(config, article.image.site_path, article.image.remote_url)]
+        return data
+
+    def _page(self, template: str, path: str, code: str, title: str,
+              alternates: tuple[tuple[str, str], ...], switch_to: dict[str, str] | None = None,
+              in_sitemap: bool = True, lastmod: datetime | None = None, **values: Any) -> RenderedPage:
+        language = self.config.language(code)
+        alternates = hreflang(alternates, self.config.default_language)
+        switcher = self.switcher(code, {**(switch_to or {}), code: path})
+        context = {
+            "config": self.config,
+            "site": self.site,
+            "language": language,
+            "t": self.translators[code],
+            "date": self.translators[code].date,
+            "page_url": path,
+            "page_title": title,
+            "site_title": self.site_title(code),
+            "alternates": alternates,
+            "switcher": switcher,
+            "feed_url": urls.feed(code),
+            **values,
+        }
+        return RenderedPage(
+            file=urls.output_file(path),
+            body=render_template(self.env, template, context, self.config),
+            sitemap=SitemapEntry(path, lastmod, alternates) if in_sitemap else None,
+        )
+
+    def switcher(self, current: str, switch_to: dict[str, str]) -> tuple[SwitchLink, ...]:
+        return tuple(
+            SwitchLink(
+                code=language.code,
+                name=language_name(language),
+                url=switch_to.get(language.code, urls.home(language.code)),
+                current=language.code == current,
+                translated=language.code in switch_to,
+            )
+            for language in self.config.languages
+        )
+
+
+def hreflang(alternates: tuple[tuple[str, str], ...], default: str) -> tuple[tuple[str, str], ...]:
+    """Alternate links with their hreflang, plus x-default for the default language's version."""
+    default_version = [path for code, path in alternates if code == default]
+    return (*alternates, ("x-default", default_version[0])) if default_version else alternates
+
+
+def image_url(config: Config, site_path: str | None, remote_url: str | None) -> str:
+    return remote_url or config.base_url + urls.encode(site_path or "")
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict[str, Any], config: Config) -> bytes:
+    """Render one template; template mistakes become a `path:line: message` problem."""
+    try:
+        return env.get_template(name).render(context).encode("utf-8")
+    except jinja2.TemplateSyntaxError as error:
+        raise SiteError([Problem(_template_path(error.filename, config, name), error.lineno, error.message or
+                                 "template syntax error")]) from None
+    except jinja2.TemplateNotFound as error:
+        raise SiteError([Problem(name, None, f"template not found: {error.name}")]) from None
+    except Exception as error:  # a theme bug: point at the template line that raised it
+        filename, line = _template_frame(error)
+        message = f"template error: {error}"
+        raise SiteError([Problem(_template_path(filename, config, name), line, message)]) from None
+
+
+def _template_frame(error: Exception) -> tuple[str | None, int | None]:
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def _template_path(filename: str | None, config: Config, fallback: str) -> str:
+    return display_path(Path(filename), config.root) if filename else f"templates/{fallback}"
+
+

@@ -1,0 +1,149 @@
+"""Articles -> Site: languages, translations, related links, tags, pagination."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from digest import urls
+from digest.config import Config
+from digest.content import Article
+from digest.errors import Collector
+
+
+@dataclass(frozen=True)
+class Tag:
+    lang: str
+    slug: str
+    name: str  # the most frequent spelling
+    articles: tuple[Article, ...]  # newest first
+
+    @property
+    def url(self) -> str:
+        return urls.tag(self.lang, self.slug)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated list."""
+
+    number: int
+    count: int
+    items: tuple[Article, ...]
+    first_url: str
+
+    def url_of(self, number: int) -> str:
+        return urls.paged(self.first_url, number)
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.number)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url_of(self.number + 1) if self.number < self.count else None
+
+
+def paginate(items: Sequence[Article], per_page: int, first_url: str) -> tuple[Page, ...]:
+    """Split a list into pages; an empty list still has one (empty) first page."""
+    count = max(1, -(-len(items) // per_page))
+    return tuple(
+        Page(number=n, count=count, items=tuple(items[(n - 1) * per_page : n * per_page]), first_url=first_url)
+        for n in range(1, count + 1)
+    )
+
+
+def newest_first(articles: Sequence[Article]) -> tuple[Article, ...]:
+    """Newest first; articles of the same instant in path order, so builds are reproducible."""
+    by_path = sorted(articles, key=lambda a: a.file)
+    return tuple(sorted(by_path, key=lambda a: a.date, reverse=True))
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    articles: Mapping[str, tuple[Article, ...]]  # lang -> published articles, newest first
+    by_key: Mapping[str, Mapping[str, Article]]  # translation key -> lang -> article
+    tags: Mapping[str, tuple[Tag, ...]]  # lang -> tags in slug order
+
+    def translations_of(self, article: Article) -> tuple[Article, ...]:
+        """The article's other-language versions, in the languages' configured order."""
+        versions = self.by_key.get(article.key, {})
+        return tuple(versions[code] for code in self.config.language_codes
+                     if code != article.lang and code in versions)
+
+    def related_of(self, article: Article) -> tuple[Article, ...]:
+        """"Read also": each related key in the article's language, else in the default language."""
+        found = []
+        for key in article.related:
+            versions = self.by_key.get(key, {})
+            target = versions.get(article.lang) or versions.get(self.config.default_language)
+            if target is not None and target is not article:
+                found.append(target)
+        return tuple(found)
+
+    def all_articles(self) -> tuple[Article, ...]:
+        return tuple(a for code in self.config.language_codes for a in self.articles.get(code, ()))
+
+
+def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) -> Site:
+    """Link the articles together; raises SiteError for duplicate keys, URL clashes, unknown related keys."""
+    problems = Collector()
+    every_key = {a.key for a in loaded}
+    published = [a for a in loaded if include_drafts or not a.draft]
+
+    by_key: dict[str, dict[str, Article]] = defaultdict(dict)
+    for article in sorted(published, key=lambda a: a.file):
+        other = by_key[article.key].get(article.lang)
+        if other is not None:
+            problems.add(article.file, article.line_of("translation_key"),
+                         f"translation key '{article.key}' is already used by {other.file} "
+                         f"(two '{article.lang}' articles cannot share a key)")
+            continue
+        by_key[article.key][article.lang] = article
+
+    by_url: dict[str, Article] = {}
+    for article in sorted(published, key=lambda a: a.file):
+        other = by_url.get(article.url)
+        if other is not None:
+            problems.add(article.file, article.line_of("slug"),
+                         f"{other.file} and {article.file} would both be written to /{article.url}")
+        by_url[article.url] = article
+
+    for article in loaded:
+        for key in article.related:
+            if key not in every_key:
+                problems.add(article.file, article.line_of("related"), f"related key '{key}' matches no article")
+    problems.raise_if_any()
+
+    articles = {code: newest_first([a for a in published if a.lang == code]) for code in config.language_codes}
+    tags = {code: _tags(code, articles[code]) for code in config.language_codes}
+    return Site(
+        config=config,
+        articles=MappingProxyType(articles),
+        by_key=MappingProxyType({k: MappingProxyType(v) for k, v in by_key.items()}),
+        tags=MappingProxyType(tags),
+    )
+
+
+def _tags(lang: str, articles: Sequence[Article]) -> tuple[Tag, ...]:
+    tagged: dict[str, list[Article]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for article in articles:  # already newest first
+        for ref in article.tags:
+            tagged[ref.slug].append(article)
+            spellings[ref.slug][ref.name] += 1
+    return tuple(
+        Tag(lang=lang, slug=slug, name=_most_frequent(spellings[slug]), articles=tuple(tagged[slug]))
+        for slug in sorted(tagged)
+    )
+
+
+def _most_frequent(spellings: Counter[str]) -> str:
+    return min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]

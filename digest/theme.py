@@ -1,0 +1,38 @@
+"""Where templates and theme assets come from: the site's templates/ over the default theme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from digest.config import Config
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def default_theme_dir() -> Path:
+    """The default theme: inside an installed wheel, or the repository's templates/ in a checkout."""
+    installed = _PACKAGE / "_theme"
+    return installed if installed.is_dir() else _PACKAGE.parent / "templates"
+
+
+def template_dirs(config: Config) -> list[Path]:
+    """Search order for templates: the site's own first, so it overrides the theme file by file."""
+    dirs = []
+    for candidate in (config.templates_dir, default_theme_dir()):
+        if candidate.is_dir() and candidate.resolve() not in dirs:
+            dirs.append(candidate.resolve())
+    return dirs
+
+
+def asset_files(config: Config) -> Iterator[tuple[Path, str]]:
+    """(file, path below assets/) for every theme asset, the site's files winning over the theme's."""
+    chosen: dict[str, Path] = {}
+    for directory in reversed(template_dirs(config)):
+        assets = directory / "assets"
+        if assets.is_dir():
+            for file in sorted(assets.rglob("*")):
+                if file.is_file() and not file.name.startswith("."):
+                    chosen[file.relative_to(assets).as_posix()] = file
+    for name in sorted(chosen):
+        yield chosen[name], name

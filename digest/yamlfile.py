@@ -1,0 +1,70 @@
+"""Safe YAML loading that keeps line numbers for error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+KeyPath = tuple[Any, ...]
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        self.line = line
+        self.message = message
+        super().__init__(message)
+
+
+def parse(text: str) -> Any:
+    """Parse one YAML document with the safe loader; syntax errors carry their 1-based line."""
+    try:
+        return yaml.load(text, Loader=SafeLoader)  # SafeLoader: never constructs Python objects
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(None, f"invalid YAML: {error}") from None
+
+
+def line_finder(text: str) -> Callable[[KeyPath], int | None]:
+    """A function giving the 1-based line of a key path such as ("languages", "en", "locale").
+
+    The node tree is only composed when a message needs a line, so valid files pay nothing.
+    """
+    cache: dict[KeyPath, int] | None = None
+
+    def find(path: KeyPath) -> int | None:
+        nonlocal cache
+        if cache is None:
+            cache = {}
+            try:
+                root = yaml.compose(text, Loader=SafeLoader)
+            except yaml.YAMLError:
+                root = None
+            if root is not None:
+                _index(root, (), cache)
+        while path:
+            if path in cache:
+                return cache[path]
+            path = path[:-1]
+        return None
+
+    return find
+
+
+def _index(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines.setdefault((*prefix, key), key_node.start_mark.line + 1)
+            _index(value_node, (*prefix, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.setdefault((*prefix, index), item.start_mark.line + 1)
+            _index(item, (*prefix, index), lines)
