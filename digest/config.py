@@ -135,6 +135,8 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         url = base_url
     if url and not _is_absolute_http_url(url):
         report(("base_url",), f"'base_url' must be an absolute http(s) URL, not {url!r}")
+    # Every language needs a title (pages, feeds): its own, else the site's, else the host name.
+    title = title or urlsplit(url).netloc or "digest"
     languages = _languages(data.get("languages"), title, report)
     default_language = expect(data, "default_language", str, "a language code", report, default="")
     codes = [language.code for language in languages]
@@ -166,7 +168,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     problems.raise_if_any()
     return Config(
         root=root,
-        title=title or (languages[0].title if languages else ""),
+        title=title,
         base_url=normalize_base_url(url),
         default_language=default_language,
         languages=tuple(languages),

@@ -1,0 +1,41 @@
+"""Template mistakes in a site's own templates are reported like content problems."""
+
+from __future__ import annotations
+
+import re
+
+from helpers import article
+
+
+def broken_template_site(make_site, text: str):
+    site = make_site({"en/2024/a.md": article("A")})
+    site.build_ok()
+    before = site.files()
+    site.write("templates/article.html", text)
+    return site, before
+
+
+def test_template_syntax_error_names_file_and_line(make_site):
+    site, before = broken_template_site(
+        make_site, '{% extends "base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    result = site.build()
+    assert result.exit_code == 1
+    assert re.search(r"templates/article\.html:3: ", result.output), result.output
+    assert "Traceback" not in result.output
+    assert site.files() == before
+
+
+def test_template_runtime_error_names_file_and_line(make_site):
+    site, before = broken_template_site(
+        make_site, '{% extends "base.html" %}\n{% block main %}\n\n{{ article.no_such_field }}\n{% endblock %}\n')
+    result = site.build()
+    assert result.exit_code == 1
+    assert re.search(r"templates/article\.html:4: template error: .*no_such_field", result.output), result.output
+    assert site.files() == before
+
+
+def test_site_without_titles_falls_back_to_host_name(make_site):
+    site = make_site({"en/2024/a.md": article("A")},
+                     config="base_url: https://news.example.net/\ndefault_language: en\nlanguages: {en: {}}\n")
+    site.build_ok()
+    assert site.page("en/2024/07/a/").xpath("//title/text()") == ["A – news.example.net"]
