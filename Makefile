@@ -18,7 +18,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 build: $(VENV)/.installed
-	$(BIN)/digest build
+	$(BIN)/digest build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 serve: $(VENV)/.installed
 	$(BIN)/digest serve

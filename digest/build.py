@@ -24,6 +24,7 @@ class BuildResult:
     files: int
     seconds: float
     output_dir: Path
+    base_url: str
 
 
 def load_site(config: Config, include_drafts: bool = False) -> Site:
@@ -55,7 +56,7 @@ def build(config_file: Path, output_dir: Path | None = None, base_url: str | Non
 
     written = write_site(config.output_dir, files(), copied_files(site))
     return BuildResult(pages=pages[0], files=written, seconds=time.perf_counter() - started,
-                       output_dir=config.output_dir)
+                       output_dir=config.output_dir, base_url=config.base_url)
 
 
 def feed_files(site: Site) -> Iterator[tuple[str, bytes]]:

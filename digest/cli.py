@@ -67,6 +67,23 @@ def build(config_file: Path, output_dir: Path | None, drafts: bool, base_url: st
 
 @main.command()
 @config_option
+@drafts_option
+@click.option("--base-url", help="Check as if built for this base_url.")
+@reports_problems
+def check(config_file: Path, drafts: bool, base_url: str | None) -> None:
+    """Validate config, front matter and internal links; write nothing."""
+    from digest.check import check_site
+
+    result = check_site(config_file, base_url=base_url, include_drafts=drafts)
+    for broken in result.broken:
+        click.echo(str(broken), err=True)
+    if result.broken:
+        sys.exit(1)
+    click.echo(f"Checked {result.files} pages and feeds, {result.links} internal links: no broken links")
+
+
+@main.command()
+@config_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @drafts_option

@@ -24,6 +24,9 @@ KNOWN_KEYS = frozenset(
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
+# Body links to another article's source file are written with this scheme, then replaced by the
+# article's URL once every article is known (site.py).
+ARTICLE_LINK = "digest-article:"
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,17 @@ class Asset:
 
 
 @dataclass(frozen=True)
+class ArticleLink:
+    """A link in the body to another article's source file."""
+
+    target: str  # path below content/, as in Article.source_path
+    line: int
+
+
+@dataclass(frozen=True)
 class Article:
     file: str  # as shown in messages, relative to the site root
+    source_path: str  # below content/, e.g. "fr/2024/x.md"
     lang: str
     key: str
     slug: str
@@ -80,6 +92,7 @@ class Article:
     assets: tuple[Asset, ...]
     extra: Mapping[str, Any]
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
+    article_links: tuple[ArticleLink, ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -134,12 +147,14 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 def load_article(config: Config, lang: str, file: Path, problems: Collector) -> Article | None:
     shown = display_path(file, config.root)
     try:
-        text = file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        problems.add(shown, None, f"not valid UTF-8 text (byte {error.start})")
-        return None
+        data = file.read_bytes()
     except OSError as error:
         problems.add(shown, None, f"cannot read file: {error.strerror}")
+        return None
+    try:
+        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        problems.add(shown, data[: error.start].count(b"\n") + 1, f"not valid UTF-8 text (byte {error.start})")
         return None
     parts = split_front_matter(text)
     if parts is None:
@@ -177,6 +192,8 @@ class _ArticleReader:
         self.problems = problems
         self.failed = False
         self.assets: dict[str, Asset] = {}
+        self.article_links: list[ArticleLink] = []
+        self.body_line = 1
 
     def report(self, key: str | None, message: str) -> None:
         self.failed = True
@@ -203,7 +220,8 @@ class _ArticleReader:
         if not isinstance(draft, bool):
             self.report("draft", f"'draft' must be true or false, not {draft!r}")
 
-        rendered = markdown.render(body, self.config.markdown_html, lambda ref: self.body_link(ref, url))
+        self.body_line = body_line
+        rendered = markdown.render(body, self.config.markdown_html, lambda ref, line: self.body_link(ref, line, url))
         for line, message in rendered.problems:
             self.problems.add(self.shown, body_line + line - 1, message)
             self.failed = True
@@ -211,11 +229,13 @@ class _ArticleReader:
             return None
         extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
         return Article(
-            file=self.shown, lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
+            file=self.shown, source_path=self.file.relative_to(self.config.content_dir).as_posix(),
+            lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, image=image, tags=tags, section=section,
             summary=summary or rendered.first_paragraph, related=related, draft=draft,
             body_html=rendered.html, assets=tuple(self.assets.values()),
             extra=MappingProxyType(extra), lines=MappingProxyType(self.lines),
+            article_links=tuple(self.article_links),
         )
 
     def text(self, key: str, required: bool = False) -> str | None:
@@ -342,16 +362,20 @@ class _ArticleReader:
             return ()
         return tuple(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
 
-    def body_link(self, reference: str, article_url: str) -> str | None:
-        """A relative link in the body: files are copied beside the page; other articles are left alone."""
-        if PurePosixPath(urlsplit(reference).path).suffix == ".md":
-            return None
+    def body_link(self, reference: str, line: int, article_url: str) -> str | None:
+        """A relative link in the body: files are copied beside the page, articles get their URL later."""
         path, _, fragment = reference.partition("#")
+        fragment = f"#{fragment}" if fragment else ""
+        if PurePosixPath(path).suffix == ".md":
+            target = self.local_file(path)
+            relative = target.relative_to(self.config.content_dir.resolve()).as_posix()
+            self.article_links.append(ArticleLink(target=relative, line=self.body_line + line - 1))
+            return ARTICLE_LINK + urls.encode(relative) + fragment
         asset = self.asset(path, article_url)
-        return self.config.base_path + urls.encode(asset.site_path) + (f"#{fragment}" if fragment else "")
+        return self.config.base_path + urls.encode(asset.site_path) + fragment
 
-    def asset(self, reference: str, article_url: str) -> Asset:
-        """Locate a file referenced from the article and decide where it is copied."""
+    def local_file(self, reference: str) -> Path:
+        """The file a relative reference names; it must exist inside content/."""
         if reference.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", reference):
             raise markdown.LinkError(f"absolute file path {reference!r} is not allowed; "
                                      "use a path relative to the article")
@@ -361,6 +385,11 @@ class _ArticleReader:
             raise markdown.LinkError(f"file {reference!r} is outside the content folder")
         if not target.is_file():
             raise markdown.LinkError(f"file not found: {reference!r}")
+        return target
+
+    def asset(self, reference: str, article_url: str) -> Asset:
+        """Locate a file referenced from the article and decide where it is copied."""
+        target = self.local_file(reference)
         relative = PurePosixPath(reference)
         # Files beside or below the article keep their relative path; others land next to the page.
         name = relative.as_posix() if ".." not in relative.parts else relative.name

@@ -11,8 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-# Maps a relative link found in a body to its new URL, or raises LinkError.
-LinkResolver = Callable[[str], str | None]
+# Maps a relative link found in a body (and its line in the body) to its new URL, or raises LinkError.
+LinkResolver = Callable[[str, int], str | None]
 
 
 class LinkError(Exception):
@@ -60,7 +60,7 @@ def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
             if not isinstance(url, str) or not is_relative_reference(url):
                 continue
             try:
-                new_url = resolve_link(unquote(url))
+                new_url = resolve_link(unquote(url), line)
             except LinkError as error:
                 problems.append((line, str(error)))
                 continue

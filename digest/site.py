@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
+from urllib.parse import unquote
 
 from digest import urls
 from digest.config import Config
-from digest.content import Article
+from digest.content import ARTICLE_LINK, Article
 from digest.errors import Collector
 
 
@@ -97,6 +99,7 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) 
     problems = Collector()
     every_key = {a.key for a in loaded}
     published = [a for a in loaded if include_drafts or not a.draft]
+    published = [_link_articles(article, published, loaded, config, problems) for article in published]
 
     by_key: dict[str, dict[str, Article]] = defaultdict(dict)
     for article in sorted(published, key=lambda a: a.file):
@@ -130,6 +133,25 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) 
         by_key=MappingProxyType({k: MappingProxyType(v) for k, v in by_key.items()}),
         tags=MappingProxyType(tags),
     )
+
+
+_ARTICLE_LINK = re.compile(re.escape(ARTICLE_LINK) + r'([^"#]*)')
+
+
+def _link_articles(article: Article, published: Sequence[Article], loaded: Sequence[Article],
+                   config: Config, problems: Collector) -> Article:
+    """Replace body links to other articles' source files with those articles' URLs."""
+    if not article.article_links:
+        return article
+    urls_by_source = {a.source_path: a.url for a in published}
+    known = {a.source_path for a in loaded}
+    for link in article.article_links:
+        if link.target not in urls_by_source:
+            reason = "a draft" if link.target in known else "not an article (it must be under content/<lang>/)"
+            problems.add(article.file, link.line, f"link to content/{link.target}, which is {reason}")
+    body = _ARTICLE_LINK.sub(
+        lambda m: config.base_path + urls.encode(urls_by_source.get(unquote(m.group(1)), "")), article.body_html)
+    return replace(article, body_html=body)
 
 
 def _tags(lang: str, articles: Sequence[Article]) -> tuple[Tag, ...]:

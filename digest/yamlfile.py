@@ -30,6 +30,30 @@ def parse(text: str) -> Any:
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(None, f"invalid YAML: {error}") from None
+    except (ValueError, OverflowError) as error:  # a well-formed value that is not a real one (2024-02-30)
+        raise YamlSyntaxError(_line_of_bad_value(text), f"invalid value: {error}") from None
+
+
+def _line_of_bad_value(text: str) -> int | None:
+    """The line of the first scalar the safe constructor cannot build (dates like 2024-13-01)."""
+    constructor = yaml.constructor.SafeConstructor()
+    try:
+        root = yaml.compose(text, Loader=SafeLoader)
+    except yaml.YAMLError:
+        return None
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                return node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+    return None
 
 
 def line_finder(text: str) -> Callable[[KeyPath], int | None]:

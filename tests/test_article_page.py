@@ -189,3 +189,30 @@ def test_explicit_slug_and_extra_path_segments(make_site):
     site.build_ok()
     # 23:30 UTC on Dec 31 is already January 1st in Paris: the URL follows the site time zone
     assert site.page("fr/2025/01/ain-al-asad/") is not None
+
+
+def test_links_to_article_source_files_become_their_urls(make_site):
+    site = make_site({
+        "fr/2024/a.md": article("A", body="Voir [l'autre](../2023/b.md#suite) et [ici](c.md)."),
+        "fr/2023/b.md": article("B", date="2023-12-01"),
+        "fr/2024/c.md": article("C", date="2024-01-05"),
+    })
+    site.build_ok()
+    links = hrefs(site.page("fr/2024/07/a/"), "//*[contains(@class,'article-body')]//a")
+    assert links == ["/sub/fr/2023/12/b/#suite", "/sub/fr/2024/01/c/"]
+
+
+def test_link_to_missing_article_file_is_an_error_with_its_line(make_site):
+    site = make_site({"fr/2024/a.md": article("A", body="Intro.\n\nVoir [l'autre](../2023/nope.md).")})
+    result = site.build()
+    assert result.exit_code == 1
+    assert "content/fr/2024/a.md:7: file not found: '../2023/nope.md'" in result.output
+
+
+def test_link_to_a_draft_is_an_error(make_site):
+    site = make_site({"fr/2024/a.md": article("A", body="[d](d.md)"),
+                      "fr/2024/d.md": article("D", draft="true")})
+    result = site.build()
+    assert result.exit_code == 1
+    assert "content/fr/2024/a.md:5: link to content/fr/2024/d.md, which is a draft" in result.output
+    site.build_ok("--drafts")
