@@ -87,12 +87,13 @@ def check(config_file: Path, drafts: bool, base_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @drafts_option
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @reports_problems
-def serve(config_file: Path, host: str, port: int, drafts: bool) -> None:
+def serve(config_file: Path, host: str, port: int, drafts: bool, open_browser: bool) -> None:
     """Build, serve and rebuild on change, reloading the browser."""
     from digest.serve import serve as serve_site
 
-    serve_site(config_file, host=host, port=port, include_drafts=drafts)
+    serve_site(config_file, host=host, port=port, include_drafts=drafts, open_browser=open_browser)
 
 
 def _shown(path: Path) -> str:

@@ -100,12 +100,17 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     shown = display_path(path, Path.cwd())
     problems = Collector()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         problems.add(shown, None, "config file not found")
         problems.raise_if_any()
-    except (OSError, UnicodeDecodeError) as error:
-        problems.add(shown, None, f"cannot read config file: {error}")
+    except OSError as error:
+        problems.add(shown, None, f"cannot read config file: {error.strerror}")
+        problems.raise_if_any()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.add(shown, raw[: error.start].count(b"\n") + 1, f"not valid UTF-8 text (byte {error.start})")
         problems.raise_if_any()
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ class ArticleLink:
 class Article:
     file: str  # as shown in messages, relative to the site root
     source_path: str  # below content/, e.g. "fr/2024/x.md"
+    digest: str  # changes whenever anything a page shows of the article changes
     lang: str
     key: str
     slug: str
@@ -121,14 +123,56 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
                          f"(move it to content/<lang>/, languages: {', '.join(config.language_codes)})")
 
 
-def load_articles(config: Config) -> tuple[Article, ...]:
+class ArticleCache:
+    """Parsed articles of earlier builds, reused while neither the file, its images nor the config change."""
+
+    def __init__(self) -> None:
+        self.config_key = ""
+        self.entries: dict[Path, tuple[tuple[int, ...], Article]] = {}
+
+    def get(self, config: Config, file: Path) -> Article | None:
+        if self.config_key != repr(config):
+            self.config_key, self.entries = repr(config), {}
+        hit = self.entries.get(file)
+        if hit is None or hit[0] != _stamp(file, hit[1]):
+            return None
+        return hit[1]
+
+    def put(self, file: Path, article: Article) -> None:
+        self.entries[file] = (_stamp(file, article), article)
+
+    def keep_only(self, files: set[Path]) -> None:
+        self.entries = {file: entry for file, entry in self.entries.items() if file in files}
+
+
+def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
+    """What must not change for a parsed article to stay valid: the file and the files it refers to."""
+    stamp: list[int] = []
+    for path in (file, *(asset.file for asset in article.assets if article)):
+        try:
+            status = path.stat()
+        except OSError:
+            return (-1,)
+        stamp += (status.st_mtime_ns, status.st_size, status.st_ino)
+    return tuple(stamp)
+
+
+def load_articles(config: Config, cache: ArticleCache | None = None) -> tuple[Article, ...]:
     """Parse and validate every article; raises SiteError with every problem found."""
+    cache = cache if cache is not None else ArticleCache()
     problems = Collector()
     articles = []
+    seen = set()
     for lang, file in discover(config, problems):
-        article = load_article(config, lang, file, problems)
+        seen.add(file)
+        article = cache.get(config, file)
+        if article is None:
+            article = load_article(config, lang, file, problems)
+            if article is not None:
+                cache.put(file, article)
         if article is not None:
             articles.append(article)
+    cache.keep_only(seen)
     problems.raise_if_any()
     return tuple(articles)
 
@@ -175,7 +219,8 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
     lines = {match.group(1): number
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
-    return _ArticleReader(config, lang, file, shown, meta, lines, problems).read(body, body_line)
+    reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
+    return reader.read(body, body_line, hashlib.sha1(data).hexdigest())
 
 
 class _ArticleReader:
@@ -199,7 +244,7 @@ class _ArticleReader:
         self.failed = True
         self.problems.add(self.shown, self.lines.get(key, 1) if key else 1, message)
 
-    def read(self, body: str, body_line: int) -> Article | None:
+    def read(self, body: str, body_line: int, digest: str) -> Article | None:
         meta = self.meta
         tz = self.config.tzinfo
         title = self.text("title", required=True)
@@ -229,7 +274,7 @@ class _ArticleReader:
             return None
         extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
         return Article(
-            file=self.shown, source_path=self.file.relative_to(self.config.content_dir).as_posix(),
+            file=self.shown, source_path=self.file.relative_to(self.config.content_dir).as_posix(), digest=digest,
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, image=image, tags=tags, section=section,
             summary=summary or rendered.first_paragraph, related=related, draft=draft,

@@ -1,22 +1,61 @@
-"""Write a site into a staging folder, then swap it into place in one step.
+"""Write a site: a fresh tree swapped into place, or, while serving, only what changed.
 
-`output/` is never half written: on any error the staging folder is removed
-and the previous site stays exactly as it was.
+`digest build` writes into a staging folder and swaps it in with one rename:
+`output/` is never half written, and on any error it stays exactly as it was.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from digest.errors import Problem, SiteError
+from digest.sitemap import SitemapEntry
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: rendered on demand, or copied from `source`."""
+
+    file: str  # relative to the output folder
+    fingerprint: str  # equal fingerprints mean equal bytes
+    render: Callable[[], bytes] | None = None
+    source: Path | None = None
+    sitemap: SitemapEntry | None = field(default=None, compare=False)
+
+    def write_to(self, target: Path) -> None:
+        if self.source is not None:
+            shutil.copyfile(self.source, target)
+        else:
+            assert self.render is not None
+            target.write_bytes(self.render())
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: int
+    unchanged: int
+    manifest: dict[str, str]  # file -> fingerprint, for the next incremental update
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of strings, numbers and nested tuples/lists of them."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def file_fingerprint(path: Path) -> str:
+    stat = path.stat()
+    return fingerprint(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class Staging:
@@ -33,21 +72,10 @@ class Staging:
         except OSError as error:
             raise _error(output_dir, f"cannot be written: {error.strerror}") from None
 
-    def write(self, relative: str, data: bytes) -> None:
-        target = self._target(relative)
+    def write(self, output: Output) -> None:
+        target = inside(self.path, output.file)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-    def copy(self, source: Path, relative: str) -> None:
-        target = self._target(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-
-    def _target(self, relative: str) -> Path:
-        target = (self.path / relative).resolve()
-        if not target.is_relative_to(self.path.resolve()):
-            raise SiteError([Problem(relative, None, "refusing to write outside the output folder")])
-        return target
+        output.write_to(target)
 
     def commit(self) -> None:
         """Swap the staging folder in and remove the previous site."""
@@ -70,17 +98,22 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def write_site(output_dir: Path, files: Iterable[tuple[str, bytes]], copies: Iterable[tuple[Path, str]]) -> int:
-    """Write every file into a fresh tree and swap it in; returns the number of files written."""
+def inside(root: Path, relative: str) -> Path:
+    """root/relative, refusing any path that would land outside root."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise SiteError([Problem(relative, None, "refusing to write outside the output folder")])
+    return target
+
+
+def write_site(output_dir: Path, outputs: Iterable[Output]) -> WriteResult:
+    """Write every file into a fresh tree and swap it in."""
     staging = Staging(output_dir)
-    count = 0
+    manifest: dict[str, str] = {}
     try:
-        for relative, data in files:
-            staging.write(relative, data)
-            count += 1
-        for source, relative in copies:
-            staging.copy(source, relative)
-            count += 1
+        for output in outputs:
+            staging.write(output)
+            manifest[output.file] = output.fingerprint
     except OSError as error:
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
@@ -88,7 +121,51 @@ def write_site(output_dir: Path, files: Iterable[tuple[str, bytes]], copies: Ite
         staging.discard()
         raise
     staging.commit()
-    return count
+    return WriteResult(written=len(manifest), unchanged=0, manifest=manifest)
+
+
+def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[str, str]) -> WriteResult:
+    """Bring an existing output folder up to date in place: write what changed, delete what is gone.
+
+    For `digest serve`, where rewriting every file on each keystroke would be too slow. Changed files
+    are first all written beside their targets, then renamed over them, so a template error halfway
+    leaves the last good site in place and the server never sends half a file.
+    """
+    manifest: dict[str, str] = {}
+    pending: list[tuple[Path, Path]] = []
+    try:
+        for output in outputs:
+            manifest[output.file] = output.fingerprint
+            target = inside(output_dir, output.file)
+            if previous.get(output.file) == output.fingerprint and target.is_file():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.tmp")
+            pending.append((temporary, target))
+            output.write_to(temporary)
+    except BaseException as error:
+        for temporary, _ in pending:
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _error(output_dir, f"cannot be written: {error.strerror}") from None
+        raise
+    try:
+        for temporary, target in pending:
+            os.replace(temporary, target)
+        for gone in sorted(set(previous) - set(manifest), reverse=True):
+            _remove(output_dir, inside(output_dir, gone))
+    except OSError as error:
+        raise _error(output_dir, f"cannot be written: {error.strerror}") from None
+    return WriteResult(written=len(pending), unchanged=len(manifest) - len(pending), manifest=manifest)
+
+
+def _remove(root: Path, file: Path) -> None:
+    """Delete a file and the folders it leaves empty."""
+    file.unlink(missing_ok=True)
+    folder = file.parent
+    while folder != root.resolve() and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -11,22 +11,17 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import jinja2.meta
 
 from digest import urls
 from digest.config import Config
 from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import language_name, translator
+from digest.output import Output, fingerprint
 from digest.site import Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import template_dirs
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    file: str  # relative to the output folder
-    body: bytes
-    sitemap: SitemapEntry | None  # None for pages that are not for search engines (redirects, 404)
 
 
 @dataclass(frozen=True)
@@ -59,15 +54,21 @@ def make_environment(config: Config) -> jinja2.Environment:
 
 
 class Renderer:
-    """Renders every HTML page of a site."""
+    """Plans every HTML page of a site as an Output: a fingerprint of its inputs and how to render it.
 
-    def __init__(self, site: Site) -> None:
+    A page whose fingerprint is unchanged since the last build need not be rendered again.
+    """
+
+    def __init__(self, site: Site, salt: str) -> None:
         self.site = site
         self.config = site.config
         self.env = make_environment(self.config)
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
+        self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
+        # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
+        self.salt = fingerprint(salt, site.digest) if uses_site_variable(self.env) else salt
 
-    def pages(self) -> Iterator[RenderedPage]:
+    def pages(self) -> Iterator[Output]:
         config = self.config
         yield self._page("root.html", urls.ROOT, config.default_language, title=config.title, alternates=(),
                          in_sitemap=False)
@@ -82,17 +83,19 @@ class Renderer:
                          title=self.translators[config.default_language]("not_found_title"), alternates=(),
                          in_sitemap=False)
 
-    def home_pages(self, code: str) -> Iterator[RenderedPage]:
+    def home_pages(self, code: str) -> Iterator[Output]:
         alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
         t = self.translators[code]
         for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
             title = self.site_title(code) if page.number == 1 else (
                 f"{self.site_title(code)} – {t('page_of', page=page.number, pages=page.count)}")
             yield self._page("home.html", page.url, code, title=title,
-                             alternates=alternates if page.number == 1 else (), page=page)
+                             alternates=alternates if page.number == 1 else (), page=page,
+                             depends_on=page.items, variant=(page.number, page.count))
 
-    def article_page(self, article: Article) -> RenderedPage:
+    def article_page(self, article: Article) -> Output:
         translations = self.site.translations_of(article)
+        related = self.site.related_of(article)
         versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
         alternates = tuple((a.lang, a.url) for a in versions) if translations else ()
         return self._page(
@@ -103,28 +106,30 @@ class Renderer:
             switch_to={a.lang: a.url for a in translations},
             article=article,
             translations=translations,
-            related=self.site.related_of(article),
+            related=related,
             json_ld=self.json_ld(article),
+            depends_on=(article, *translations, *related),
         )
 
-    def tag_index(self, code: str) -> RenderedPage:
+    def tag_index(self, code: str) -> Output:
         alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
         return self._page("tags.html", urls.tag_index(code), code,
                           title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
-                          alternates=alternates, switch_to=dict(alternates), tags=self.site.tags[code])
+                          alternates=alternates, switch_to=dict(alternates), tags=self.site.tags[code],
+                          variant=tuple((tag.slug, tag.name, len(tag.articles)) for tag in self.site.tags[code]))
 
-    def tag_pages(self, tag: Tag) -> Iterator[RenderedPage]:
+    def tag_pages(self, tag: Tag) -> Iterator[Output]:
         t = self.translators[tag.lang]
-        same_tag = {c: tag.url for c in self.config.language_codes
-                    if any(other.slug == tag.slug for other in self.site.tags[c])}
-        switch_to = {c: same_tag.get(c, urls.tag_index(c)) for c in self.config.language_codes}
+        switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
+                     for c in self.config.language_codes}
         for page in paginate(tag.articles, self.config.per_page, tag.url):
             title = t("tag_title", tag=tag.name)
             if page.number > 1:
                 title += f" – {t('page_of', page=page.number, pages=page.count)}"
             yield self._page("tag.html", page.url, tag.lang, title=f"{title} – {self.site_title(tag.lang)}",
                              alternates=(), switch_to=switch_to, tag=tag, page=page,
-                             feed_url=urls.tag_feed(tag.lang, tag.slug))
+                             feed_url=urls.tag_feed(tag.lang, tag.slug),
+                             depends_on=page.items, variant=(page.number, page.count, len(tag.articles)))
 
     def site_title(self, code: str) -> str:
         return self.config.language(code).title
@@ -158,29 +163,37 @@ class Renderer:
 
     def _page(self, template: str, path: str, code: str, title: str,
               alternates: tuple[tuple[str, str], ...], switch_to: dict[str, str] | None = None,
-              in_sitemap: bool = True, lastmod: datetime | None = None, **values: Any) -> RenderedPage:
-        language = self.config.language(code)
+              in_sitemap: bool = True, lastmod: datetime | None = None, depends_on: tuple[Article, ...] = (),
+              variant: tuple[Any, ...] = (), **values: Any) -> Output:
+        """One page; its fingerprint covers everything its template is given."""
         alternates = hreflang(alternates, self.config.default_language)
-        switcher = self.switcher(code, {**(switch_to or {}), code: path})
+        switch_to = {**(switch_to or {}), code: path}
+        key = fingerprint(self.salt, template, path, code, title, alternates, sorted(switch_to.items()), variant,
+                          [article.digest for article in depends_on], values.get("feed_url"))
+        return Output(
+            file=urls.output_file(path),
+            fingerprint=key,
+            render=lambda: self._render(template, path, code, title, alternates, switch_to, values),
+            sitemap=SitemapEntry(path, lastmod, alternates) if in_sitemap else None,
+        )
+
+    def _render(self, template: str, path: str, code: str, title: str, alternates: tuple[tuple[str, str], ...],
+                switch_to: dict[str, str], values: dict[str, Any]) -> bytes:
         context = {
             "config": self.config,
             "site": self.site,
-            "language": language,
+            "language": self.config.language(code),
             "t": self.translators[code],
             "date": self.translators[code].date,
             "page_url": path,
             "page_title": title,
             "site_title": self.site_title(code),
             "alternates": alternates,
-            "switcher": switcher,
+            "switcher": self.switcher(code, switch_to),
             "feed_url": urls.feed(code),
             **values,
         }
-        return RenderedPage(
-            file=urls.output_file(path),
-            body=render_template(self.env, template, context, self.config),
-            sitemap=SitemapEntry(path, lastmod, alternates) if in_sitemap else None,
-        )
+        return render_template(self.env, template, context, self.config)
 
     def switcher(self, current: str, switch_to: dict[str, str]) -> tuple[SwitchLink, ...]:
         return tuple(
@@ -193,6 +206,21 @@ class Renderer:
             )
             for language in self.config.languages
         )
+
+
+def uses_site_variable(env: jinja2.Environment) -> bool:
+    """Whether any template reads the `site` variable (and so depends on every article)."""
+    loader = env.loader
+    assert loader is not None
+    for name in loader.list_templates():
+        if name.endswith((".html", ".xml", ".txt")) and not name.startswith("assets/"):
+            try:
+                parsed = env.parse(loader.get_source(env, name)[0])
+            except jinja2.TemplateSyntaxError:
+                return True  # reported with its line when the template is rendered
+            if "site" in jinja2.meta.find_undeclared_variables(parsed):
+                return True
+    return False
 
 
 def hreflang(alternates: tuple[tuple[str, str], ...], default: str) -> tuple[tuple[str, str], ...]:

@@ -1,37 +1,152 @@
-"""`digest serve`: build, serve the output folder, rebuild and reload on change (livereload)."""
+"""`digest serve`: build, serve the output folder, rebuild what changed and reload the browser.
+
+Built on livereload (tornado). A failed rebuild never stops the server: the last
+good site stays served, with the errors shown over every HTML page until a
+build succeeds again.
+"""
 
 from __future__ import annotations
 
+import html
+import logging
+import os
+import re
 import time
 from pathlib import Path
+from typing import Any, ClassVar
 
 import click
 from livereload import Server
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from tornado import web
 
-from digest.build import build
+from digest.build import Builder
 from digest.config import load_config
-from digest.errors import SiteError
+from digest.errors import Problem, SiteError, display_path
+
+_BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 
 
-def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_drafts: bool = False) -> None:
-    config = load_config(config_file)
-    local_url = f"http://{host}:{port}/"
+class DevServer:
+    def __init__(self, config_file: Path, host: str, port: int, include_drafts: bool) -> None:
+        self.config = load_config(config_file)
+        self.config_file = config_file
+        self.local_url = f"http://{host}:{port}/"
+        self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts)
+        self.problems: tuple[Problem, ...] = ()
 
-    def rebuild() -> None:
-        started = time.perf_counter()
+    def first_build(self) -> None:
+        result = self.builder.build()
+        click.echo(f"Built {result.pages} pages in {result.seconds * 1000:.0f} ms")
+
+    def rebuild(self, changed: str | None) -> None:
+        """Called by the watcher; prints one line, or the problems, and never raises."""
+        what = display_path(Path(changed), self.config.root) if changed else "files"
         try:
-            result = build(config_file, base_url=local_url, include_drafts=include_drafts)
+            result = self.builder.build(incremental=True)
         except SiteError as error:
+            self.problems = error.problems
             for problem in error.problems:
                 click.echo(str(problem), err=True)
-            click.echo("Build failed; still serving the last good site.", err=True)
+            click.echo(f"{what} changed: build failed, still serving the last good site", err=True)
             return
-        click.echo(f"Rebuilt {result.pages} pages in {(time.perf_counter() - started) * 1000:.0f} ms")
+        except Exception as error:  # a bug must not take the editor's preview down
+            self.problems = (Problem(what, None, f"internal error: {type(error).__name__}: {error}"),)
+            click.echo(str(self.problems[0]), err=True)
+            return
+        self.problems = ()
+        click.echo(f"{what} changed: {result.written} files written, {result.files - result.written} unchanged, "
+                   f"{result.seconds * 1000:.0f} ms")
 
-    build(config_file, base_url=local_url, include_drafts=include_drafts)
-    server = Server()
-    for watched in (config.content_dir, config.templates_dir, config_file):
+    def error_overlay(self) -> bytes:
+        items = "".join(f"<li>{html.escape(str(problem))}</li>" for problem in self.problems)
+        return (
+            '<div id="digest-build-error" role="alert" style="position:fixed;inset:0 0 auto 0;z-index:2147483647;'
+            "max-height:60vh;overflow:auto;margin:0;padding:1rem 1.5rem;background:#7a0010;color:#fff;"
+            'font:15px/1.5 ui-monospace,monospace;direction:ltr;text-align:left">'
+            f"<strong>Build failed: showing the last good version of this page.</strong><ul>{items}</ul></div>"
+        ).encode()
+
+
+def make_handler(server: DevServer) -> type[StaticFileHandler]:
+    class SiteHandler(StaticFileHandler):
+        """Serves only what is inside the output folder; shows build errors over HTML pages."""
+
+        dev: ClassVar[DevServer] = server
+
+        @classmethod
+        def get_absolute_path(cls, root: str, path: str) -> str:
+            absolute, base = os.path.abspath(os.path.join(root, path)), os.path.abspath(root)
+            if absolute != base and not absolute.startswith(base + os.sep):
+                raise web.HTTPError(404)  # "../" or its encodings: not a file of the site
+            return super().get_absolute_path(root, path)
+
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+            real_root = os.path.realpath(root)
+            real = os.path.realpath(absolute_path)
+            if real != real_root and not real.startswith(real_root + os.sep):
+                raise web.HTTPError(404)  # traversal or a symlink leading out: nothing to see
+            return super().validate_absolute_path(root, absolute_path)
+
+        async def get(self, path: str, include_body: bool = True) -> None:
+            if self.dev.problems:
+                page = self._html_file(path)
+                if page is not None:
+                    body = page.read_bytes()
+                    match = _BODY_OPEN.search(body)
+                    at = match.end() if match else 0
+                    self.set_header("Content-Type", "text/html; charset=UTF-8")
+                    self.set_header("Cache-Control", "no-store")
+                    self.absolute_path = str(page)
+                    self.finish(body[:at] + self.dev.error_overlay() + body[at:] if include_body else b"")
+                    return
+            await super().get(path, include_body)
+
+        def compute_etag(self) -> str | None:
+            return None if self.dev.problems else super().compute_etag()
+
+        def _html_file(self, path: str) -> Path | None:
+            root = Path(self.root).resolve()
+            target = (root / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if target.suffix == ".html" and target.is_file() and target.is_relative_to(root):
+                return target
+            return None
+
+        def write_error(self, status_code: int, **kwargs: Any) -> None:
+            not_found = Path(self.root) / "404.html"
+            if status_code == 404 and not_found.is_file():
+                self.set_header("Content-Type", "text/html; charset=UTF-8")
+                self.finish(not_found.read_bytes())
+            else:
+                super().write_error(status_code, **kwargs)
+
+    return SiteHandler
+
+
+class _QuietServer(Server):
+    def _setup_logging(self) -> None:
+        # digest prints its own one line per rebuild; livereload's and tornado's logs would drown it
+        logging.getLogger("livereload").setLevel(logging.WARNING)
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
+
+
+def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_drafts: bool = False,
+          open_browser: bool = False) -> None:
+    dev = DevServer(config_file, host, port, include_drafts)
+    dev.first_build()
+    server = _QuietServer()
+    server.SFH = make_handler(dev)
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every change, even in quick succession
+
+    def rebuild() -> None:
+        dev.rebuild(server.watcher.filepath)
+
+    for watched in (dev.config.content_dir, dev.config.templates_dir, config_file.resolve()):
         if watched.exists():
             server.watch(str(watched), rebuild)
-    click.echo(f"Serving {config.output_dir} at {local_url} (Ctrl-C to stop)")
-    server.serve(host=host, port=port, root=str(config.output_dir), open_url_delay=None)
+    click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
+    started = time.perf_counter()
+    server.serve(host=host, port=port, root=str(dev.config.output_dir), open_url_delay=0 if open_browser else None)
+    click.echo(f"Stopped after {time.perf_counter() - started:.0f} s")

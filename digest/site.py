@@ -13,6 +13,7 @@ from digest import urls
 from digest.config import Config
 from digest.content import ARTICLE_LINK, Article
 from digest.errors import Collector
+from digest.output import fingerprint
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class Site:
     articles: Mapping[str, tuple[Article, ...]]  # lang -> published articles, newest first
     by_key: Mapping[str, Mapping[str, Article]]  # translation key -> lang -> article
     tags: Mapping[str, tuple[Tag, ...]]  # lang -> tags in slug order
+
+    @property
+    def digest(self) -> str:
+        """Changes when any published article changes."""
+        return fingerprint([a.digest for a in self.all_articles()])
 
     def translations_of(self, article: Article) -> tuple[Article, ...]:
         """The article's other-language versions, in the languages' configured order."""
@@ -151,7 +157,7 @@ def _link_articles(article: Article, published: Sequence[Article], loaded: Seque
             problems.add(article.file, link.line, f"link to content/{link.target}, which is {reason}")
     body = _ARTICLE_LINK.sub(
         lambda m: config.base_path + urls.encode(urls_by_source.get(unquote(m.group(1)), "")), article.body_html)
-    return replace(article, body_html=body)
+    return replace(article, body_html=body, digest=fingerprint(article.digest, body))
 
 
 def _tags(lang: str, articles: Sequence[Article]) -> tuple[Tag, ...]:

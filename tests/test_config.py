@@ -141,7 +141,6 @@ def test_languages_as_a_list_is_a_type_error(make_site: MakeSite) -> None:
 
 @pytest.mark.parametrize("key", ["base_url", "default_language", "languages"])
 def test_missing_required_key(make_site: MakeSite, key: str) -> None:
-    config = MINIMAL
     if key == "languages":
         config = "base_url: https://example.org/sub/\ndefault_language: fr\n"
     else:
@@ -295,7 +294,7 @@ def test_strings_override_a_shipped_string_and_add_a_new_one(make_site: MakeSite
     assert texts(page, "//section[contains(@class, 'read-also')]//a") == ["Second"]
     # Other languages keep their shipped string.
     french = site.page("fr/2024/07/a/")
-    assert texts(french, "//section[contains(@class, 'read-also')]//h2") != ["See also"]
+    assert texts(french, "//section[contains(@class, 'read-also')]//h2") == ["Lire aussi"]
     assert texts(site.page("404.html"), "//p[@class='motto']") == ["Less is more"]
 
 
@@ -305,7 +304,9 @@ def test_base_url_option_overrides_the_config(make_site: MakeSite) -> None:
     page = site.page("fr/2024/07/a/")
     assert hrefs(page, "//link[@rel='canonical']") == ["https://user.github.io/repo/fr/2024/07/a/"]
     # Root-relative links follow the new sub-path too.
-    assert all(href.startswith("/repo/") for href in hrefs(page, "//nav//a[starts-with(@href, '/')]"))
+    links = hrefs(page, "//a[starts-with(@href, '/')]")
+    assert links
+    assert all(href.startswith("/repo/") for href in links), links
 
 
 def test_base_url_option_replaces_an_invalid_config_value(make_site: MakeSite) -> None:
@@ -321,3 +322,55 @@ def test_invalid_base_url_option_is_reported(make_site: MakeSite) -> None:
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert "base_url" in result.output
+
+
+def test_wrong_type_inside_markdown(make_site: MakeSite) -> None:
+    config = BASE_CONFIG + "markdown:\n  html: sometimes\n"
+    result = failing_build(make_site, config)
+    assert_problem(result, line_of(config, "html:"), r"markdown\.html.*true or false")
+
+
+def test_unknown_key_inside_markdown_has_a_hint(make_site: MakeSite) -> None:
+    config = BASE_CONFIG + "markdown:\n  htm: true\n"
+    result = failing_build(make_site, config)
+    message = assert_problem(result, line_of(config, "htm:"), "htm")
+    assert "did you mean 'html'" in message
+
+
+def test_config_that_is_not_a_mapping(make_site: MakeSite) -> None:
+    result = failing_build(make_site, "- base_url\n- languages\n")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert problems(result), result.output
+
+
+def test_empty_config_reports_every_required_key(make_site: MakeSite) -> None:
+    result = failing_build(make_site, "")
+    assert result.exit_code == 1, result.output
+    messages = " ".join(message for _, message in problems(result))
+    for key in ("base_url", "default_language", "languages"):
+        assert f"'{key}'" in messages, result.output
+
+
+def test_missing_config_file(make_site: MakeSite) -> None:
+    site = make_site({"fr/a.md": article("Un article")})
+    (site.root / "config.yaml").unlink()
+    result = site.build()
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert problems(result), result.output
+
+
+def test_out_of_range_date_value_is_reported_at_its_line(make_site: MakeSite) -> None:
+    config = BASE_CONFIG + "cname: 2024-13-45\n"
+    result = failing_build(make_site, config)
+    assert "internal error" not in result.output
+    assert_problem(result, line_of(config, "cname:"), r"")
+
+
+def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(make_site: MakeSite) -> None:
+    config = BASE_CONFIG.encode() + b"cname: caf\xff.example.org\n"
+    site = make_site({"fr/a.md": article("Un article")})
+    site.write("config.yaml", config)
+    result = site.build()
+    assert_problem(result, BASE_CONFIG.count("\n") + 1, r"UTF-8|utf-8")
