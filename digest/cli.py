@@ -96,8 +96,39 @@ def serve(config_file: Path, host: str, port: int, drafts: bool, open_browser: b
     serve_site(config_file, host=host, port=port, include_drafts=drafts, open_browser=open_browser)
 
 
+@main.command()
+@click.argument("title")
+@click.option("--lang", required=True, help="Language code of the article (a folder under content/).")
+@click.option("--tags", default="", help="Comma-separated tags, e.g. 'Irak,États-Unis'.")
+@click.option("--translation-of", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="An existing article this one translates (shares its key and date).")
+@config_option
+@reports_problems
+def new(title: str, lang: str, tags: str, translation_of: Path | None, config_file: Path) -> None:
+    """Write a new article with its front matter filled in."""
+    from digest.config import load_config
+    from digest.scaffold import new_article
+
+    config = load_config(config_file)
+    path = new_article(config, title, lang, [t.strip() for t in tags.split(",") if t.strip()], translation_of)
+    click.echo(_shown(path))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@reports_problems
+def init(directory: Path) -> None:
+    """Create a new site skeleton that builds at once."""
+    from digest.scaffold import init_site
+
+    for path in init_site(directory):
+        click.echo(f"created {_shown(path)}")
+    click.echo(f"Next: cd {directory} && digest build")
+
+
 def _shown(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd())) + "/"
+        shown = str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return shown + "/" if path.is_dir() else shown

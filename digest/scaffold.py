@@ -1,0 +1,138 @@
+"""`digest new` and `digest init`: write new articles and new sites that build at once."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from digest.config import Config
+from digest.content import Article, load_article
+from digest.errors import Collector, Problem, SiteError, display_path
+from digest.slugs import slugify
+
+
+def yaml_text(value: str) -> str:
+    """A YAML scalar for any text: a JSON string is a valid double-quoted YAML scalar."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def new_article(config: Config, title: str, lang: str, tags: list[str], translation_of: Path | None = None,
+                now: datetime | None = None) -> Path:
+    """Write content/<lang>/<yyyy>/<slug>.md (or the translated article's path) and return it."""
+    if lang not in config.language_codes:
+        raise SiteError([Problem("--lang", None, f"unknown language '{lang}' "
+                                 f"(languages: {', '.join(config.language_codes)})")])
+    slug = slugify(title)
+    if not slug:
+        raise SiteError([Problem("TITLE", None, "the title has no letters or digits to make a file name from")])
+    when = (now or datetime.now(config.tzinfo)).astimezone(config.tzinfo).replace(microsecond=0)
+    fields = {"title": yaml_text(title), "date": when.isoformat()}
+    relative = Path(f"{when:%Y}") / f"{slug}.md"
+    if translation_of is not None:
+        original = _original(config, translation_of)
+        # Sharing the original's key (its translation_key or its path) pairs the two articles,
+        # while the file name, and so the URL, follows the new title.
+        relative = Path(f"{original.date:%Y}") / f"{slug}.md"
+        fields["date"] = original.date.isoformat()
+        fields["translation_key"] = yaml_text(original.key)
+    target = config.content_dir / lang / relative
+    if target.exists():
+        raise SiteError([Problem(display_path(target, Path.cwd()), None,
+                                 "already exists; digest new never overwrites an article")])
+    tag_list = ", ".join(yaml_text(tag) for tag in tags)
+    lines = [
+        "---",
+        f"title: {fields['title']}",
+        f"date: {fields['date']}",
+        "# source: {name: Press TV, url: https://www.example.com/original-article}",
+        "# image: {src: photo.jpg, caption: What the photo shows., credit: AFP, alt: Short description}",
+        f"tags: [{tag_list}]" if tags else "# tags: [Tag, Other tag]",
+        "# section: International",
+        "# summary: One or two sentences for lists and feeds (default: the first paragraph).",
+        f"translation_key: {fields['translation_key']}" if "translation_key" in fields
+        else "# translation_key: shared-key-of-all-translations",
+        "# related: [2024/other-article]",
+        f"# slug: {slug}",
+        "# draft: true",
+        "# updated: 2024-07-17",
+        "---",
+        "",
+        "First paragraph: the lead.",
+        "",
+    ]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
+        file.write("\n".join(lines))
+    return target
+
+
+def _original(config: Config, path: Path) -> Article:
+    file = path if path.is_absolute() else Path.cwd() / path
+    file = file.resolve()
+    if not file.is_file() or not file.is_relative_to(config.content_dir.resolve()):
+        raise SiteError([Problem(str(path), None, "--translation-of must name an article under content/")])
+    lang = file.relative_to(config.content_dir.resolve()).parts[0]
+    problems = Collector()
+    article = load_article(config, lang, file, problems)
+    problems.raise_if_any()
+    assert article is not None
+    return article
+
+
+SKELETON_CONFIG = """\
+# digest site configuration: see the README of digest for every key.
+title: My News Digest
+base_url: https://example.org/
+default_language: en
+languages:
+  en: {title: My News Digest, locale: en_GB}
+  fr: {title: Ma revue de presse, locale: fr_FR}
+  ar: {title: موجزي الإخباري, locale: ar}
+per_page: 10
+timezone: Europe/Paris
+"""
+
+SKELETON_ARTICLES = {
+    "en": ("Welcome to your news digest", "Welcome", "Digest",
+           "This is the first article of your digest. Edit it, or add more with `digest new`."),
+    "fr": ("Bienvenue dans votre revue de presse", "Bienvenue", "Revue",
+           "Voici le premier article de votre revue de presse. Modifiez-le ou ajoutez-en avec `digest new`."),
+    "ar": ("مرحبا بكم في موجزكم الإخباري", "ترحيب", "موجز",
+           "هذا هو المقال الأول في موجزكم. عدّلوه أو أضيفوا مقالات أخرى باستخدام `digest new`."),
+}
+
+TEMPLATES_README = """\
+# Templates
+
+Files here override digest's built-in theme file by file: copy `article.html`,
+`base.html`, `home.html`, `tag.html`, `tags.html`, `404.html` or `root.html`
+from the theme and edit it, or add CSS and images under `assets/` (copied to
+`output/assets/`). An empty folder means the built-in theme is used as it is.
+"""
+
+
+def init_site(directory: Path) -> list[Path]:
+    """Create config.yaml, content/ (one article per language) and templates/; never overwrites."""
+    config_file = directory / "config.yaml"
+    if config_file.exists() or (directory / "content").exists():
+        raise SiteError([Problem(str(directory), None, "already holds a site (config.yaml or content/ exists)")])
+    files = {config_file: SKELETON_CONFIG, directory / "templates" / "README.md": TEMPLATES_README}
+    for lang, (title, section, tag, body) in SKELETON_ARTICLES.items():
+        files[directory / "content" / lang / "welcome.md"] = "\n".join([
+            "---",
+            f"title: {yaml_text(title)}",
+            "date: 2024-07-16T09:00:00+02:00",
+            "source: {name: digest, url: https://example.org/}",
+            f"image: {{caption: {yaml_text(section)}, credit: digest}}",
+            f"tags: [{yaml_text(tag)}]",
+            f"section: {yaml_text(section)}",
+            "---",
+            "",
+            body,
+            "",
+        ])
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return sorted(files)
