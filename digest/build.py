@@ -98,6 +98,14 @@ def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
         lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), site.articles[code])]
         lists += [(urls.tag_feed(code, tag.slug), t("tag_feed_title", site=title, tag=tag.name), tag.url,
                    tag.articles) for tag in site.tags[code]]
+        editions = site.editions[code][: feeds.FEED_LENGTH]
+        editions_title = t("editions_feed_title", site=title)
+        yield Output(
+            urls.editions_feed(code),
+            fingerprint(salt, editions_title, [(e.day.isoformat(), [a.digest for a in e.articles]) for e in editions]),
+            render=lambda code=code, editions=editions, editions_title=editions_title, t=t: feeds.editions_feed(
+                config, code, editions_title, editions, lambda edition: t("edition_title", date=t.date(edition.day))),
+        )
         for path, feed_title, page, articles in lists:
             entries = articles[: feeds.FEED_LENGTH]
             yield Output(

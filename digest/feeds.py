@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from feedgen.feed import FeedGenerator
 from digest import __version__, urls
 from digest.config import Config
 from digest.content import Article
+from digest.site import Edition
 
 FEED_LENGTH = 20
 # A feed without entries still needs an <updated>; a fixed instant keeps builds reproducible.
@@ -34,14 +36,7 @@ def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: 
     def absolute(path: str) -> str:
         return config.base_url + urls.encode(path)
 
-    feed = FeedGenerator()
-    feed.id(absolute(feed_path))
-    feed.title(title)
-    feed.language(lang)
-    feed.author({"name": config.language(lang).title})
-    feed.link(href=absolute(page_path), rel="alternate", type="text/html")
-    feed.link(href=absolute(feed_path), rel="self", type="application/atom+xml")
-    feed.generator("digest", version=__version__)
+    feed = _feed(config, lang, title, feed_path, page_path)
     feed.updated(max((a.updated or a.date for a in entries), default=EPOCH))
     for article in entries:
         entry = feed.add_entry(order="append")
@@ -58,3 +53,41 @@ def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: 
         for tag in article.tags:
             entry.category(term=tag.slug, label=tag.name, scheme=absolute(urls.tag_index(lang)))
     return feed.atom_str(pretty=True)
+
+
+def editions_feed(config: Config, lang: str, title: str, editions: Sequence[Edition],
+                  edition_title: Callable[[Edition], str]) -> bytes:
+    """One entry per day (newest FEED_LENGTH days): the day's titles as a list of links."""
+    entries = editions[:FEED_LENGTH]
+
+    def absolute(path: str) -> str:
+        return config.base_url + urls.encode(path)
+
+    def updated(edition: Edition) -> datetime:
+        return max(a.updated or a.date for a in edition.articles)
+
+    feed = _feed(config, lang, title, urls.editions_feed(lang), urls.home(lang))
+    feed.updated(max((updated(e) for e in entries), default=EPOCH))
+    for edition in entries:
+        entry = feed.add_entry(order="append")
+        entry.id(absolute(edition.url))
+        entry.title(edition_title(edition))
+        entry.link(href=absolute(edition.url), rel="alternate", type="text/html")
+        entry.published(min(a.date for a in edition.articles))
+        entry.updated(updated(edition))
+        items = "".join(f'<li><a href="{html.escape(absolute(a.url))}">{html.escape(a.title)}</a></li>'
+                        for a in edition.articles)
+        entry.content(f"<ul>{items}</ul>", type="html")
+    return feed.atom_str(pretty=True)
+
+
+def _feed(config: Config, lang: str, title: str, feed_path: str, page_path: str) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(config.base_url + urls.encode(feed_path))
+    feed.title(title)
+    feed.language(lang)
+    feed.author({"name": config.language(lang).title})
+    feed.link(href=config.base_url + urls.encode(page_path), rel="alternate", type="text/html")
+    feed.link(href=config.base_url + urls.encode(feed_path), rel="self", type="application/atom+xml")
+    feed.generator("digest", version=__version__)
+    return feed

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from digest.config import Config, Language
@@ -53,8 +53,17 @@ class Translator:
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
 
-    def date(self, value: datetime) -> str:
+    def date(self, value: date | datetime) -> str:
+        """The long date: "16 juillet 2024", "16 July 2024"."""
         return format_date(value, format="long", locale=self.locale)
+
+    def month(self, value: date) -> str:
+        """A month of a year: "juillet 2024", "July 2024"."""
+        return format_skeleton("yMMMM", value, locale=self.locale)
+
+    def month_name(self, value: date) -> str:
+        """A month on its own, as in a list of months: "juillet", "July"."""
+        return format_date(value, format="LLLL", locale=self.locale)
 
 
 def translator(config: Config, code: str) -> Translator:

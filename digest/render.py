@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import language_name, translator
 from digest.output import Output, fingerprint
-from digest.site import Site, Tag, paginate
+from digest.site import Edition, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import template_dirs
 
@@ -65,6 +65,13 @@ class Renderer:
         self.env = make_environment(self.config)
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
         self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
+        self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}
+        self.months = {code: {(d.year, d.month) for d in days} for code, days in self.days.items()}
+        self.years = {code: {d.year for d in days} for code, days in self.days.items()}
+        # Every page's navigation leads to the archive of the newest year.
+        self.archive = {code: urls.year(code, articles[0].date.year) if articles else None
+                        for code, articles in site.articles.items()}
+        salt = fingerprint(salt, sorted((c, a or "") for c, a in self.archive.items()))
         # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
         self.salt = fingerprint(salt, site.digest) if uses_site_variable(self.env) else salt
 
@@ -79,6 +86,7 @@ class Renderer:
             yield self.tag_index(code)
             for tag in self.site.tags[code]:
                 yield from self.tag_pages(tag)
+            yield from self.date_pages(code)
         yield self._page("404.html", urls.NOT_FOUND, config.default_language,
                          title=self.translators[config.default_language]("not_found_title"), alternates=(),
                          in_sitemap=False)
@@ -130,6 +138,54 @@ class Renderer:
                              alternates=(), switch_to=switch_to, tag=tag, page=page,
                              feed_url=urls.tag_feed(tag.lang, tag.slug),
                              depends_on=page.items, variant=(page.number, page.count, len(tag.articles)))
+
+    def date_pages(self, code: str) -> Iterator[Output]:
+        """Editions (one per day), month and year archives: every prefix of an article URL."""
+        t = self.translators[code]
+        editions = self.site.editions[code]
+        for index, edition in enumerate(editions):
+            newer = editions[index - 1] if index > 0 else None
+            older = editions[index + 1] if index + 1 < len(editions) else None
+            same_day = {c: urls.edition(c, edition.day) for c in self.config.language_codes
+                        if edition.day in self.days[c]}
+            yield self._page(
+                "edition.html", edition.url, code,
+                title=f"{t('edition_title', date=t.date(edition.day))} – {self.site_title(code)}",
+                alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
+                edition=edition, sections=edition.sections(t("other_news")), older=older, newer=newer,
+                feed_url=urls.editions_feed(code), depends_on=edition.articles,
+                variant=(older.url if older else None, newer.url if newer else None),
+            )
+        months: dict[tuple[int, int], list[Edition]] = {}
+        for edition in editions:
+            months.setdefault((edition.day.year, edition.day.month), []).append(edition)
+        for (year, month), days in months.items():
+            first_day = days[0].day.replace(day=1)
+            same_month = {c: urls.month(c, year, month) for c in self.config.language_codes
+                          if (year, month) in self.months[c]}
+            yield self._page(
+                "month.html", urls.month(code, year, month), code,
+                title=f"{t.month(first_day)} – {self.site_title(code)}",
+                alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
+                month=first_day, editions=tuple(days), feed_url=urls.editions_feed(code),
+                depends_on=tuple(a for e in days for a in e.articles),
+            )
+        years: dict[int, list[tuple[date, int]]] = {}
+        for (year, month), days in months.items():
+            years.setdefault(year, []).append((date(year, month, 1), sum(len(e.articles) for e in days)))
+        for year, month_counts in years.items():
+            same_year = {c: urls.year(c, year) for c in self.config.language_codes if year in self.years[c]}
+            yield self._page(
+                "year.html", urls.year(code, year), code, title=f"{year} – {self.site_title(code)}",
+                alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
+                year=year, months=tuple(month_counts), feed_url=urls.editions_feed(code),
+                variant=tuple(month_counts),
+            )
+
+    def _date_switch(self, same: dict[str, str], year: int) -> dict[str, str]:
+        """The same day or month in each language, else that language's page for the year, else its home."""
+        return {c: same.get(c) or (urls.year(c, year) if year in self.years[c] else urls.home(c))
+                for c in self.config.language_codes}
 
     def site_title(self, code: str) -> str:
         return self.config.language(code).title
@@ -185,12 +241,14 @@ class Renderer:
             "language": self.config.language(code),
             "t": self.translators[code],
             "date": self.translators[code].date,
+            "date_month": self.translators[code].month,
             "page_url": path,
             "page_title": title,
             "site_title": self.site_title(code),
             "alternates": alternates,
             "switcher": self.switcher(code, switch_to),
             "feed_url": urls.feed(code),
+            "archive_url": self.archive[code],
             **values,
         }
         return render_template(self.env, template, context, self.config)

@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from types import MappingProxyType
 from urllib.parse import unquote
 
@@ -26,6 +27,27 @@ class Tag:
     @property
     def url(self) -> str:
         return urls.tag(self.lang, self.slug)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One day's articles in one language (days in the site time zone)."""
+
+    lang: str
+    day: date
+    articles: tuple[Article, ...]  # newest first
+
+    @property
+    def url(self) -> str:
+        return urls.edition(self.lang, self.day)
+
+    def sections(self, other: str) -> tuple[tuple[str, tuple[Article, ...]], ...]:
+        """Articles grouped by rubric, newest rubric first; those without one last, under `other`."""
+        groups: dict[str | None, list[Article]] = {}
+        for article in self.articles:
+            groups.setdefault(article.section, []).append(article)
+        named = [(name, tuple(items)) for name, items in groups.items() if name is not None]
+        return (*named, (other, tuple(groups[None]))) if None in groups else tuple(named)
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,7 @@ class Site:
     articles: Mapping[str, tuple[Article, ...]]  # lang -> published articles, newest first
     by_key: Mapping[str, Mapping[str, Article]]  # translation key -> lang -> article
     tags: Mapping[str, tuple[Tag, ...]]  # lang -> tags in slug order
+    editions: Mapping[str, tuple[Edition, ...]]  # lang -> days with articles, newest first
 
     @property
     def digest(self) -> str:
@@ -117,6 +140,12 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) 
             continue
         by_key[article.key][article.lang] = article
 
+    for article in published:
+        if EDITION_DAY.match(article.slug):
+            problems.add(article.file, article.line_of("slug"),
+                         f"slug '{article.slug}' would take the URL of the edition of day {article.slug} "
+                         "(/<lang>/<yyyy>/<mm>/<dd>/); choose another slug")
+
     by_url: dict[str, Article] = {}
     for article in sorted(published, key=lambda a: a.file):
         other = by_url.get(article.url)
@@ -133,14 +162,24 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) 
 
     articles = {code: newest_first([a for a in published if a.lang == code]) for code in config.language_codes}
     tags = {code: _tags(code, articles[code]) for code in config.language_codes}
+    editions = {code: _editions(code, articles[code]) for code in config.language_codes}
     return Site(
         config=config,
         articles=MappingProxyType(articles),
         by_key=MappingProxyType({k: MappingProxyType(v) for k, v in by_key.items()}),
         tags=MappingProxyType(tags),
+        editions=MappingProxyType(editions),
     )
 
 
+def _editions(lang: str, articles: Sequence[Article]) -> tuple[Edition, ...]:
+    days: dict[date, list[Article]] = {}
+    for article in articles:  # newest first, so days come newest first too
+        days.setdefault(article.date.date(), []).append(article)
+    return tuple(Edition(lang=lang, day=day, articles=tuple(items)) for day, items in days.items())
+
+
+EDITION_DAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])$")
 _ARTICLE_LINK = re.compile(re.escape(ARTICLE_LINK) + r'([^"#]*)')
 
 

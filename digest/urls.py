@@ -6,7 +6,7 @@ ending in "/" for pages (written as <dir>/index.html).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote
 
 ROOT = ""
@@ -25,6 +25,22 @@ def home(lang: str, page: int = 1) -> str:
 
 def article(lang: str, date: datetime, slug: str) -> str:
     return f"{lang}/{date:%Y}/{date:%m}/{slug}/"
+
+
+def edition(lang: str, day: date) -> str:
+    return f"{lang}/{day:%Y}/{day:%m}/{day:%d}/"
+
+
+def month(lang: str, year: int, month: int) -> str:
+    return f"{lang}/{year:04d}/{month:02d}/"
+
+
+def year(lang: str, year: int) -> str:
+    return f"{lang}/{year:04d}/"
+
+
+def editions_feed(lang: str) -> str:
+    return f"{lang}/editions.xml"
 
 
 def tag_index(lang: str) -> str:
