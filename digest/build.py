@@ -20,6 +20,7 @@ from digest.errors import Problem, SiteError
 from digest.i18n import translator
 from digest.output import Output, WriteResult, file_fingerprint, fingerprint, update_site, write_site
 from digest.render import Renderer
+from digest.search import index_site, reindex_in_place
 from digest.site import Site, build_site
 from digest.theme import asset_files, template_dirs
 
@@ -43,9 +44,14 @@ class Builder:
         self.include_drafts = include_drafts
         self.articles = ArticleCache()
         self.manifest: dict[str, str] | None = None  # what the output folder holds, after a first build
+        self.search_dir: Path | None = None  # an output folder whose search index is out of date
 
-    def build(self, incremental: bool = False) -> BuildResult:
-        """Build the site; with `incremental`, update the output folder of the previous build in place."""
+    def build(self, incremental: bool = False, reindex: bool = True) -> BuildResult:
+        """Build the site; with `incremental`, update the output folder of the previous build in place.
+
+        An incremental build re-creates the search index too, unless `reindex` is False: then the
+        caller runs `reindex_search()` when it suits it (serve does, in the background).
+        """
         started = time.perf_counter()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
         check_output_dir(config)
@@ -53,10 +59,20 @@ class Builder:
         outputs = plan(site, self.include_drafts)
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
+            self.search_dir = config.output_dir if config.search else None
+            if reindex:
+                self.reindex_search()
         else:
-            result = write_site(config.output_dir, outputs)
+            result = write_site(config.output_dir, outputs, finish=index_site if config.search else None)
         self.manifest = result.manifest
         return summary(result, started, config)
+
+
+    def reindex_search(self) -> None:
+        """Bring the search index of an incrementally updated output folder up to date."""
+        if self.search_dir is not None:
+            search_dir, self.search_dir = self.search_dir, None
+            reindex_in_place(search_dir)
 
 
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,

@@ -220,7 +220,8 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
     reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
-    return reader.read(body, body_line, hashlib.sha1(data).hexdigest())
+    # The path is part of what a page shows of an article: its default slug, key and URL come from it.
+    return reader.read(body, body_line, hashlib.sha1(data + b"\0" + str(file).encode()).hexdigest())
 
 
 class _ArticleReader:

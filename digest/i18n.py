@@ -55,7 +55,7 @@ class Translator:
 
     def date(self, value: date | datetime) -> str:
         """The long date: "16 juillet 2024", "16 July 2024"."""
-        return format_date(value, format="long", locale=self.locale)
+        return _long_date(value if type(value) is date else value.date(), self.locale)
 
     def month(self, value: date) -> str:
         """A month of a year: "juillet 2024", "July 2024"."""
@@ -64,6 +64,11 @@ class Translator:
     def month_name(self, value: date) -> str:
         """A month on its own, as in a list of months: "juillet", "July"."""
         return format_date(value, format="LLLL", locale=self.locale)
+
+
+@cache
+def _long_date(day: date, locale: Locale) -> str:
+    return format_date(day, format="long", locale=locale)
 
 
 def translator(config: Config, code: str) -> Translator:

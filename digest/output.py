@@ -80,7 +80,7 @@ class Staging:
     def commit(self) -> None:
         """Swap the staging folder in and remove the previous site."""
         try:
-            if self.output_dir.is_dir() and _exchange(self.path, self.output_dir):
+            if self.output_dir.is_dir() and exchange(self.path, self.output_dir):
                 shutil.rmtree(self.path, ignore_errors=True)  # now holds the previous site
                 return
             previous = None
@@ -99,21 +99,25 @@ class Staging:
 
 
 def inside(root: Path, relative: str) -> Path:
-    """root/relative, refusing any path that would land outside root."""
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root.resolve()):
+    """root/relative, refusing any path that could land outside root (checked on the string: no I/O)."""
+    parts = relative.split("/")
+    if relative.startswith(("/", "\\")) or any(part in ("", ".", "..") or "\\" in part for part in parts[:-1]) \
+            or parts[-1] in ("", ".", "..") or "\0" in relative:
         raise SiteError([Problem(relative, None, "refusing to write outside the output folder")])
-    return target
+    return root / relative
 
 
-def write_site(output_dir: Path, outputs: Iterable[Output]) -> WriteResult:
-    """Write every file into a fresh tree and swap it in."""
+def write_site(output_dir: Path, outputs: Iterable[Output],
+               finish: Callable[[Path], None] | None = None) -> WriteResult:
+    """Write every file into a fresh tree, let `finish` complete it (search index), and swap it in."""
     staging = Staging(output_dir)
     manifest: dict[str, str] = {}
     try:
         for output in outputs:
             staging.write(output)
             manifest[output.file] = output.fingerprint
+        if finish is not None:
+            finish(staging.path)
     except OSError as error:
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
@@ -168,7 +172,7 @@ def _remove(root: Path, file: Path) -> None:
         folder = folder.parent
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two folders with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:

@@ -11,6 +11,7 @@ import html
 import logging
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +35,7 @@ class DevServer:
         self.local_url = f"http://{host}:{port}/"
         self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts)
         self.problems: tuple[Problem, ...] = ()
+        self.indexing = threading.Lock()
 
     def first_build(self) -> None:
         result = self.builder.build()
@@ -43,7 +45,7 @@ class DevServer:
         """Called by the watcher; prints one line, or the problems, and never raises."""
         what = display_path(Path(changed), self.config.root) if changed else "files"
         try:
-            result = self.builder.build(incremental=True)
+            result = self.builder.build(incremental=True, reindex=False)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -57,6 +59,16 @@ class DevServer:
         self.problems = ()
         click.echo(f"{what} changed: {result.written} files written, {result.files - result.written} unchanged, "
                    f"{result.seconds * 1000:.0f} ms")
+        # The pages are up to date and the browser reloads now; the search index follows in the background.
+        threading.Thread(target=self.reindex, daemon=True).start()
+
+    def reindex(self) -> None:
+        with self.indexing:
+            try:
+                self.builder.reindex_search()
+            except SiteError as error:
+                for problem in error.problems:
+                    click.echo(str(problem), err=True)
 
     def error_overlay(self) -> bytes:
         items = "".join(f"<li>{html.escape(str(problem))}</li>" for problem in self.problems)

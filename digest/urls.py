@@ -7,6 +7,7 @@ ending in "/" for pages (written as <dir>/index.html).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from urllib.parse import quote
 
 ROOT = ""
@@ -68,6 +69,7 @@ def output_file(path: str) -> str:
     return f"{path}index.html" if path == "" or path.endswith("/") else path
 
 
+@cache
 def encode(path: str) -> str:
     """Percent-encode a site path for use in a link (non-Latin slugs, spaces)."""
     return quote(path, safe="/")

@@ -23,6 +23,7 @@ languages:
   ar: {title: موجز الاختبار, locale: ar}
 per_page: 3
 timezone: Europe/Paris
+search: false
 """
 
 
