@@ -63,6 +63,10 @@ class Config:
         return self.root / "content"
 
     @property
+    def cache_dir(self) -> Path:
+        return self.root / ".digest-cache"
+
+    @property
     def templates_dir(self) -> Path:
         return self.root / "templates"
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from digest import markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, display_path
+from digest.images import picture, size_of
 from digest.slugs import slugify
 
 KNOWN_KEYS = frozenset(
@@ -43,6 +44,9 @@ class Image:
     alt: str | None = None
     site_path: str | None = None  # a local image copied beside the article page
     remote_url: str | None = None  # an http(s) image left where it is
+    width: int | None = None  # of a local image, read from the file
+    height: int | None = None
+    srcset: tuple[tuple[str, int], ...] = ()  # (site path, width) of each copy, the original last
 
     @property
     def has_picture(self) -> bool:
@@ -382,7 +386,19 @@ class _ArticleReader:
         except markdown.LinkError as error:
             self.report("image", str(error))
             return None
-        return Image(**{**image.__dict__, "site_path": asset.site_path})
+        found = picture(asset.file, self.config.cache_dir / "images")
+        if found is None:
+            return Image(**{**image.__dict__, "site_path": asset.site_path})
+        stem, suffix = PurePosixPath(asset.site_path).stem, PurePosixPath(asset.site_path).suffix
+        folder = asset.site_path.rsplit("/", 1)[0]
+        srcset = []
+        for width, file in found.variants:
+            copy = Asset(file=file, site_path=f"{folder}/{stem}-{width}w{suffix}")
+            self.assets[copy.site_path] = copy
+            srcset.append((copy.site_path, width))
+        srcset.append((asset.site_path, found.width))
+        return Image(**{**image.__dict__, "site_path": asset.site_path, "width": found.width,
+                        "height": found.height, "srcset": tuple(srcset)})
 
     def tags(self) -> tuple[TagRef, ...]:
         names = self.string_list("tags")
@@ -408,7 +424,7 @@ class _ArticleReader:
             return ()
         return tuple(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
 
-    def body_link(self, reference: str, line: int, article_url: str) -> str | None:
+    def body_link(self, reference: str, line: int, article_url: str) -> markdown.LinkTarget:
         """A relative link in the body: files are copied beside the page, articles get their URL later."""
         path, _, fragment = reference.partition("#")
         fragment = f"#{fragment}" if fragment else ""
@@ -416,9 +432,10 @@ class _ArticleReader:
             target = self.local_file(path)
             relative = target.relative_to(self.config.content_dir.resolve()).as_posix()
             self.article_links.append(ArticleLink(target=relative, line=self.body_line + line - 1))
-            return ARTICLE_LINK + urls.encode(relative) + fragment
+            return markdown.LinkTarget(ARTICLE_LINK + urls.encode(relative) + fragment)
         asset = self.asset(path, article_url)
-        return self.config.base_path + urls.encode(asset.site_path) + fragment
+        return markdown.LinkTarget(self.config.base_path + urls.encode(asset.site_path) + fragment,
+                                   size=size_of(asset.file))
 
     def local_file(self, reference: str) -> Path:
         """The file a relative reference names; it must exist inside content/."""

@@ -11,8 +11,15 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-# Maps a relative link found in a body (and its line in the body) to its new URL, or raises LinkError.
-LinkResolver = Callable[[str, int], str | None]
+
+@dataclass(frozen=True)
+class LinkTarget:
+    url: str
+    size: tuple[int, int] | None = None  # width and height, for images
+
+
+# Maps a relative link found in a body (and its line in the body) to its target, or raises LinkError.
+LinkResolver = Callable[[str, int], LinkTarget | None]
 
 
 class LinkError(Exception):
@@ -55,17 +62,23 @@ def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
             first_paragraph = plain_text(token.children)
         line = token.map[0] + 1 if token.map else 1
         for child in token.children:
+            if child.type == "image":  # body images are below the headline: load them when needed
+                child.attrSet("loading", "lazy")
+                child.attrSet("decoding", "async")
             attribute = {"image": "src", "link_open": "href"}.get(child.type)
             url = child.attrGet(attribute) if attribute else None
             if not isinstance(url, str) or not is_relative_reference(url):
                 continue
             try:
-                new_url = resolve_link(unquote(url), line)
+                target = resolve_link(unquote(url), line)
             except LinkError as error:
                 problems.append((line, str(error)))
                 continue
-            if new_url is not None:
-                child.attrSet(attribute, new_url)
+            if target is not None:
+                child.attrSet(attribute, target.url)
+                if target.size and child.type == "image":
+                    child.attrSet("width", str(target.size[0]))
+                    child.attrSet("height", str(target.size[1]))
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, first_paragraph=first_paragraph, problems=tuple(problems))
 

@@ -1,0 +1,70 @@
+"""Image sizes (read with Pillow) and resized copies for srcset, cached between builds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+
+WIDTHS = (480, 960, 1600)  # resized copies offered in srcset; never wider than the original
+RESIZABLE = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+
+@dataclass(frozen=True)
+class Picture:
+    width: int
+    height: int
+    variants: tuple[tuple[int, Path], ...]  # (width, resized file) for each smaller copy
+
+
+def size_of(file: Path) -> tuple[int, int] | None:
+    """(width, height) from the file's header; None when Pillow cannot read it (SVG, a broken file)."""
+    status = file.stat()
+    return _size(str(file), status.st_mtime_ns, status.st_size)
+
+
+@cache
+def _size(file: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+    try:
+        with PILImage.open(file) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None
+
+
+def picture(file: Path, cache_dir: Path) -> Picture | None:
+    """Size and resized copies of a local image (the copies are made once, then reused)."""
+    dimensions = size_of(file)
+    if dimensions is None:
+        return None
+    width, height = dimensions
+    variants = []
+    if file.suffix.lower() in RESIZABLE:
+        for target in WIDTHS:
+            if target < width:
+                variants.append((target, _resized(file, target, cache_dir)))
+    return Picture(width=width, height=height, variants=tuple(variants))
+
+
+def _resized(file: Path, width: int, cache_dir: Path) -> Path:
+    data = file.read_bytes()
+    name = f"{hashlib.sha1(data).hexdigest()}-{width}{file.suffix.lower()}"
+    target = cache_dir / name
+    if target.is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with PILImage.open(file) as image:
+        height = round(image.height * width / image.width)
+        resized = image.resize((width, height), PILImage.Resampling.LANCZOS)
+        if RESIZABLE[file.suffix.lower()] == "JPEG" and resized.mode not in ("RGB", "L"):
+            resized = resized.convert("RGB")
+        temporary = target.with_name(f".{name}.{os.getpid()}.tmp")
+        # No metadata is copied: same input, same bytes.
+        resized.save(temporary, format=RESIZABLE[file.suffix.lower()], quality=82, optimize=True)
+        os.replace(temporary, target)
+    return target
