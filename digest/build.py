@@ -19,6 +19,7 @@ from digest.content import ArticleCache, load_articles
 from digest.errors import Problem, SiteError
 from digest.i18n import translator
 from digest.output import Output, WriteResult, file_fingerprint, fingerprint, update_site, write_site
+from digest.parallel import jobs
 from digest.render import Renderer
 from digest.search import index_site, reindex_in_place
 from digest.site import Site, build_site
@@ -37,8 +38,9 @@ class BuildResult:
 
 class Builder:
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
-                 include_drafts: bool = False) -> None:
+                 include_drafts: bool = False, workers: int = 1) -> None:
         self.config_file = config_file
+        self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
         self.base_url = base_url
         self.include_drafts = include_drafts
@@ -55,15 +57,16 @@ class Builder:
         started = time.perf_counter()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
         check_output_dir(config)
-        site = build_site(config, load_articles(config, self.articles), self.include_drafts)
-        outputs = plan(site, self.include_drafts)
+        site = build_site(config, load_articles(config, self.articles, self.workers), self.include_drafts)
+        outputs = list(plan(site, self.include_drafts))
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
             self.search_dir = config.output_dir if config.search else None
             if reindex:
                 self.reindex_search()
         else:
-            result = write_site(config.output_dir, outputs, finish=index_site if config.search else None)
+            result = write_site(config.output_dir, outputs, finish=index_site if config.search else None,
+                                workers=self.workers)
         self.manifest = result.manifest
         return summary(result, started, config)
 
@@ -76,9 +79,9 @@ class Builder:
 
 
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
-          include_drafts: bool = False) -> BuildResult:
-    """A full, clean build."""
-    return Builder(config_file, output_dir, base_url, include_drafts).build()
+          include_drafts: bool = False, workers: int | None = None) -> BuildResult:
+    """A full, clean build, over every core unless `workers` says otherwise."""
+    return Builder(config_file, output_dir, base_url, include_drafts, jobs() if workers is None else workers).build()
 
 
 def summary(result: WriteResult, started: float, config: Config) -> BuildResult:
@@ -111,9 +114,9 @@ def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
     for code in config.language_codes:
         t = translator(config, code)
         title = config.language(code).title
-        lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), site.articles[code])]
+        lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), site.articles[code], True)]
         lists += [(urls.tag_feed(code, tag.slug), t("tag_feed_title", site=title, tag=tag.name), tag.url,
-                   tag.articles) for tag in site.tags[code]]
+                   tag.articles, False) for tag in site.tags[code]]
         editions = site.editions[code][: feeds.FEED_LENGTH]
         editions_title = t("editions_feed_title", site=title)
         yield Output(
@@ -122,13 +125,13 @@ def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
             render=lambda code=code, editions=editions, editions_title=editions_title, t=t: feeds.editions_feed(
                 config, code, editions_title, editions, lambda edition: t("edition_title", date=t.date(edition.day))),
         )
-        for path, feed_title, page, articles in lists:
+        for path, feed_title, page, articles, full in lists:
             entries = articles[: feeds.FEED_LENGTH]
             yield Output(
                 path,
                 fingerprint(salt, path, feed_title, [a.digest for a in entries]),
-                render=lambda code=code, path=path, feed_title=feed_title, page=page, entries=entries:
-                    feeds.atom_feed(config, code, feed_title, path, page, entries),
+                render=lambda code=code, path=path, feed_title=feed_title, page=page, entries=entries, full=full:
+                    feeds.atom_feed(config, code, feed_title, path, page, entries, full),
             )
 
 

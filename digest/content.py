@@ -8,15 +8,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest import markdown, urls, yamlfile
 from digest.config import Config
-from digest.errors import Collector, display_path
+from digest.errors import Collector, Problem, display_path
 from digest.images import picture, size_of
+from digest.parallel import run_chunked
 from digest.slugs import slugify
 
 KNOWN_KEYS = frozenset(
@@ -161,24 +161,31 @@ def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
     return tuple(stamp)
 
 
-def load_articles(config: Config, cache: ArticleCache | None = None) -> tuple[Article, ...]:
+def load_articles(config: Config, cache: ArticleCache | None = None, workers: int = 1) -> tuple[Article, ...]:
     """Parse and validate every article; raises SiteError with every problem found."""
     cache = cache if cache is not None else ArticleCache()
     problems = Collector()
-    articles = []
-    seen = set()
-    for lang, file in discover(config, problems):
-        seen.add(file)
-        article = cache.get(config, file)
-        if article is None:
-            article = load_article(config, lang, file, problems)
-            if article is not None:
-                cache.put(file, article)
+    found = list(discover(config, problems))
+    articles: list[Article | None] = [cache.get(config, file) for _, file in found]
+    missing = [index for index, article in enumerate(articles) if article is None]
+
+    def parse(chunk: range) -> list[tuple[Article | None, list[Problem]]]:
+        results = []
+        for position in chunk:
+            lang, file = found[missing[position]]
+            collector = Collector()
+            results.append((load_article(config, lang, file, collector), collector.problems))
+        return results
+
+    parsed = [result for chunk in run_chunked(parse, len(missing), workers) for result in chunk]
+    for index, (article, article_problems) in zip(missing, parsed, strict=True):
+        problems.extend(article_problems)
         if article is not None:
-            articles.append(article)
-    cache.keep_only(seen)
+            cache.put(found[index][1], article)
+            articles[index] = article
+    cache.keep_only({file for _, file in found})
     problems.raise_if_any()
-    return tuple(articles)
+    return tuple(article for article in articles if article is not None)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -284,7 +291,7 @@ class _ArticleReader:
             updated=updated, source=source, image=image, tags=tags, section=section,
             summary=summary or rendered.first_paragraph, related=related, draft=draft,
             body_html=rendered.html, assets=tuple(self.assets.values()),
-            extra=MappingProxyType(extra), lines=MappingProxyType(self.lines),
+            extra=extra, lines=dict(self.lines),
             article_links=tuple(self.article_links),
         )
 

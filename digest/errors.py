@@ -29,6 +29,10 @@ class SiteError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        # so that a problem found in a worker process reaches the main one intact
+        return (SiteError, (self.problems,))
+
 
 def display_path(path: Path, root: Path) -> str:
     """The path as the user should read it: relative to the site root when inside it."""

@@ -29,8 +29,12 @@ def absolutize(html: str, base_url: str) -> str:
 
 
 def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: str,
-              articles: Sequence[Article]) -> bytes:
-    """An Atom document for the newest FEED_LENGTH articles (already sorted newest first)."""
+              articles: Sequence[Article], full_content: bool = True) -> bytes:
+    """An Atom document for the newest FEED_LENGTH articles (already sorted newest first).
+
+    Tag feeds carry summaries only (`full_content` False): a site has hundreds of tags, and the
+    language feed already carries every article in full.
+    """
     entries = articles[:FEED_LENGTH]
 
     def absolute(path: str) -> str:
@@ -47,7 +51,8 @@ def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: 
         entry.updated(article.updated or article.date)
         if article.summary:
             entry.summary(article.summary)
-        entry.content(absolutize(article.body_html, config.base_url), type="html")
+        if full_content:
+            entry.content(absolutize(article.body_html, config.base_url), type="html")
         if article.source:
             entry.author({"name": article.source.name, **({"uri": article.source.url} if article.source.url else {})})
         for tag in article.tags:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import Result
+
 from helpers import BASE_CONFIG, Site, article, hrefs, texts
 
 MakeSite = Callable[..., Site]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import feedparser
+
 from helpers import article, hrefs, texts
 
 SITE = {

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import Result
+
 from helpers import REPO, Site, article, texts
 
 MakeSite = Callable[..., Site]

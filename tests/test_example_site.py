@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO
 from lxml import html
+
+from helpers import REPO
 
 
 def test_example_site_builds_with_one_line_summary(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import feedparser
-from helpers import article, hrefs
 from lxml import etree
+
+from helpers import article, hrefs
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 

@@ -16,10 +16,11 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from click.testing import CliRunner
-from helpers import REPO, article
 from lxml import etree, html
 
 from digest.cli import main
+
+from helpers import REPO, article
 
 
 class _PrefixHandler(http.server.SimpleHTTPRequestHandler):

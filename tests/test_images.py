@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from helpers import article
 from PIL import Image
+
+from helpers import article
 
 
 def jpeg(width: int, height: int) -> bytes:

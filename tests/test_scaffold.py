@@ -7,9 +7,10 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from helpers import Site
 
 from digest.cli import main
+
+from helpers import Site
 
 
 def run(*args: str, cwd: Path):
