@@ -114,6 +114,47 @@ def new(title: str, lang: str, tags: str, translation_of: Path | None, config_fi
     click.echo(_shown(path))
 
 
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", required=True, help="Language of the texts (a folder under content/).")
+@click.option("--date", "date_text", help="Date of the articles: YYYY-MM-DD or ISO 8601 date and time "
+              "(default: the dateline in the text, else now).")
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
+              help="A photo to copy beside the article (sets image.src).")
+@click.option("--tags", default="", help="Comma-separated tags, added to the site's tags found in the title or lead.")
+@click.option("--dry-run", is_flag=True, help="Print each article and its report; write nothing.")
+@click.option("--force", is_flag=True, help="Replace an article imported before (same slug).")
+@config_option
+@reports_problems
+def import_(files: tuple[Path, ...], lang: str, date_text: str | None, image: Path | None, tags: str,
+            dry_run: bool, force: bool, config_file: Path) -> None:
+    """Turn scraped plain-text articles into articles, reporting what could not be placed."""
+    from digest.config import load_config
+    from digest.importer import import_files, parse_date_option
+
+    try:
+        when = parse_date_option(date_text) if date_text is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--date'") from None
+    if image is not None and len(files) > 1:
+        raise click.UsageError("--image is the photo of one article: import its FILE alone")
+    config = load_config(config_file)
+    refused = False
+    for result in import_files(config, files, lang, when, image, [t.strip() for t in tags.split(",") if t.strip()],
+                               dry_run, force):
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        refused = refused or bool(result.problems)
+        if result.path is None:
+            continue
+        click.echo(f"would write {_shown(result.path)}:\n{result.text}" if dry_run else _shown(result.path))
+        click.echo(f"  from {result.input}")
+        for note in result.report:
+            click.echo(f"  {note}")
+    if refused:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @reports_problems

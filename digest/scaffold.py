@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from digest.config import Config
@@ -17,6 +17,13 @@ def yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def article_path(config: Config, lang: str, when: date | datetime, slug: str) -> Path:
+    """Where `digest new` and `digest import` put an article: content/<lang>/<yyyy>/<slug>.md,
+    the year of its date in the site time zone."""
+    year = when.astimezone(config.tzinfo).year if isinstance(when, datetime) else when.year
+    return config.content_dir / lang / f"{year:04d}" / f"{slug}.md"
+
+
 def new_article(config: Config, title: str, lang: str, tags: list[str], translation_of: Path | None = None,
                 now: datetime | None = None) -> Path:
     """Write content/<lang>/<yyyy>/<slug>.md (or the translated article's path) and return it."""
@@ -28,15 +35,14 @@ def new_article(config: Config, title: str, lang: str, tags: list[str], translat
         raise SiteError([Problem("TITLE", None, "the title has no letters or digits to make a file name from")])
     when = (now or datetime.now(config.tzinfo)).astimezone(config.tzinfo).replace(microsecond=0)
     fields = {"title": yaml_text(title), "date": when.isoformat()}
-    relative = Path(f"{when:%Y}") / f"{slug}.md"
+    target = article_path(config, lang, when, slug)
     if translation_of is not None:
         original = _original(config, translation_of)
         # Sharing the original's key (its translation_key or its path) pairs the two articles,
         # while the file name, and so the URL, follows the new title.
-        relative = Path(f"{original.date:%Y}") / f"{slug}.md"
+        target = article_path(config, lang, original.date, slug)
         fields["date"] = original.date.isoformat()
         fields["translation_key"] = yaml_text(original.key)
-    target = config.content_dir / lang / relative
     if target.exists():
         raise SiteError([Problem(display_path(target, Path.cwd()), None,
                                  "already exists; digest new never overwrites an article")])
