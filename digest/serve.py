@@ -104,15 +104,20 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
             if self.dev.problems:
                 page = self._html_file(path)
                 if page is not None:
-                    body = page.read_bytes()
-                    match = _BODY_OPEN.search(body)
-                    at = match.end() if match else 0
-                    self.set_header("Content-Type", "text/html; charset=UTF-8")
-                    self.set_header("Cache-Control", "no-store")
                     self.absolute_path = str(page)
-                    self.finish(body[:at] + self.dev.error_overlay() + body[at:] if include_body else b"")
+                    self._send_html(page.read_bytes() if include_body else b"")
                     return
             await super().get(path, include_body)
+
+        def _send_html(self, body: bytes) -> None:
+            """An HTML page, with the build errors over it while the last build failed."""
+            if self.dev.problems and body:
+                match = _BODY_OPEN.search(body)
+                at = match.end() if match else 0
+                body = body[:at] + self.dev.error_overlay() + body[at:]
+                self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(body)
 
         def compute_etag(self) -> str | None:
             return None if self.dev.problems else super().compute_etag()
@@ -129,8 +134,7 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
         def write_error(self, status_code: int, **kwargs: Any) -> None:
             not_found = Path(self.root) / "404.html"
             if status_code == 404 and not_found.is_file():
-                self.set_header("Content-Type", "text/html; charset=UTF-8")
-                self.finish(not_found.read_bytes())
+                self._send_html(not_found.read_bytes())
             else:
                 super().write_error(status_code, **kwargs)
 
@@ -155,9 +159,9 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     def rebuild() -> None:
         dev.rebuild(server.watcher.filepath)
 
+    # templates/ is watched even before it exists: a site may start overriding the theme while serving
     for watched in (dev.config.content_dir, dev.config.templates_dir, config_file.resolve()):
-        if watched.exists():
-            server.watch(str(watched), rebuild)
+        server.watch(str(watched), rebuild)
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
     server.serve(host=host, port=port, root=str(dev.config.output_dir), open_url_delay=0 if open_browser else None)
