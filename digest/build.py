@@ -23,7 +23,7 @@ from digest.parallel import jobs
 from digest.render import Renderer
 from digest.search import index_site, reindex_in_place
 from digest.site import Site, build_site
-from digest.theme import asset_files, template_dirs
+from digest.theme import asset_files, check_templates, template_dirs
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Builder:
         started = time.perf_counter()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
         check_output_dir(config)
+        check_templates(config)
         site = build_site(config, load_articles(config, self.articles, self.workers), self.include_drafts)
         outputs = list(plan(site, self.include_drafts))
         if incremental and self.manifest is not None and config.output_dir.is_dir():

@@ -104,6 +104,9 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     shown = display_path(path, Path.cwd())
     problems = Collector()
     try:
+        if path.stat().st_size > 1_000_000:
+            problems.add(shown, None, "config file too large (more than 1,000,000 bytes)")
+            problems.raise_if_any()
         raw = path.read_bytes()
     except FileNotFoundError:
         problems.add(shown, None, "config file not found")

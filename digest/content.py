@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from digest import markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
+from digest.files import walk
 from digest.images import picture, size_of
 from digest.parallel import run_chunked
 from digest.slugs import slugify
@@ -25,6 +26,7 @@ KNOWN_KEYS = frozenset(
 )
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+MAX_ARTICLE_BYTES = 2_000_000  # a news article is a few kilobytes; anything this big is a mistake
 TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 # Body links to another article's source file are written with this scheme, then replaced by the
 # article's URL once every article is known (site.py).
@@ -114,13 +116,17 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
         if entry.name.startswith("."):
             continue
         shown = display_path(entry, config.root)
+        if entry.is_symlink() and not entry.resolve().is_relative_to(content.resolve()):
+            problems.add(shown, None, f"symlink leads outside the site (to {entry.resolve()}); "
+                         "digest reads nothing outside it")
+            continue
         if entry.is_dir():
             if entry.name not in config.language_codes:
                 problems.add(shown, None, f"unknown language folder '{entry.name}' "
                              f"(languages: {', '.join(config.language_codes)})")
                 continue
-            for file in sorted(entry.rglob("*.md")):
-                if not any(part.startswith(".") for part in file.relative_to(entry).parts):
+            for file in walk(entry, content, config.root, problems):
+                if file.suffix == ".md":
                     yield entry.name, file
         elif entry.suffix == ".md":
             problems.add(shown, None, "article outside a language folder "
@@ -202,6 +208,11 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 def load_article(config: Config, lang: str, file: Path, problems: Collector) -> Article | None:
     shown = display_path(file, config.root)
     try:
+        size = file.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            problems.add(shown, None, f"file too large ({size:,} bytes; an article may have at most "
+                         f"{MAX_ARTICLE_BYTES:,})")
+            return None
         data = file.read_bytes()
     except OSError as error:
         problems.add(shown, None, f"cannot read file: {error.strerror}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from html import unescape
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -80,7 +82,28 @@ def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
                     child.attrSet("width", str(target.size[0]))
                     child.attrSet("height", str(target.size[1]))
     html = md.renderer.render(tokens, md.options, env)
+    if allow_html:
+        html = neutralize_urls(html)
     return Rendered(html=html, first_paragraph=first_paragraph, problems=tuple(problems))
+
+
+_URL_ATTRIBUTE = re.compile(
+    r"""(\s(?:href|src|action|formaction|poster|background|xlink:href|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""",
+    re.IGNORECASE,
+)
+_UNSAFE_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
+
+
+def neutralize_urls(html: str) -> str:
+    """In raw HTML, replace javascript:, vbscript:, data: and file: URLs (however encoded) by "#"."""
+
+    def check(match: re.Match[str]) -> str:
+        value = match.group(2).strip("'\"")
+        decoded = _INVISIBLE.sub("", unescape(value))
+        return f'{match.group(1)}"#"' if _UNSAFE_SCHEME.match(decoded) else match.group(0)
+
+    return _URL_ATTRIBUTE.sub(check, html)
 
 
 def plain_text(children: list[Token]) -> str:

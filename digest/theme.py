@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from digest.config import Config
+from digest.errors import Collector
+from digest.files import walk
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -25,14 +27,22 @@ def template_dirs(config: Config) -> list[Path]:
     return dirs
 
 
+def check_templates(config: Config) -> None:
+    """Refuse a site templates/ folder with symlinks leading outside the site (Jinja would follow them)."""
+    if config.templates_dir.is_dir():
+        problems = Collector()
+        for _ in walk(config.templates_dir, config.root, config.root, problems):
+            pass
+        problems.raise_if_any()
+
+
 def asset_files(config: Config) -> Iterator[tuple[Path, str]]:
     """(file, path below assets/) for every theme asset, the site's files winning over the theme's."""
     chosen: dict[str, Path] = {}
     for directory in reversed(template_dirs(config)):
         assets = directory / "assets"
         if assets.is_dir():
-            for file in sorted(assets.rglob("*")):
-                if file.is_file() and not file.name.startswith("."):
-                    chosen[file.relative_to(assets).as_posix()] = file
+            for file in walk(assets, directory, config.root, Collector()):
+                chosen[file.relative_to(assets).as_posix()] = file
     for name in sorted(chosen):
         yield chosen[name], name

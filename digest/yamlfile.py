@@ -20,7 +20,13 @@ class YamlSyntaxError(Exception):
 
 
 def parse(text: str) -> Any:
-    """Parse one YAML document with the safe loader; syntax errors carry their 1-based line."""
+    """Parse one YAML document with the safe loader; syntax errors carry their 1-based line.
+
+    Aliases (*name) are refused: front matter and config never need them, and nested aliases
+    ("billion laughs") expand to sizes no build can handle.
+    """
+    if "*" in text:
+        _refuse_aliases(text)
     try:
         return yaml.load(text, Loader=SafeLoader)  # SafeLoader: never constructs Python objects
     except yaml.MarkedYAMLError as error:
@@ -32,6 +38,16 @@ def parse(text: str) -> Any:
         raise YamlSyntaxError(None, f"invalid YAML: {error}") from None
     except (ValueError, OverflowError) as error:  # a well-formed value that is not a real one (2024-02-30)
         raise YamlSyntaxError(_line_of_bad_value(text), f"invalid value: {error}") from None
+
+
+def _refuse_aliases(text: str) -> None:
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise YamlSyntaxError(line, f"YAML aliases are not allowed (*{event.anchor}): write the value out")
+    except yaml.MarkedYAMLError:
+        return  # a syntax error: parse() reports it with its line
 
 
 def _line_of_bad_value(text: str) -> int | None:
