@@ -7,8 +7,11 @@ inputs changed. `digest build` uses a fresh Builder: a full, clean build.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -18,10 +21,18 @@ from digest.config import Config, load_config
 from digest.content import ArticleCache, load_articles
 from digest.errors import Problem, SiteError
 from digest.i18n import translator
-from digest.output import Output, WriteResult, file_fingerprint, fingerprint, update_site, write_site
+from digest.output import (
+    Output,
+    WriteResult,
+    file_fingerprint,
+    fingerprint,
+    update_site,
+    write_atomically,
+    write_site,
+)
 from digest.parallel import jobs
 from digest.render import Renderer
-from digest.search import index_site, reindex_in_place
+from digest.search import BUNDLE, index_site, pagefind_executable, reindex_in_place
 from digest.site import Site, build_site
 from digest.theme import asset_files, check_templates, template_dirs
 
@@ -37,14 +48,24 @@ class BuildResult:
 
 
 class Builder:
+    """Builds one site again and again, reusing what did not change.
+
+    With `persistent`, parsed articles and the list of files written are kept in .digest-cache/,
+    so that the next `digest build` re-parses only changed articles and hard-links unchanged pages
+    from the previous output instead of rendering them.
+    """
+
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
-                 include_drafts: bool = False, workers: int = 1) -> None:
+                 include_drafts: bool = False, workers: int = 1, persistent: bool = False,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
         self.base_url = base_url
         self.include_drafts = include_drafts
-        self.articles = ArticleCache()
+        self.persistent = persistent
+        self.progress = progress  # told (stage, done, total) as articles are read and pages written
+        self.articles: ArticleCache | None = None
         self.manifest: dict[str, str] | None = None  # what the output folder holds, after a first build
         self.search_dir: Path | None = None  # an output folder whose search index is out of date
 
@@ -58,7 +79,12 @@ class Builder:
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
         check_output_dir(config)
         check_templates(config)
-        site = build_site(config, load_articles(config, self.articles, self.workers), self.include_drafts)
+        if config.search:
+            pagefind_executable()  # a missing binary is reported before anything is done
+        if self.articles is None:
+            self.articles = ArticleCache.load(config.cache_dir / ARTICLES) if self.persistent else ArticleCache()
+        articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
+        site = build_site(config, articles, self.include_drafts)
         outputs = list(plan(site, self.include_drafts))
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
@@ -66,11 +92,19 @@ class Builder:
             if reindex:
                 self.reindex_search()
         else:
-            result = write_site(config.output_dir, outputs, finish=index_site if config.search else None,
-                                workers=self.workers)
+            previous = PreviousOutput.load(config) if self.persistent else None
+            result = write_site(config.output_dir, outputs, finish=search_step(config, outputs, previous),
+                                workers=self.workers, reuse=previous.reusable if previous else None,
+                                progress=self._progress("write"))
         self.manifest = result.manifest
+        if self.persistent:
+            self.articles.save(config.cache_dir / ARTICLES)
+            PreviousOutput.save(config, result.manifest)
         return summary(result, started, config)
 
+    def _progress(self, stage: str) -> Callable[[int, int], None] | None:
+        report = self.progress
+        return (lambda done, total: report(stage, done, total)) if report else None
 
     def reindex_search(self) -> None:
         """Bring the search index of an incrementally updated output folder up to date."""
@@ -79,10 +113,72 @@ class Builder:
             reindex_in_place(search_dir)
 
 
+ARTICLES = "articles.pickle"
+
+
+def manifest_file(config: Config) -> Path:
+    """One manifest per output folder, so that `--output elsewhere` does not spoil the reuse of output/."""
+    return config.cache_dir / f"manifest-{fingerprint(str(config.output_dir))[:12]}.json"
+
+
+@dataclass(frozen=True)
+class PreviousOutput:
+    """What the last `digest build` wrote into the output folder, and when."""
+
+    output_dir: Path
+    files: dict[str, str]  # file -> fingerprint
+    saved_ns: int
+
+    def reusable(self, output: Output) -> Path | None:
+        """The previous build's file for an output whose inputs did not change, if nobody touched it since."""
+        if self.files.get(output.file) != output.fingerprint:
+            return None
+        old = self.output_dir / output.file
+        try:
+            return old if old.stat().st_mtime_ns <= self.saved_ns else None
+        except OSError:
+            return None
+
+    @classmethod
+    def load(cls, config: Config) -> PreviousOutput | None:
+        try:
+            data = json.loads(manifest_file(config).read_text(encoding="utf-8"))
+            if data["output_dir"] != str(config.output_dir) or data["version"] != __version__:
+                return None
+            return cls(output_dir=config.output_dir, files=data["files"], saved_ns=data["saved_ns"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    @staticmethod
+    def save(config: Config, files: dict[str, str]) -> None:
+        data = {"version": __version__, "output_dir": str(config.output_dir), "saved_ns": time.time_ns(),
+                "files": files}
+        write_atomically(manifest_file(config), json.dumps(data).encode())
+
+
+def search_step(config: Config, outputs: list[Output], previous: PreviousOutput | None) -> Callable[[Path, int], None]:
+    """Index the new tree for search, or reuse the previous index when no page changed."""
+
+    def finish(staging: Path, written: int) -> None:
+        if not config.search:
+            return
+        old_index = config.output_dir / BUNDLE
+        pages = {o.file for o in outputs if o.file.endswith(".html")}
+        if previous is not None and written == 0 and old_index.is_dir() and \
+                pages == {f for f in previous.files if f.endswith(".html")}:
+            shutil.copytree(old_index, staging / BUNDLE, copy_function=os.link)
+        else:
+            index_site(staging)
+
+    return finish
+
+
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
-          include_drafts: bool = False, workers: int | None = None) -> BuildResult:
-    """A full, clean build, over every core unless `workers` says otherwise."""
-    return Builder(config_file, output_dir, base_url, include_drafts, jobs() if workers is None else workers).build()
+          include_drafts: bool = False, workers: int | None = None, persistent: bool = True,
+          progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
+    """A full build over every core (unless `workers` says otherwise), reusing .digest-cache/."""
+    return Builder(config_file, output_dir, base_url, include_drafts, jobs() if workers is None else workers,
+                   persistent, progress).build()
 
 
 def summary(result: WriteResult, started: float, config: Config) -> BuildResult:

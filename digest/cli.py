@@ -59,10 +59,16 @@ def main() -> None:
 def build(config_file: Path, output_dir: Path | None, drafts: bool, base_url: str | None) -> None:
     """Build the site into the output folder."""
     from digest.build import build as build_site
+    from digest.progress import TerminalProgress
 
-    result = build_site(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts)
-    click.echo(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s -> "
-               f"{_shown(result.output_dir)}")
+    progress = TerminalProgress()
+    try:
+        result = build_site(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts,
+                            progress=progress)
+    finally:
+        progress.clear()
+    click.echo(f"Built {result.pages} pages ({result.files} files: {result.written} written, "
+               f"{result.files - result.written} unchanged) in {result.seconds:.2f} s -> {_shown(result.output_dir)}")
 
 
 @main.command()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -12,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from digest import markdown, urls, yamlfile
+from digest import __version__, markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import walk
 from digest.images import picture, size_of
+from digest.output import write_atomically
 from digest.parallel import run_chunked
 from digest.slugs import slugify
 
@@ -133,6 +135,10 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
                          f"(move it to content/<lang>/, languages: {', '.join(config.language_codes)})")
 
 
+# Bump when Article or the parsing changes meaning, so an old cache is never reused.
+CACHE_FORMAT = (1, __version__)
+
+
 class ArticleCache:
     """Parsed articles of earlier builds, reused while neither the file, its images nor the config change."""
 
@@ -154,6 +160,23 @@ class ArticleCache:
     def keep_only(self, files: set[Path]) -> None:
         self.entries = {file: entry for file, entry in self.entries.items() if file in files}
 
+    def save(self, path: Path) -> None:
+        """Keep the parsed articles for the next `digest build` (.digest-cache/)."""
+        write_atomically(path, pickle.dumps((CACHE_FORMAT, self.config_key, self.entries),
+                                            protocol=pickle.HIGHEST_PROTOCOL))
+
+    @classmethod
+    def load(cls, path: Path) -> ArticleCache:
+        """The cache saved by an earlier build, or an empty one if it is missing, old or unreadable."""
+        cache = cls()
+        try:
+            version, config_key, entries = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return cache
+        if version == CACHE_FORMAT:
+            cache.config_key, cache.entries = config_key, entries
+        return cache
+
 
 def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
     """What must not change for a parsed article to stay valid: the file and the files it refers to."""
@@ -167,7 +190,8 @@ def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
     return tuple(stamp)
 
 
-def load_articles(config: Config, cache: ArticleCache | None = None, workers: int = 1) -> tuple[Article, ...]:
+def load_articles(config: Config, cache: ArticleCache | None = None, workers: int = 1,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[Article, ...]:
     """Parse and validate every article; raises SiteError with every problem found."""
     cache = cache if cache is not None else ArticleCache()
     problems = Collector()
@@ -183,7 +207,8 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
             results.append((load_article(config, lang, file, collector), collector.problems))
         return results
 
-    parsed = [result for chunk in run_chunked(parse, len(missing), workers) for result in chunk]
+    report = (lambda done: progress(done, len(missing))) if progress else None
+    parsed = [result for chunk in run_chunked(parse, len(missing), workers, report) for result in chunk]
     for index, (article, article_problems) in zip(missing, parsed, strict=True):
         problems.extend(article_problems)
         if article is not None:

@@ -74,10 +74,18 @@ class Staging:
         except OSError as error:
             raise _error(output_dir, f"cannot be written: {error.strerror}") from None
 
-    def write(self, output: Output) -> None:
+    def write(self, output: Output, reuse: Path | None = None) -> bool:
+        """Write one file, or hard-link `reuse` (the same file of the previous build); True if written."""
         target = inside(self.path, output.file)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if reuse is not None:
+            try:
+                os.link(reuse, target)
+                return False
+            except OSError:
+                pass  # no hard links here (another file system?): write it
         output.write_to(target)
+        return True
 
     def commit(self) -> None:
         """Swap the staging folder in and remove the previous site."""
@@ -100,6 +108,14 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old bytes or the new ones, never half of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 def remove_in_background(folder: Path) -> None:
     """Delete a folder without making the build wait: deleting tens of thousands of files takes
     seconds and slows the disk for whatever writes next."""
@@ -119,20 +135,26 @@ def inside(root: Path, relative: str) -> Path:
     return root / relative
 
 
-def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path], None] | None = None,
-               workers: int = 1) -> WriteResult:
-    """Write every file into a fresh tree (over `workers` processes), let `finish` complete it
-    (the search index), and swap it in."""
+def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path, int], None] | None = None,
+               workers: int = 1, reuse: Callable[[Output], Path | None] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> WriteResult:
+    """Write every file into a fresh tree over `workers` processes, let `finish` complete it (the search
+    index), and swap it in. Files for which `reuse` names an unchanged file of the previous build are
+    hard-linked from it instead of rendered."""
     staging = Staging(output_dir)
 
-    def write(chunk: range) -> None:
+    def write(chunk: range) -> int:
+        written = 0
         for index in chunk:
-            staging.write(outputs[index])
+            output = outputs[index]
+            written += staging.write(output, reuse(output) if reuse else None)
+        return written
 
     try:
-        run_chunked(write, len(outputs), workers)
+        report = (lambda done: progress(done, len(outputs))) if progress else None
+        written = sum(run_chunked(write, len(outputs), workers, report))
         if finish is not None:
-            finish(staging.path)
+            finish(staging.path, written)
     except OSError as error:
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
@@ -140,7 +162,7 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
         staging.discard()
         raise
     staging.commit()
-    return WriteResult(written=len(outputs), unchanged=0,
+    return WriteResult(written=written, unchanged=len(outputs) - written,
                        manifest={output.file: output.fingerprint for output in outputs})
 
 

@@ -28,18 +28,37 @@ def jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_chunked(task: Callable[[range], R], count: int, workers: int | None = None) -> list[R]:
-    """task(range) over [0, count) in chunks, in forked processes when it pays; results in order."""
+def run_chunked(task: Callable[[range], R], count: int, workers: int | None = None,
+                progress: Callable[[int], None] | None = None) -> list[R]:
+    """task(range) over [0, count) in chunks, in forked processes when it pays; results in order.
+
+    `progress` is told how many items are done after each chunk (in this process).
+    """
     workers = jobs() if workers is None else workers
-    if workers <= 1 or count < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return [task(range(count))]
-    size = max(50, count // (workers * 8))  # several chunks per worker evens out slow ones
+    parallel = workers > 1 and count >= MIN_PARALLEL_ITEMS and "fork" in multiprocessing.get_all_start_methods()
+    size = max(50, count // (workers * 8)) if parallel else max(200, count // 20)  # several chunks per worker
     chunks: Sequence[range] = [range(start, min(start + size, count)) for start in range(0, count, size)]
+    results: list[R] = []
+    done = 0
+
+    def collect(result: R, chunk: range) -> None:
+        nonlocal done
+        results.append(result)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+
+    if not parallel:
+        for chunk in chunks or [range(0)]:
+            collect(task(chunk), chunk)
+        return results
     global _task
     _task = task
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run, chunks, chunksize=1)
+            for result, chunk in zip(pool.imap(_run, chunks), chunks, strict=True):
+                collect(result, chunk)
+        return results
     finally:
         _task = None
 

@@ -20,7 +20,8 @@ def test_example_site_builds_with_one_line_summary(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
-    assert re.match(r"Built \d+ pages \(\d+ files\) in \d+\.\d\d s -> output/", lines[0])
+    assert re.match(r"Built \d+ pages \(\d+ files: \d+ written, \d+ unchanged\) in \d+\.\d\d s -> output/",
+                    lines[0])
     output = site / "output"
     for language in ("fr", "en", "ar"):
         page = html.fromstring((output / language / "index.html").read_bytes())
