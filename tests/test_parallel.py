@@ -22,3 +22,44 @@ def test_parallel_build_equals_single_process_build(tmp_path: Path):
     single = build(site / "config.yaml", output_dir=tmp_path / "single", workers=1)
     assert parallel.files == single.files > 1000
     assert tree(tmp_path / "parallel") == tree(tmp_path / "single")
+
+
+def test_cached_build_equals_clean_build_after_changes(tmp_path: Path):
+    site = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(REPO / "bench/gen_corpus.py"), str(site), "--articles", "250"], check=True)
+    output = site / "output"
+
+    def cached_and_clean_agree(step: str) -> None:
+        cached = build(site / "config.yaml", workers=2)  # persistent: reuses .digest-cache/ and output/
+        clean = build(site / "config.yaml", output_dir=tmp_path / f"clean-{step}", workers=1, persistent=False)
+        assert tree(output) == tree(tmp_path / f"clean-{step}"), step
+        assert cached.files == clean.files
+
+    first = build(site / "config.yaml", workers=2)
+    assert first.written == first.files
+    cached_and_clean_agree("no-change")
+    again = build(site / "config.yaml", workers=2)
+    assert again.written == 0  # nothing changed: every file reused
+
+    article = next((site / "content/fr").rglob("story-000003.md"))
+    article.write_text(article.read_text().replace('title: "', 'title: "Édité : ', 1))
+    cached_and_clean_agree("edit")
+    edited = build(site / "config.yaml", workers=2)
+    assert edited.written == 0
+
+    next((site / "content/en").rglob("story-000007.md")).unlink()
+    cached_and_clean_agree("delete")
+
+    (site / "templates").mkdir()
+    (site / "templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1 class="custom">{{ article.title }}</h1>{% endblock %}')
+    cached_and_clean_agree("template")
+
+    config = (site / "config.yaml").read_text()
+    (site / "config.yaml").write_text(config.replace("per_page: 10", "per_page: 7"))
+    cached_and_clean_agree("config")
+
+    # a file of output/ changed by hand is not reused: the next build restores it
+    page = next(output.rglob("story-000001/index.html"))
+    page.write_text("tampered")
+    cached_and_clean_agree("tampered")
