@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from digest import yamlfile
 from digest.errors import Collector, display_path
+from digest.text import clean_field
 
 TOP_LEVEL_KEYS = (
     "title",
@@ -141,7 +142,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         if key not in data:
             report((), f"missing required key '{key}'")
 
-    title = expect(data, "title", str, "a string", report, default="")
+    title = clean_field(expect(data, "title", str, "a string", report, default=""))
     url = expect(data, "base_url", str, "an absolute URL string", report, default="")
     if base_url is not None:
         url = base_url
@@ -161,7 +162,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
         report(("per_page",), f"'per_page' must be a positive integer, not {per_page!r}")
     timezone = expect(data, "timezone", str, "a time zone name such as Europe/Paris", report, default="UTC")
-    if timezone:
+    if timezone is not None:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -256,7 +257,7 @@ def _languages(value: Any, site_title: str, report: Any) -> list[Language]:
             report(path, f"'languages.{code}' must be a mapping such as {{title: ..., locale: ...}}")
             continue
         check_keys(settings, LANGUAGE_KEYS, path, report)
-        title = expect(settings, "title", str, "a string", report, site_title, path) or site_title
+        title = clean_field(expect(settings, "title", str, "a string", report, site_title, path)) or site_title
         locale_name = expect(settings, "locale", str, "a locale such as fr_FR", report, code, path)
         try:
             locale = Locale.parse(locale_name.replace("-", "_"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -16,11 +17,12 @@ from zoneinfo import ZoneInfo
 from digest import __version__, markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
-from digest.files import walk
-from digest.images import picture, size_of
+from digest.files import inside_site, walk
+from digest.images import ImageError, picture, size_of
 from digest.output import write_atomically
 from digest.parallel import run_chunked
 from digest.slugs import slugify
+from digest.text import clean, clean_field
 
 KNOWN_KEYS = frozenset(
     {"title", "date", "source", "image", "tags", "section", "summary", "translation_key", "related",
@@ -114,13 +116,13 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
     if not content.is_dir():
         problems.add(display_path(content, config.root), None, "content folder not found")
         return
+    if not inside_site(content, config.root, config.root, problems):
+        return
     for entry in sorted(content.iterdir()):
         if entry.name.startswith("."):
             continue
         shown = display_path(entry, config.root)
-        if entry.is_symlink() and not entry.resolve().is_relative_to(content.resolve()):
-            problems.add(shown, None, f"symlink leads outside the site (to {entry.resolve()}); "
-                         "digest reads nothing outside it")
+        if entry.is_symlink() and not inside_site(entry, content, config.root, problems):
             continue
         if entry.is_dir():
             if entry.name not in config.language_codes:
@@ -268,7 +270,7 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
              if (match := TOP_LEVEL_KEY.match(line))}
     reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
     # The path is part of what a page shows of an article: its default slug, key and URL come from it.
-    return reader.read(body, body_line, hashlib.sha1(data + b"\0" + str(file).encode()).hexdigest())
+    return reader.read(body, body_line, hashlib.sha1(data + b"\0" + os.fsencode(file)).hexdigest())
 
 
 class _ArticleReader:
@@ -314,7 +316,8 @@ class _ArticleReader:
             self.report("draft", f"'draft' must be true or false, not {draft!r}")
 
         self.body_line = body_line
-        rendered = markdown.render(body, self.config.markdown_html, lambda ref, line: self.body_link(ref, line, url))
+        rendered = markdown.render(clean(body), self.config.markdown_html,
+                                   lambda reference, line: self.body_link(reference, line, url))
         for line, message in rendered.problems:
             self.problems.add(self.shown, body_line + line - 1, message)
             self.failed = True
@@ -333,14 +336,15 @@ class _ArticleReader:
 
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.meta.get(key)
-        if value is None or value == "":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            self.report(key, f"'{key}' must be text, not {type(value).__name__}")
+            return None
+        text = clean_field(value) if value is not None else ""
+        if not text:
             if required:
                 self.report(key if key in self.meta else None, f"missing required field '{key}'")
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.report(key, f"'{key}' must be text, not {type(value).__name__}")
-            return None
-        return str(value).strip()
+        return text
 
     def when(self, key: str, tz: ZoneInfo, required: bool = False) -> datetime | None:
         value = self.meta.get(key)
@@ -377,20 +381,20 @@ class _ArticleReader:
         if value is None:
             return None
         if isinstance(value, str):
-            return Source(name=value.strip())
+            return Source(name=clean_field(value)) if clean_field(value) else None
         if isinstance(value, dict):
             unknown = set(value) - {"name", "url"}
             if unknown:
                 self.report("source", f"unknown key(s) in 'source': {', '.join(sorted(map(str, unknown)))} "
                             "(expected name and url)")
             name, url = value.get("name"), value.get("url")
-            if not isinstance(name, str) or not name.strip():
+            if not isinstance(name, str) or not clean_field(name):
                 self.report("source", "'source' needs a 'name'")
                 return None
             if url is not None and not (isinstance(url, str) and is_web_url(url)):
                 self.report("source", f"'source.url' must be an http(s) URL, not {url!r}")
                 return None
-            return Source(name=name.strip(), url=url)
+            return Source(name=clean_field(name), url=url)
         self.report("source", "'source' must be a name or {name: ..., url: ...}")
         return None
 
@@ -413,7 +417,7 @@ class _ArticleReader:
             if field_value is not None and not isinstance(field_value, (str, int, float)):
                 self.report("image", f"'image.{name}' must be text")
                 field_value = None
-            fields[name] = str(field_value).strip() if field_value is not None else None
+            fields[name] = clean_field(field_value) or None if field_value is not None else None
         src = fields["src"]
         image = Image(caption=fields["caption"], credit=fields["credit"],
                       alt=fields["alt"] if fields["alt"] is not None else fields["caption"])
@@ -429,7 +433,11 @@ class _ArticleReader:
         except markdown.LinkError as error:
             self.report("image", str(error))
             return None
-        found = picture(asset.file, self.config.cache_dir / "images")
+        try:
+            found = picture(asset.file, self.config.cache_dir / "images")
+        except ImageError as error:
+            self.report("image", str(error))
+            return None
         if found is None:
             return Image(**{**image.__dict__, "site_path": asset.site_path})
         stem, suffix = PurePosixPath(asset.site_path).stem, PurePosixPath(asset.site_path).suffix
@@ -465,7 +473,7 @@ class _ArticleReader:
         ):
             self.report(key, f"'{key}' must be a list of text items")
             return ()
-        return tuple(dict.fromkeys(str(item).strip() for item in value if str(item).strip()))
+        return tuple(dict.fromkeys(clean_field(item) for item in value if clean_field(item)))
 
     def body_link(self, reference: str, line: int, article_url: str) -> markdown.LinkTarget:
         """A relative link in the body: files are copied beside the page, articles get their URL later."""
@@ -477,8 +485,11 @@ class _ArticleReader:
             self.article_links.append(ArticleLink(target=relative, line=self.body_line + line - 1))
             return markdown.LinkTarget(ARTICLE_LINK + urls.encode(relative) + fragment)
         asset = self.asset(path, article_url)
-        return markdown.LinkTarget(self.config.base_path + urls.encode(asset.site_path) + fragment,
-                                   size=size_of(asset.file))
+        try:
+            size = size_of(asset.file)
+        except ImageError as error:
+            raise markdown.LinkError(str(error)) from None
+        return markdown.LinkTarget(self.config.base_path + urls.encode(asset.site_path) + fragment, size=size)
 
     def local_file(self, reference: str) -> Path:
         """The file a relative reference names; it must exist inside content/."""
@@ -486,7 +497,10 @@ class _ArticleReader:
             raise markdown.LinkError(f"absolute file path {reference!r} is not allowed; "
                                      "use a path relative to the article")
         content = self.config.content_dir.resolve()
-        target = (self.file.parent / reference).resolve()
+        try:
+            target = (self.file.parent / reference).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+            raise markdown.LinkError(f"cannot follow {reference!r} (a symlink loop?)") from None
         if not target.is_relative_to(content):
             raise markdown.LinkError(f"file {reference!r} is outside the content folder")
         if not target.is_file():
@@ -519,7 +533,10 @@ def to_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(tz)
+    try:
+        return moment.astimezone(tz)
+    except (OverflowError, ValueError):  # 9999-12-31T23:59-12:00 is year 10000 in Paris
+        return None
 
 
 def is_web_url(value: str) -> bool:

@@ -19,7 +19,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        # One problem, one line, printable whatever a file name holds (undecodable bytes, newlines).
+        text = " ".join(f"{where}: {self.message}".split("\n"))
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class SiteError(Exception):

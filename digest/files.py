@@ -22,19 +22,27 @@ def walk(folder: Path, boundary: Path, root: Path, problems: Collector) -> Itera
         for name in list(folders):
             if (base / name).is_symlink():
                 folders.remove(name)
-                _check_link(base / name, real_boundary, root, problems)
+                inside_site(base / name, real_boundary, root, problems)
         for name in sorted(files):
             if name.startswith("."):
                 continue
             path = base / name
-            if path.is_symlink() and not _check_link(path, real_boundary, root, problems):
+            if path.is_symlink() and not inside_site(path, real_boundary, root, problems):
                 continue
             yield path
 
 
-def _check_link(path: Path, boundary: Path, root: Path, problems: Collector) -> bool:
-    target = path.resolve()
-    if target.is_relative_to(boundary):
+def inside_site(path: Path, boundary: Path, root: Path, problems: Collector) -> bool:
+    """Whether `path`, symlinks followed, stays inside `boundary`; if not, report it."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        problems.add(display_path(path, root), None, "symlink loop: cannot read it")
+        return False
+    except OSError as error:
+        problems.add(display_path(path, root), None, f"cannot read it: {error.strerror} (a broken symlink?)")
+        return False
+    if target.is_relative_to(boundary.resolve()):
         return True
     problems.add(display_path(path, root), None,
                  f"symlink leads outside the site (to {target}); digest reads nothing outside it")

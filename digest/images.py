@@ -28,11 +28,17 @@ def size_of(file: Path) -> tuple[int, int] | None:
     return _size(str(file), status.st_mtime_ns, status.st_size)
 
 
+class ImageError(Exception):
+    """An image digest refuses to handle (one that would take gigabytes to decode)."""
+
+
 @cache
 def _size(file: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
     try:
         with PILImage.open(file) as image:
             return image.size
+    except PILImage.DecompressionBombError:
+        raise ImageError(f"image {Path(file).name} is too large to handle (pixel count over Pillow's limit)") from None
     except (UnidentifiedImageError, OSError):
         return None
 

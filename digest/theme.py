@@ -7,7 +7,7 @@ from pathlib import Path
 
 from digest.config import Config
 from digest.errors import Collector
-from digest.files import walk
+from digest.files import inside_site, walk
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -31,8 +31,9 @@ def check_templates(config: Config) -> None:
     """Refuse a site templates/ folder with symlinks leading outside the site (Jinja would follow them)."""
     if config.templates_dir.is_dir():
         problems = Collector()
-        for _ in walk(config.templates_dir, config.root, config.root, problems):
-            pass
+        if inside_site(config.templates_dir, config.root, config.root, problems):
+            for _ in walk(config.templates_dir, config.root, config.root, problems):
+                pass
         problems.raise_if_any()
 
 

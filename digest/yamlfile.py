@@ -34,6 +34,10 @@ def parse(text: str) -> Any:
         line = mark.line + 1 if mark else None
         problem = error.problem or error.context or "invalid YAML"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML refuses, such as a raw control character
+        line = text.count("\n", 0, error.position) + 1
+        raise YamlSyntaxError(line, f"invalid YAML: character U+{error.character:04X} is not allowed "
+                              "(remove it or write it as an escape in double quotes)") from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(None, f"invalid YAML: {error}") from None
     except (ValueError, OverflowError) as error:  # a well-formed value that is not a real one (2024-02-30)
@@ -46,8 +50,8 @@ def _refuse_aliases(text: str) -> None:
             if isinstance(event, yaml.AliasEvent):
                 line = event.start_mark.line + 1 if event.start_mark else None
                 raise YamlSyntaxError(line, f"YAML aliases are not allowed (*{event.anchor}): write the value out")
-    except yaml.MarkedYAMLError:
-        return  # a syntax error: parse() reports it with its line
+    except yaml.YAMLError:
+        return  # not readable YAML: parse() reports it with its line
 
 
 def _line_of_bad_value(text: str) -> int | None:
