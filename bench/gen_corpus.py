@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,23 +21,25 @@ WORDS = {
            "annonce mardi mercredi jeudi vendredi samedi dimanche lundi rapport enquête tribunal député sénat "
            "présidente président conseil européenne nationale internationale publique locale nouvelle première "
            "dernière grande petite hausse baisse crise débat projet programme budget milliards millions "
-           "habitants citoyens entreprises agriculteurs chercheurs médecins élèves syndicats associations").split(),
+           "habitants citoyens entreprises agriculteurs chercheurs médecins élèves syndicats associations"),
     "en": ("the a an of and to in for on with by from after before between more less according "
            "government minister agreement summit border election reform economy energy climate security "
            "hospital school region city country market price wage strike transport network research university "
            "announced Tuesday Wednesday Thursday Friday Saturday Sunday Monday report inquiry court lawmaker "
            "senate president council European national international public local new first last large small "
            "rise fall crisis debate project programme budget billion million residents citizens companies "
-           "farmers researchers doctors pupils unions associations").split(),
+           "farmers researchers doctors pupils unions associations"),
     "ar": ("في من إلى على عن مع بعد قبل بين أكثر أقل وفقا الحكومة الوزير اتفاق قمة الحدود الانتخابات إصلاح "
            "الاقتصاد الطاقة المناخ الأمن المستشفى المدرسة المنطقة المدينة البلد السوق الأسعار الأجور إضراب النقل "
            "الشبكة البحث الجامعة أعلن الثلاثاء الأربعاء الخميس الجمعة السبت الأحد الاثنين تقرير تحقيق المحكمة "
            "النائب المجلس الرئيس الأوروبي الوطني الدولي العام المحلي جديد الأول الأخير ارتفاع انخفاض أزمة نقاش "
-           "مشروع برنامج الميزانية مليار مليون السكان المواطنين الشركات المزارعين الباحثين الأطباء").split(),
+           "مشروع برنامج الميزانية مليار مليون السكان المواطنين الشركات المزارعين الباحثين الأطباء"),
 }
-TAG_STEMS = ("Économie Énergie Écologie Santé Sécurité Transports Éducation Culture Sport Justice Agriculture "
-             "Numérique Défense Diplomatie Élections Médias Industrie Logement Emploi Sciences Espace Océans "
-             "Forêts Eau Climat Migrations Tourisme Finances Commerce Télécoms").split()
+WORDS = {lang: text.split() for lang, text in WORDS.items()}
+_TAG_STEMS = ("Économie Énergie Écologie Santé Sécurité Transports Éducation Culture Sport Justice Agriculture "
+              "Numérique Défense Diplomatie Élections Médias Industrie Logement Emploi Sciences Espace Océans "
+              "Forêts Eau Climat Migrations Tourisme Finances Commerce Télécoms")
+TAG_STEMS = _TAG_STEMS.split()
 SECTIONS = {"fr": ["International", "Économie", "Sciences", "Culture", "Sport", "Santé"],
             "en": ["World", "Business", "Science", "Culture", "Sport", "Health"],
             "ar": ["دولي", "اقتصاد", "علوم", "ثقافة", "رياضة", "صحة"]}
@@ -113,19 +116,134 @@ def articles(count: int, languages: list[str], seed: int = 7):
             yield lang, index, fields, body(rng, lang)
 
 
+BENCH_DIR = Path(__file__).resolve().parent
+LANGUAGE_NAMES = {"fr": ("Revue de presse", "fr_FR"), "en": ("News Digest", "en_GB"), "ar": ("موجز الأخبار", "ar")}
+FORMATS = ("digest", "hugo", "pelican")
+
+
+def article_file(lang: str, index: int, fields: dict) -> str:
+    """The same relative path in every format: content/<lang>/<yyyy>/story-NNNNNN.md."""
+    return f"content/{lang}/{fields['date'][:4]}/story-{index:06d}.md"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _yaml(fields: dict) -> str:
+    """Front matter: JSON values are valid YAML, and quote everything that needs it."""
+    return "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items())
+
+
+def _copy_theme(theme: Path, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(theme, target)
+
+
 def write_digest(out: Path, count: int, languages: list[str]) -> None:
-    codes = {"fr": ("Revue de presse", "fr_FR"), "en": ("News Digest", "en_GB"), "ar": ("موجز الأخبار", "ar")}
     config = ["title: Bench Digest", "base_url: https://example.org/bench/", f"default_language: {languages[0]}",
               "languages:"]
-    config += [f"  {code}: {{title: {json.dumps(codes[code][0], ensure_ascii=False)}, locale: {codes[code][1]}}}"
-               for code in languages]
+    config += [f"  {code}: {{title: {json.dumps(LANGUAGE_NAMES[code][0], ensure_ascii=False)}, "
+               f"locale: {LANGUAGE_NAMES[code][1]}}}" for code in languages]
     config += ["per_page: 10", "timezone: Europe/Paris", "search: false", ""]
-    (out / "config.yaml").write_text("\n".join(config), encoding="utf-8")
+    _write(out / "config.yaml", "\n".join(config))
     for lang, index, fields, text in articles(count, languages):
-        path = out / "content" / lang / fields["date"][:4] / f"story-{index:06d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        front = "\n".join(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items())
-        path.write_text(f"---\n{front}\n---\n{text}\n", encoding="utf-8")
+        _write(out / article_file(lang, index, fields), f"---\n{_yaml(fields)}\n---\n{text}\n")
+
+
+def write_hugo(out: Path, count: int, languages: list[str]) -> None:
+    """A multilingual Hugo site: one content folder per language, tags, pagination 10, RSS on home and tags."""
+    config = [
+        'baseURL = "https://example.org/bench/"',
+        'title = "Bench Digest"',
+        'theme = "bench"',
+        f'defaultContentLanguage = "{languages[0]}"',
+        "defaultContentLanguageInSubdir = true",
+        'timeZone = "Europe/Paris"',
+        "",
+        "[pagination]",
+        "pagerSize = 10",
+        "",
+        "[taxonomies]",
+        'tag = "tags"',
+        "",
+        "[outputs]",
+        'home = ["html", "rss"]',
+        'section = ["html"]',
+        'taxonomy = ["html"]',
+        'term = ["html", "rss"]',
+        "",
+        "[services.rss]",
+        "limit = 20  # digest's feeds hold the latest 20 too",
+        "",
+    ]
+    for weight, code in enumerate(languages, start=1):
+        title = LANGUAGE_NAMES[code][0]
+        config += [f"[languages.{code}]", f"title = {json.dumps(title, ensure_ascii=False)}", f"weight = {weight}",
+                   f'contentDir = "content/{code}"', ""]
+    _write(out / "hugo.toml", "\n".join(config))
+    _copy_theme(BENCH_DIR / "hugo-theme", out / "themes" / "bench")
+    for lang, index, fields, text in articles(count, languages):
+        front = {"title": fields["title"], "date": fields["date"], "translationKey": fields["translation_key"],
+                 "tags": fields["tags"], "summary": fields["summary"], "source": fields["source"],
+                 "image": fields["image"], "rubric": fields["section"]}  # `section` means something else to Hugo
+        _write(out / article_file(lang, index, fields), f"---\n{_yaml(front)}\n---\n{text}\n")
+
+
+def write_pelican(out: Path, count: int, languages: list[str]) -> None:
+    """A Pelican site: translations paired by Slug + Lang, tags, pagination 10, Atom feeds."""
+    config = f"""# Pelican settings for the digest benchmark (written by bench/gen_corpus.py).
+AUTHOR = "Bench"
+SITENAME = "Bench Digest"
+SITEURL = "https://example.org/bench"
+FEED_DOMAIN = SITEURL
+PATH = "content"
+THEME = "theme"
+TIMEZONE = "Europe/Paris"
+DEFAULT_LANG = "{languages[0]}"
+DEFAULT_PAGINATION = 10
+PAGINATION_PATTERNS = (
+    (1, "{{url}}", "{{save_as}}"),
+    (2, "{{base_name}}/page/{{number}}/", "{{base_name}}/page/{{number}}/index.html"),
+)
+ARTICLE_URL = ARTICLE_LANG_URL = "{{lang}}/{{date:%Y}}/{{date:%m}}/{{slug}}/"
+ARTICLE_SAVE_AS = ARTICLE_LANG_SAVE_AS = "{{lang}}/{{date:%Y}}/{{date:%m}}/{{slug}}/index.html"
+TAG_URL = "tags/{{slug}}/"
+TAG_SAVE_AS = "tags/{{slug}}/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+DIRECT_TEMPLATES = ["index", "tags"]
+USE_FOLDER_AS_CATEGORY = False
+CATEGORY_SAVE_AS = CATEGORIES_SAVE_AS = AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ARCHIVES_SAVE_AS = ""
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+TRANSLATION_FEED_ATOM = "feeds/all-{{lang}}.atom.xml"
+TAG_FEED_ATOM = "feeds/tag/{{slug}}.atom.xml"
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+FEED_MAX_ITEMS = 20  # digest's feeds hold the latest 20 too
+STATIC_PATHS = []
+LOAD_CONTENT_CACHE = False
+"""
+    _write(out / "pelicanconf.py", config)
+    _copy_theme(BENCH_DIR / "pelican-theme", out / "theme")
+    for lang, index, fields, text in articles(count, languages):
+        meta = {"Title": fields["title"], "Date": fields["date"], "Tags": ", ".join(fields["tags"]), "Lang": lang,
+                "Slug": fields["translation_key"], "Summary": fields["summary"],
+                "Source": fields["source"]["name"], "Source_url": fields["source"]["url"],
+                "Image_caption": fields["image"]["caption"], "Image_credit": fields["image"]["credit"],
+                "Section": fields["section"], "Translation_key": fields["translation_key"]}
+        header = "\n".join(f"{key}: {value}" for key, value in meta.items())
+        _write(out / article_file(lang, index, fields), f"{header}\n\n{text}\n")
+
+
+WRITERS = {"digest": write_digest, "hugo": write_hugo, "pelican": write_pelican}
+
+
+def generate(out: Path, count: int, languages: list[str], fmt: str = "digest") -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    WRITERS[fmt](out, count, languages)
 
 
 def main() -> None:
@@ -133,10 +251,10 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--articles", type=int, default=1000, help="articles per language")
     parser.add_argument("--languages", default="fr,en")
-    parser.add_argument("--format", choices=["digest"], default="digest")
+    parser.add_argument("--format", choices=FORMATS, default="digest",
+                        help="digest (config.yaml), hugo (hugo.toml, themes/bench) or pelican (pelicanconf.py, theme/)")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_digest(args.out, args.articles, args.languages.split(","))
+    generate(args.out, args.articles, args.languages.split(","), args.format)
 
 
 if __name__ == "__main__":
