@@ -93,6 +93,11 @@ class Builder:
                 self.reindex_search()
         else:
             previous = PreviousOutput.load(config) if self.persistent else None
+            if previous is not None and previous.holds_exactly(outputs, config.search):
+                result = WriteResult(written=0, unchanged=len(outputs),
+                                     manifest={output.file: output.fingerprint for output in outputs})
+                self.manifest = result.manifest
+                return summary(result, started, config)  # output/ is already this build: nothing to swap
             result = write_site(config.output_dir, outputs, finish=search_step(config, outputs, previous),
                                 workers=self.workers, reuse=previous.reusable if previous else None,
                                 progress=self._progress("write"))
@@ -138,6 +143,22 @@ class PreviousOutput:
             return old if old.stat().st_mtime_ns <= self.saved_ns else None
         except OSError:
             return None
+
+    def holds_exactly(self, outputs: list[Output], search: bool) -> bool:
+        """Whether the output folder already is, file for file, what these outputs would write."""
+        if len(outputs) != len(self.files) or not all(self.reusable(output) for output in outputs):
+            return False
+        present = set()
+        for folder, folders, names in os.walk(self.output_dir):
+            relative = os.path.relpath(folder, self.output_dir)
+            if relative == ".":
+                if search:
+                    if BUNDLE not in folders:
+                        return False
+                    folders.remove(BUNDLE)  # the search index of these same pages
+                relative = ""
+            present.update(f"{relative}/{name}" if relative else name for name in names)
+        return present == set(self.files)
 
     @classmethod
     def load(cls, config: Config) -> PreviousOutput | None:

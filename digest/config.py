@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -80,7 +81,7 @@ class Config:
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def language_codes(self) -> tuple[str, ...]:
         return tuple(language.code for language in self.languages)
 

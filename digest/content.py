@@ -147,10 +147,11 @@ class ArticleCache:
     def __init__(self) -> None:
         self.config_key = ""
         self.entries: dict[Path, tuple[tuple[int, ...], Article]] = {}
+        self.changed = False  # since loaded: only a changed cache is worth saving
 
     def get(self, config: Config, file: Path) -> Article | None:
         if self.config_key != repr(config):
-            self.config_key, self.entries = repr(config), {}
+            self.config_key, self.entries, self.changed = repr(config), {}, True
         hit = self.entries.get(file)
         if hit is None or hit[0] != _stamp(file, hit[1]):
             return None
@@ -158,12 +159,18 @@ class ArticleCache:
 
     def put(self, file: Path, article: Article) -> None:
         self.entries[file] = (_stamp(file, article), article)
+        self.changed = True
 
     def keep_only(self, files: set[Path]) -> None:
-        self.entries = {file: entry for file, entry in self.entries.items() if file in files}
+        if len(files) != len(self.entries) or not files.issuperset(self.entries):
+            self.entries = {file: entry for file, entry in self.entries.items() if file in files}
+            self.changed = True
 
     def save(self, path: Path) -> None:
-        """Keep the parsed articles for the next `digest build` (.digest-cache/)."""
+        """Keep the parsed articles for the next `digest build` (.digest-cache/), if they changed."""
+        if not self.changed and path.is_file():
+            return
+        self.changed = False
         write_atomically(path, pickle.dumps((CACHE_FORMAT, self.config_key, self.entries),
                                             protocol=pickle.HIGHEST_PROTOCOL))
 

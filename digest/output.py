@@ -65,6 +65,7 @@ class Staging:
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
+        self.folders: set[Path] = set()
         if output_dir.exists() and not output_dir.is_dir():
             raise _error(output_dir, "exists and is not a folder")
         try:
@@ -77,7 +78,9 @@ class Staging:
     def write(self, output: Output, reuse: Path | None = None) -> bool:
         """Write one file, or hard-link `reuse` (the same file of the previous build); True if written."""
         target = inside(self.path, output.file)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self.folders:  # tens of thousands of files share a few thousand folders
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
         if reuse is not None:
             try:
                 os.link(reuse, target)

@@ -63,3 +63,17 @@ def test_cached_build_equals_clean_build_after_changes(tmp_path: Path):
     page = next(output.rglob("story-000001/index.html"))
     page.write_text("tampered")
     cached_and_clean_agree("tampered")
+
+
+def test_a_build_with_nothing_to_change_leaves_output_alone(tmp_path: Path):
+    site = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(REPO / "bench/gen_corpus.py"), str(site), "--articles", "40"], check=True)
+    build(site / "config.yaml", workers=1)
+    page = next((site / "output").rglob("story-000001/index.html"))
+    inode = page.stat().st_ino
+    again = build(site / "config.yaml", workers=1)
+    assert again.written == 0
+    assert page.stat().st_ino == inode  # not even re-linked: the folder was already right
+    (site / "output/stray.txt").write_text("left by hand")
+    build(site / "config.yaml", workers=1)
+    assert not (site / "output/stray.txt").exists()  # a clean build would not have it
