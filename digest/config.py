@@ -154,7 +154,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     languages = _languages(data.get("languages"), title, report)
     default_language = expect(data, "default_language", str, "a language code", report, default="")
     codes = [language.code for language in languages]
-    if default_language and languages and default_language not in codes:
+    if "default_language" in data and languages and default_language not in codes:
         report(
             ("default_language",),
             f"default_language {default_language!r} is not one of the languages ({', '.join(codes)})",

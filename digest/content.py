@@ -506,12 +506,16 @@ class _ArticleReader:
         content = self.config.content_dir.resolve()
         try:
             target = (self.file.parent / reference).resolve()
-        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
-            raise markdown.LinkError(f"cannot follow {reference!r} (a symlink loop?)") from None
-        if not target.is_relative_to(content):
-            raise markdown.LinkError(f"file {reference!r} is outside the content folder")
-        if not target.is_file():
-            raise markdown.LinkError(f"file not found: {reference!r}")
+            if not target.is_relative_to(content):
+                raise markdown.LinkError(f"file {reference!r} is outside the content folder")
+            if not target.is_file():
+                raise markdown.LinkError(f"file not found: {reference!r}")
+        except ValueError:
+            raise markdown.LinkError(f"invalid file name {reference!r} (it holds a NUL character)") from None
+        except RuntimeError:
+            raise markdown.LinkError(f"cannot follow {reference!r}: a symlink loop") from None
+        except OSError as error:
+            raise markdown.LinkError(f"cannot read {reference[:80]!r}: {error.strerror}") from None
         return target
 
     def asset(self, reference: str, article_url: str) -> Asset:

@@ -35,7 +35,9 @@ def parse(text: str) -> Any:
         problem = error.problem or error.context or "invalid YAML"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
     except yaml.reader.ReaderError as error:  # a character YAML refuses, such as a raw control character
-        line = text.count("\n", 0, error.position) + 1
+        # libyaml counts the position in UTF-8 bytes, the Python reader in characters
+        before = text.encode("utf-8")[: error.position] if SafeLoader is not yaml.SafeLoader else text[: error.position]
+        line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
         raise YamlSyntaxError(line, f"invalid YAML: character U+{error.character:04X} is not allowed "
                               "(remove it or write it as an escape in double quotes)") from None
     except yaml.YAMLError as error:
