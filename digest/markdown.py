@@ -88,7 +88,7 @@ def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
 
 
 _URL_ATTRIBUTE = re.compile(
-    r"""(\s(?:href|src|action|formaction|poster|background|xlink:href|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""",
+    r"""(\s(?:href|src|data|action|formaction|poster|background|xlink:href|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""",
     re.IGNORECASE,
 )
 _UNSAFE_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
