@@ -13,16 +13,20 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import click
+import watchfiles
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.watcher import Watcher
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from digest.build import Builder
-from digest.config import load_config
+from digest.config import Config, load_config
 from digest.errors import Problem, SiteError, display_path
 
 _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
@@ -148,20 +152,81 @@ class _QuietServer(Server):
         logging.getLogger("tornado.access").setLevel(logging.ERROR)
 
 
+class FileWatcher:
+    """Reports changes to content/, templates/ and config.yaml as they happen (inotify via watchfiles).
+
+    livereload's own watcher polls every 0.8 s and walks every file each time; file system events
+    make an edit show up in milliseconds, on sites of any size. templates/ may appear while serving.
+    """
+
+    def __init__(self, config: Config, config_file: Path, on_change: Callable[[str], None]) -> None:
+        self.config = config
+        self.config_file = config_file.resolve()
+        self.on_change = on_change
+        self.loop: IOLoop | None = None
+        self.tree_stop: threading.Event | None = None
+
+    def start(self, loop: IOLoop) -> None:
+        self.loop = loop
+        self._watch_tree()
+        threading.Thread(target=self._watch_root, daemon=True, name="digest-watch-root").start()
+
+    def _watch_tree(self) -> None:
+        """(Re)start the recursive watch of content/ and templates/ (whichever exist)."""
+        if self.tree_stop is not None:
+            self.tree_stop.set()
+        stop = self.tree_stop = threading.Event()
+        folders = [str(p) for p in (self.config.content_dir, self.config.templates_dir) if p.is_dir()]
+        if folders:
+            threading.Thread(target=self._watch, args=(folders, True, stop), daemon=True,
+                             name="digest-watch-tree").start()
+
+    def _watch_root(self) -> None:
+        # The site folder itself, not recursively: config.yaml, and templates/ or content/ appearing.
+        watched = {self.config_file.name, self.config.templates_dir.name, self.config.content_dir.name}
+        for changes in watchfiles.watch(self.config.root, recursive=False, step=30,
+                                        watch_filter=lambda _, path: Path(path).name in watched):
+            paths = sorted(path for _, path in changes)
+            if any(Path(path).name != self.config_file.name for path in paths):
+                self._watch_tree()
+            self._report(paths[0])
+
+    def _watch(self, folders: list[str], recursive: bool, stop: threading.Event) -> None:
+        for changes in watchfiles.watch(*folders, recursive=recursive, step=30, stop_event=stop):
+            self._report(sorted(path for _, path in changes)[0])
+
+    def _report(self, path: str) -> None:
+        assert self.loop is not None
+        self.loop.add_callback(self.on_change, path)
+
+
+class _EventWatcher(Watcher):
+    """livereload's watcher interface without its polling: FileWatcher tells what changed."""
+
+    def __init__(self, files: FileWatcher) -> None:
+        super().__init__()
+        self.files = files
+        self._tasks = {"digest": {}}  # not empty: livereload would otherwise poll the working directory
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        self.files.start(IOLoop.current())
+        return True  # no polling
+
+    def examine(self) -> tuple[None, None]:
+        return None, None
+
+
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_drafts: bool = False,
           open_browser: bool = False) -> None:
     dev = DevServer(config_file, host, port, include_drafts)
     dev.first_build()
-    server = _QuietServer()
+
+    def changed(path: str) -> None:
+        dev.rebuild(path)
+        LiveReloadHandler.reload_waiters(path)  # reload every open tab (also to show or clear the error)
+
+    server = _QuietServer(watcher=_EventWatcher(FileWatcher(dev.config, config_file, changed)))
     server.SFH = make_handler(dev)
-    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every change, even in quick succession
-
-    def rebuild() -> None:
-        dev.rebuild(server.watcher.filepath)
-
-    # templates/ is watched even before it exists: a site may start overriding the theme while serving
-    for watched in (dev.config.content_dir, dev.config.templates_dir, config_file.resolve()):
-        server.watch(str(watched), rebuild)
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
     server.serve(host=host, port=port, root=str(dev.config.output_dir), open_url_delay=0 if open_browser else None)
