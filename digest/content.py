@@ -192,7 +192,7 @@ def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
     stamp: list[int] = []
     for path in (file, *(asset.file for asset in article.assets if article)):
         try:
-            status = path.stat()
+            status = os.stat(path)
         except OSError:
             return (-1,)
         stamp += (status.st_mtime_ns, status.st_size, status.st_ino)

@@ -51,7 +51,7 @@ class Translator:
         return text.format(**shown) if shown else text
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _number(value, self.locale)
 
     def date(self, value: date | datetime) -> str:
         """The long date: "16 juillet 2024", "16 July 2024"."""
@@ -64,6 +64,11 @@ class Translator:
     def month_name(self, value: date) -> str:
         """A month on its own, as in a list of months: "juillet", "July"."""
         return format_date(value, format="LLLL", locale=self.locale)
+
+
+@cache
+def _number(value: int, locale: Locale) -> str:
+    return format_decimal(value, locale=locale)
 
 
 @cache

@@ -62,7 +62,7 @@ class Renderer:
     def __init__(self, site: Site, salt: str) -> None:
         self.site = site
         self.config = site.config
-        self.env = make_environment(self.config)
+        self.env, uses_site = _environment(self.config, salt)
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
         self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
         self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}
@@ -73,7 +73,7 @@ class Renderer:
                         for code, articles in site.articles.items()}
         salt = fingerprint(salt, sorted((c, a or "") for c, a in self.archive.items()))
         # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
-        self.salt = fingerprint(salt, site.digest) if uses_site_variable(self.env) else salt
+        self.salt = fingerprint(salt, site.digest) if uses_site else salt
 
     def pages(self) -> Iterator[Output]:
         config = self.config
@@ -264,6 +264,19 @@ class Renderer:
             )
             for language in self.config.languages
         )
+
+
+_environments: dict[str, tuple[jinja2.Environment, bool]] = {}
+
+
+def _environment(config: Config, key: str) -> tuple[jinja2.Environment, bool]:
+    """The Jinja environment (with its compiled templates) for a config and template set, kept between
+    the builds of one process: `digest serve` rebuilds without compiling every template again."""
+    if key not in _environments:
+        _environments.clear()
+        env = make_environment(config)
+        _environments[key] = (env, uses_site_variable(env))
+    return _environments[key]
 
 
 def uses_site_variable(env: jinja2.Environment) -> bool:
