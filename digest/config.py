@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -90,9 +90,6 @@ class Config:
             if language.code == code:
                 return language
         raise KeyError(code)
-
-    def with_base_url(self, base_url: str) -> Config:
-        return replace(self, base_url=normalize_base_url(base_url))
 
 
 def normalize_base_url(url: str) -> str:

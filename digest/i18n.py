@@ -61,10 +61,6 @@ class Translator:
         """A month of a year: "juillet 2024", "July 2024"."""
         return format_skeleton("yMMMM", value, locale=self.locale)
 
-    def month_name(self, value: date) -> str:
-        """A month on its own, as in a list of months: "juillet", "July"."""
-        return format_date(value, format="LLLL", locale=self.locale)
-
 
 @cache
 def _number(value: int, locale: Locale) -> str:
