@@ -7,6 +7,7 @@ inputs changed. `digest build` uses a fresh Builder: a full, clean build.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -83,8 +84,18 @@ class Builder:
             pagefind_executable()  # a missing binary is reported before anything is done
         if self.articles is None:
             self.articles = ArticleCache.load(config.cache_dir / ARTICLES) if self.persistent else ArticleCache()
-        articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
-        site = build_site(config, articles, self.include_drafts)
+        # Articles live as long as the build: keep the garbage collector from scanning them again and
+        # again while others are parsed and pages planned (a large site spends seconds there otherwise).
+        gc.freeze()
+        try:
+            articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
+            site = build_site(config, articles, self.include_drafts)
+            gc.freeze()
+            return self._write(config, site, started, incremental, reindex)
+        finally:
+            gc.unfreeze()
+
+    def _write(self, config: Config, site: Site, started: float, incremental: bool, reindex: bool) -> BuildResult:
         outputs = list(plan(site, self.include_drafts))
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
@@ -214,12 +225,14 @@ def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
     config = site.config
     salt = fingerprint(__version__, repr(config), include_drafts, templates_fingerprint(config))
     entries = []
+    listed = []  # a page's fingerprint covers its sitemap entry (URL, alternates, lastmod)
     for page in Renderer(site, salt).pages():
         if page.sitemap:
             entries.append(page.sitemap)
+            listed.append(page.fingerprint)
         yield page
     yield from feed_outputs(site, salt)
-    yield Output(urls.SITEMAP, fingerprint(salt, entries), render=lambda: sitemap.sitemap(config, entries))
+    yield Output(urls.SITEMAP, fingerprint(salt, listed), render=lambda: sitemap.sitemap(config, entries))
     yield Output(urls.ROBOTS, salt, render=lambda: sitemap.robots(config))
     yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
     if config.cname:

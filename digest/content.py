@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -178,10 +179,15 @@ class ArticleCache:
     def load(cls, path: Path) -> ArticleCache:
         """The cache saved by an earlier build, or an empty one if it is missing, old or unreadable."""
         cache = cls()
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling tens of thousands of articles would trigger many useless collections
         try:
             version, config_key, entries = pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return cache
+        finally:
+            if collecting:
+                gc.enable()
         if version == CACHE_FORMAT:
             cache.config_key, cache.entries = config_key, entries
         return cache
