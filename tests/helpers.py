@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,3 +80,17 @@ def texts(page: lxml_html.HtmlElement, xpath: str) -> list[str]:
 
 def hrefs(page: lxml_html.HtmlElement, xpath: str) -> list[str]:
     return [node.get("href") for node in page.xpath(xpath)]
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file, the target of every symlink and every folder below `folder`, by relative path."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            hashes[name] = "symlink:" + os.readlink(path)
+        elif path.is_file():
+            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            hashes[name + "/"] = "folder"
+    return hashes

@@ -3,7 +3,6 @@ output folder that cannot be written fails with a clear message and changes noth
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import re
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, Site, article
+from helpers import REPO, Site, article, tree_hashes
 
 MakeSite = Callable[..., Site]
 
@@ -26,18 +25,6 @@ KILLS = int(os.environ.get("DIGEST_CRASH_RUNS", "6"))
 ARTICLES = 150  # per language: a build of a second or two
 
 
-def tree_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file (and the target of every symlink) below `folder`, by relative path."""
-    hashes = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            hashes[name] = "symlink:" + os.readlink(path)
-        elif path.is_file():
-            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        elif path.is_dir() and not any(path.iterdir()):
-            hashes[name + "/"] = "empty folder"
-    return hashes
 
 
 def digest_command(config: Path, *args: str) -> list[str]:

@@ -3,14 +3,13 @@ hash seeds, working directories, time zones, locales and worker counts, give byt
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO
+from helpers import REPO, tree_hashes
 
 SITE_PARTS = ("config.yaml", "content", "templates")
 
@@ -35,17 +34,6 @@ def copy_site(target: Path, reverse: bool) -> None:
             os.utime(destination, (stamp, stamp))
 
 
-def tree_hashes(folder: Path) -> dict[str, str]:
-    hashes = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            hashes[name] = "symlink:" + os.readlink(path)
-        elif path.is_file():
-            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            hashes[name + "/"] = "folder"
-    return hashes
 
 
 def build(config: str, cwd: Path, **env: str) -> None:
