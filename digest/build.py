@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -24,9 +24,11 @@ from digest.errors import Problem, SiteError
 from digest.i18n import translator
 from digest.output import (
     Output,
+    Tree,
     WriteResult,
     file_fingerprint,
     fingerprint,
+    remove_in_background,
     update_site,
     write_atomically,
     write_site,
@@ -103,20 +105,43 @@ class Builder:
             if reindex:
                 self.reindex_search()
         else:
-            previous = PreviousOutput.load(config) if self.persistent else None
-            if previous is not None and previous.holds_exactly(outputs, config.search):
-                result = WriteResult(written=0, unchanged=len(outputs),
-                                     manifest={output.file: output.fingerprint for output in outputs})
-                self.manifest = result.manifest
-                return summary(result, started, config)  # output/ is already this build: nothing to swap
-            result = write_site(config.output_dir, outputs, finish=search_step(config, outputs, previous),
-                                workers=self.workers, reuse=previous.reusable if previous else None,
-                                progress=self._progress("write"))
+            result = self._write_tree(config, outputs) or WriteResult(  # None: output/ is this site already
+                written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
         self.manifest = result.manifest
         if self.persistent:
             self.articles.save(config.cache_dir / ARTICLES)
-            PreviousOutput.save(config, result.manifest)
         return summary(result, started, config)
+
+    def _write_tree(self, config: Config, outputs: list[Output]) -> WriteResult | None:
+        """Write the site into a new tree and swap it in; None if output/ holds exactly this site already.
+
+        A persistent build keeps the site it replaces (the spare) and, next time, updates that tree
+        rather than a fresh one: only the files changed since the build before last are touched.
+        """
+        if not self.persistent:
+            return write_site(config.output_dir, outputs, finish=search_step(config, outputs, None),
+                              workers=self.workers, progress=self._progress("write"))
+        previous = load_tree(config, "manifest", config.output_dir)
+        if previous is not None and holds_exactly(previous, outputs, config.search):
+            return None
+        keep_at = spare_dir(config)
+        spare = load_tree(config, "spare", keep_at) if keep_at and previous else None
+        if keep_at is not None and spare is None and keep_at.exists():
+            remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
+        # From here until the new manifests are saved, neither folder is what its manifest says.
+        manifest_file(config, "spare").unlink(missing_ok=True)
+        search = search_step(config, outputs, previous)
+
+        def finish(staging: Path, written: int) -> None:
+            search(staging, written)
+            manifest_file(config, "manifest").unlink(missing_ok=True)
+
+        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers, previous=previous,
+                            spare=spare, keep_old=keep_at if previous else None, progress=self._progress("write"))
+        if result.kept_old and previous is not None:
+            save_tree(config, "spare", previous.files, previous.written_ns)
+        save_tree(config, "manifest", result.manifest, time.time_ns())
+        return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:
         report = self.progress
@@ -132,72 +157,66 @@ class Builder:
 ARTICLES = "articles.pickle"
 
 
-def manifest_file(config: Config) -> Path:
+def manifest_file(config: Config, name: str = "manifest") -> Path:
     """One manifest per output folder, so that `--output elsewhere` does not spoil the reuse of output/."""
-    return config.cache_dir / f"manifest-{fingerprint(str(config.output_dir))[:12]}.json"
+    return config.cache_dir / f"{name}-{fingerprint(str(config.output_dir))[:12]}.json"
 
 
-@dataclass(frozen=True)
-class PreviousOutput:
-    """What the last `digest build` wrote into the output folder, and when."""
-
-    output_dir: Path
-    files: dict[str, str]  # file -> fingerprint
-    saved_ns: int
-
-    def reusable(self, output: Output) -> Path | None:
-        """The previous build's file for an output whose inputs did not change, if nobody touched it since."""
-        if self.files.get(output.file) != output.fingerprint:
+def spare_dir(config: Config) -> Path | None:
+    """Where the site replaced by a build is kept, to be updated into the next one: in the cache, if
+    that is on the output folder's file system (swapping them is then a rename)."""
+    try:
+        if os.stat(config.cache_dir).st_dev != os.stat(config.output_dir.parent).st_dev:
             return None
-        old = self.output_dir / output.file
-        try:
-            return old if old.stat().st_mtime_ns <= self.saved_ns else None
-        except OSError:
+    except OSError:
+        return None
+    return config.cache_dir / f"spare-{fingerprint(str(config.output_dir))[:12]}"
+
+
+def load_tree(config: Config, name: str, folder: Path) -> Tree | None:
+    """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
+    try:
+        data = json.loads(manifest_file(config, name).read_text(encoding="utf-8"))
+        if data["output_dir"] != str(config.output_dir) or data["version"] != __version__ or not folder.is_dir():
             return None
-
-    def holds_exactly(self, outputs: list[Output], search: bool) -> bool:
-        """Whether the output folder already is, file for file, what these outputs would write."""
-        if len(outputs) != len(self.files) or not all(self.reusable(output) for output in outputs):
-            return False
-        present = set()
-        for folder, folders, names in os.walk(self.output_dir):
-            relative = os.path.relpath(folder, self.output_dir)
-            if relative == ".":
-                if search:
-                    if BUNDLE not in folders:
-                        return False
-                    folders.remove(BUNDLE)  # the search index of these same pages
-                relative = ""
-            present.update(f"{relative}/{name}" if relative else name for name in names)
-        return present == set(self.files)
-
-    @classmethod
-    def load(cls, config: Config) -> PreviousOutput | None:
-        try:
-            data = json.loads(manifest_file(config).read_text(encoding="utf-8"))
-            if data["output_dir"] != str(config.output_dir) or data["version"] != __version__:
-                return None
-            return cls(output_dir=config.output_dir, files=data["files"], saved_ns=data["saved_ns"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    @staticmethod
-    def save(config: Config, files: dict[str, str]) -> None:
-        data = {"version": __version__, "output_dir": str(config.output_dir), "saved_ns": time.time_ns(),
-                "files": files}
-        write_atomically(manifest_file(config), json.dumps(data).encode())
+        return Tree(folder=folder, files=data["files"], written_ns=data["saved_ns"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
-def search_step(config: Config, outputs: list[Output], previous: PreviousOutput | None) -> Callable[[Path, int], None]:
+def save_tree(config: Config, name: str, files: Mapping[str, str], written_ns: int) -> None:
+    data = {"version": __version__, "output_dir": str(config.output_dir), "saved_ns": written_ns, "files": files}
+    write_atomically(manifest_file(config, name), json.dumps(data).encode())
+
+
+def holds_exactly(tree: Tree, outputs: list[Output], search: bool) -> bool:
+    """Whether the folder already is, file for file, what these outputs would write."""
+    if len(outputs) != len(tree.files) or not all(tree.holds(output) for output in outputs):
+        return False
+    present = set()
+    for folder, folders, names in os.walk(tree.folder):
+        relative = os.path.relpath(folder, tree.folder)
+        if relative == ".":
+            if search:
+                if BUNDLE not in folders:
+                    return False
+                folders.remove(BUNDLE)  # the search index of these same pages
+            relative = ""
+        present.update(f"{relative}/{name}" if relative else name for name in names)
+    return present == set(tree.files)
+
+
+def search_step(config: Config, outputs: list[Output], previous: Tree | None) -> Callable[[Path, int], None]:
     """Index the new tree for search, or reuse the previous index when no page changed."""
 
-    def finish(staging: Path, written: int) -> None:
+    def finish(staging: Path, _written: int) -> None:
+        shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
         if not config.search:
             return
         old_index = config.output_dir / BUNDLE
-        pages = {o.file for o in outputs if o.file.endswith(".html")}
-        if previous is not None and written == 0 and old_index.is_dir() and \
-                pages == {f for f in previous.files if f.endswith(".html")}:
+        pages = {o.file: o.fingerprint for o in outputs if o.file.endswith(".html")}
+        if previous is not None and old_index.is_dir() and \
+                pages == {f: key for f, key in previous.files.items() if f.endswith(".html")}:
             shutil.copytree(old_index, staging / BUNDLE, copy_function=os.link)
         else:
             index_site(staging)

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class WriteResult:
     written: int
     unchanged: int
     manifest: dict[str, str]  # file -> fingerprint, for the next incremental update
+    kept_old: bool = False  # the replaced site was kept (as the next build's spare)
 
 
 def fingerprint(*parts: Any) -> str:
@@ -60,55 +62,108 @@ def file_fingerprint(path: Path) -> str:
     return fingerprint(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-class Staging:
-    """A folder beside the output folder (same file system, so the swap is a rename)."""
+@dataclass(frozen=True)
+class Tree:
+    """A folder as digest last wrote it: file -> fingerprint, and when. A file modified since then
+    (by hand, say) is not trusted to still hold its fingerprint's bytes."""
 
-    def __init__(self, output_dir: Path) -> None:
+    folder: Path
+    files: Mapping[str, str]
+    written_ns: int
+
+    def holds(self, output: Output) -> bool:
+        if self.files.get(output.file) != output.fingerprint:
+            return False
+        try:
+            return os.stat(self.folder / output.file).st_mtime_ns <= self.written_ns
+        except OSError:
+            return False
+
+
+class Staging:
+    """The next site, built in a folder beside the output folder (same file system: the swap is a rename).
+
+    Either a fresh folder, or a `spare` tree (an earlier site kept by the last build) brought up to
+    date: then only the files that differ are touched, instead of all of them.
+    """
+
+    def __init__(self, output_dir: Path, spare: Tree | None = None) -> None:
         self.output_dir = output_dir
+        self.spare = spare
         self.folders: set[Path] = set()
         if output_dir.exists() and not output_dir.is_dir():
             raise _error(output_dir, "exists and is not a folder")
         try:
             output_dir.parent.mkdir(parents=True, exist_ok=True)
+            if spare is not None:
+                self.path = spare.folder
+                return
             self.path = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
             os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
         except OSError as error:
             raise _error(output_dir, f"cannot be written: {error.strerror}") from None
 
-    def write(self, output: Output, reuse: Path | None = None) -> bool:
-        """Write one file, or hard-link `reuse` (the same file of the previous build); True if written."""
+    def remove_stale(self, outputs: Sequence[Output]) -> None:
+        """Delete the spare tree's files that the new site does not have (and folders left empty)."""
+        if self.spare is None:
+            return
+        wanted = {output.file for output in outputs}
+        for stale in sorted(set(self.spare.files) - wanted, reverse=True):
+            _remove(self.path, inside(self.path, stale))
+
+    def write(self, output: Output, previous: Tree | None = None) -> bool:
+        """Write one file unless the spare tree holds it already, or hard-link it from `previous` (the
+        output folder) if that holds it; True if rendered or copied."""
+        if self.spare is not None and self.spare.holds(output):
+            return False
         target = inside(self.path, output.file)
         if target.parent not in self.folders:  # tens of thousands of files share a few thousand folders
             target.parent.mkdir(parents=True, exist_ok=True)
             self.folders.add(target.parent)
-        if reuse is not None:
+        if self.spare is not None:
+            # Never write through an old file: it may be a hard link to a page of the live site.
+            target.unlink(missing_ok=True)
+        if previous is not None and previous.holds(output):
             try:
-                os.link(reuse, target)
+                os.link(previous.folder / output.file, target)
                 return False
             except OSError:
                 pass  # no hard links here (another file system?): write it
         output.write_to(target)
         return True
 
-    def commit(self) -> None:
-        """Swap the staging folder in and remove the previous site."""
+    def commit(self, keep_old: Path | None) -> bool:
+        """Swap the staging folder in. The previous site moves to `keep_old` (True), or is deleted."""
         try:
             if self.output_dir.is_dir() and exchange(self.path, self.output_dir):
-                remove_in_background(self.path)  # now holds the previous site
-                return
-            previous = None
-            if self.output_dir.exists():
-                previous = self.path.with_name(self.path.name + ".old")
-                os.rename(self.output_dir, previous)
-            os.rename(self.path, self.output_dir)
-            if previous:
-                remove_in_background(previous)
+                old: Path | None = self.path
+            elif self.output_dir.exists():
+                old = self.path.with_name(self.path.name + ".old")
+                os.rename(self.output_dir, old)
+                os.rename(self.path, self.output_dir)
+            else:
+                os.rename(self.path, self.output_dir)
+                old = None
         except OSError as error:
             self.discard()
             raise _error(self.output_dir, f"cannot be replaced: {error.strerror}") from None
+        if old is None:
+            return False
+        if keep_old is not None:
+            try:
+                if old != keep_old:
+                    os.rename(old, keep_old)
+                return True
+            except OSError:
+                pass
+        remove_in_background(old)
+        return False
 
     def discard(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        if self.spare is not None:
+            remove_in_background(self.path)  # half updated: useless now
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -122,6 +177,13 @@ def write_atomically(path: Path, data: bytes) -> None:
 def remove_in_background(folder: Path) -> None:
     """Delete a folder without making the build wait: deleting tens of thousands of files takes
     seconds and slows the disk for whatever writes next."""
+    try:
+        # First out of the way (a rename is instant), so that the name can be used again at once.
+        doomed = folder.with_name(f".{folder.name}.{os.getpid()}-{time.monotonic_ns()}.deleted")
+        os.rename(folder, doomed)
+        folder = doomed
+    except OSError:
+        pass
     try:
         subprocess.Popen(["rm", "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
@@ -139,21 +201,25 @@ def inside(root: Path, relative: str) -> Path:
 
 
 def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path, int], None] | None = None,
-               workers: int = 1, reuse: Callable[[Output], Path | None] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> WriteResult:
-    """Write every file into a fresh tree over `workers` processes, let `finish` complete it (the search
-    index), and swap it in. Files for which `reuse` names an unchanged file of the previous build are
-    hard-linked from it instead of rendered."""
-    staging = Staging(output_dir)
+               workers: int = 1, previous: Tree | None = None, spare: Tree | None = None,
+               keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None) -> WriteResult:
+    """Write every file into the next tree over `workers` processes, let `finish` complete it (the
+    search index), and swap it in.
+
+    The next tree is `spare` brought up to date, or else a fresh folder. Files that `previous` (the
+    current output folder) holds already are hard-linked from it instead of rendered. The replaced
+    site is moved to `keep_old` (to be the next build's spare), or deleted.
+    """
+    staging = Staging(output_dir, spare)
 
     def write(chunk: range) -> int:
         written = 0
         for index in chunk:
-            output = outputs[index]
-            written += staging.write(output, reuse(output) if reuse else None)
+            written += staging.write(outputs[index], previous)
         return written
 
     try:
+        staging.remove_stale(outputs)
         report = (lambda done: progress(done, len(outputs))) if progress else None
         written = sum(run_chunked(write, len(outputs), workers, report))
         if finish is not None:
@@ -164,9 +230,9 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
     except BaseException:
         staging.discard()
         raise
-    staging.commit()
+    kept_old = staging.commit(keep_old)
     return WriteResult(written=written, unchanged=len(outputs) - written,
-                       manifest={output.file: output.fingerprint for output in outputs})
+                       manifest={output.file: output.fingerprint for output in outputs}, kept_old=kept_old)
 
 
 def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[str, str]) -> WriteResult:
@@ -208,8 +274,11 @@ def _remove(root: Path, file: Path) -> None:
     """Delete a file and the folders it leaves empty."""
     file.unlink(missing_ok=True)
     folder = file.parent
-    while folder != root.resolve() and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+    while folder != root:
+        try:
+            folder.rmdir()  # fails, as it should, unless empty
+        except OSError:
+            return
         folder = folder.parent
 
 

@@ -77,3 +77,49 @@ def test_a_build_with_nothing_to_change_leaves_output_alone(tmp_path: Path):
     (site / "output/stray.txt").write_text("left by hand")
     build(site / "config.yaml", workers=1)
     assert not (site / "output/stray.txt").exists()  # a clean build would not have it
+
+
+def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path):
+    """A build keeps the site it replaces (the spare tree) and updates it into the next site: every
+    build still equals a clean one, through edits, reverts, hand-edited pages and interruptions."""
+    site = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(REPO / "bench/gen_corpus.py"), str(site), "--articles", "60"], check=True)
+    output = site / "output"
+    spares = site / ".digest-cache"
+    fr = site / "content/fr"
+    first, second = next(fr.rglob("story-000003.md")), next(fr.rglob("story-000005.md"))
+    original = first.read_text()
+
+    def step(name: str) -> int:
+        cached = build(site / "config.yaml", workers=1)
+        build(site / "config.yaml", output_dir=tmp_path / name, workers=1, persistent=False)
+        assert tree(output) == tree(tmp_path / name), name
+        return cached.written
+
+    step("cold")
+    cold_folder = (output / "fr").stat().st_ino
+    first.write_text(original + "\nUn paragraphe ajouté.\n")
+    step("edit-1")  # the cold site is kept as the spare
+    assert (output / "fr").stat().st_ino != cold_folder
+    assert [p.name for p in spares.glob("spare-*") if p.is_dir()]
+    second.write_text(second.read_text() + "\nAutre ajout.\n")
+    written = step("edit-2")  # the spare (the cold site) is updated: only pages that differ are touched
+    assert (output / "fr").stat().st_ino == cold_folder
+    assert 0 < written < 40
+    first.write_text(original)
+    step("revert")  # the spare now holds pages equal to the reverted ones: kept as they are
+
+    # A page edited by hand in output/ shares its file with the spare tree (hard link): neither copy is trusted.
+    shared = next(output.rglob("story-000010/index.html"))
+    shared.write_text("tampered")
+    second.write_text(second.read_text() + "\nEncore.\n")
+    step("tampered")
+    shared = next(output.rglob("story-000010/index.html"))
+    shared.write_text("tampered again")
+    step("tampered-2")
+
+    # An interrupted build leaves a spare tree without its manifest: it is thrown away, not trusted.
+    for manifest in spares.glob("spare-*.json"):
+        manifest.write_text("{}")
+    next(output.rglob("story-000012/index.html")).write_bytes(b"x")
+    step("interrupted")
