@@ -1,8 +1,4 @@
 """digest: a static site generator for curated, multilingual news digests."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("digest")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is set (pyproject.toml reads it from here): caches are keyed by it.
+__version__ = "0.1.0"

@@ -136,8 +136,10 @@ class Builder:
             search(staging, written)
             manifest_file(config, "manifest").unlink(missing_ok=True)
 
+        # The site replaced is kept only if it holds nothing but what its manifest lists.
+        keep = keep_at if previous is not None and previous.untouched else None
         result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers, previous=previous,
-                            spare=spare, keep_old=keep_at if previous else None, progress=self._progress("write"))
+                            spare=spare, keep_old=keep, progress=self._progress("write"))
         if result.kept_old and previous is not None:
             save_tree(config, "spare", previous.files, previous.written_ns)
         save_tree(config, "manifest", result.manifest, time.time_ns())
@@ -154,7 +156,7 @@ class Builder:
             reindex_in_place(search_dir)
 
 
-ARTICLES = "articles.pickle"
+ARTICLES = "articles"  # folder of the parsed-article cache
 
 
 def manifest_file(config: Config, name: str = "manifest") -> Path:
@@ -190,20 +192,11 @@ def save_tree(config: Config, name: str, files: Mapping[str, str], written_ns: i
 
 
 def holds_exactly(tree: Tree, outputs: list[Output], search: bool) -> bool:
-    """Whether the folder already is, file for file, what these outputs would write."""
+    """Whether the folder already is, file for file, what these outputs would write (and the search
+    index of these same pages, if search is on)."""
     if len(outputs) != len(tree.files) or not all(tree.holds(output) for output in outputs):
         return False
-    present = set()
-    for folder, folders, names in os.walk(tree.folder):
-        relative = os.path.relpath(folder, tree.folder)
-        if relative == ".":
-            if search:
-                if BUNDLE not in folders:
-                    return False
-                folders.remove(BUNDLE)  # the search index of these same pages
-            relative = ""
-        present.update(f"{relative}/{name}" if relative else name for name in names)
-    return present == set(tree.files)
+    return tree.untouched and (not search or (tree.folder / BUNDLE).is_dir())
 
 
 def search_step(config: Config, outputs: list[Output], previous: Tree | None) -> Callable[[Path, int], None]:
@@ -244,14 +237,13 @@ def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
     config = site.config
     salt = fingerprint(__version__, repr(config), include_drafts, templates_fingerprint(config))
     entries = []
-    listed = []  # a page's fingerprint covers its sitemap entry (URL, alternates, lastmod)
     for page in Renderer(site, salt).pages():
         if page.sitemap:
             entries.append(page.sitemap)
-            listed.append(page.fingerprint)
         yield page
     yield from feed_outputs(site, salt)
-    yield Output(urls.SITEMAP, fingerprint(salt, listed), render=lambda: sitemap.sitemap(config, entries))
+    yield Output(urls.SITEMAP, fingerprint(salt, sitemap.fingerprint_of(entries)),
+                 render=lambda: sitemap.sitemap(config, entries))
     yield Output(urls.ROBOTS, salt, render=lambda: sitemap.robots(config))
     yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
     if config.cname:

@@ -7,8 +7,9 @@ import hashlib
 import os
 import pickle
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -83,6 +84,21 @@ class ArticleLink:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An article's rendered HTML: in memory, or in the build cache's body store, read only when a page
+    or feed shows it (a warm build needs the metadata of every article, but the bodies of a few)."""
+
+    html: str | None = None
+    stored: str | None = None  # file of the body store
+
+    def text(self) -> str:
+        if self.html is not None:
+            return self.html
+        assert self.stored is not None
+        return Path(self.stored).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
 class Article:
     file: str  # as shown in messages, relative to the site root
     source_path: str  # below content/, e.g. "fr/2024/x.md"
@@ -101,7 +117,7 @@ class Article:
     summary: str
     related: tuple[str, ...]
     draft: bool
-    body_html: str
+    body: Body
     assets: tuple[Asset, ...]
     extra: Mapping[str, Any]
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
@@ -109,6 +125,10 @@ class Article:
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
+
+    @property
+    def body_html(self) -> str:
+        return self.body.text()
 
 
 def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
@@ -139,61 +159,113 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 
 
 # Bump when Article or the parsing changes meaning, so an old cache is never reused.
-CACHE_FORMAT = (1, __version__)
+CACHE_FORMAT = (2, __version__)
 
 
 class ArticleCache:
-    """Parsed articles of earlier builds, reused while neither the file, its images nor the config change."""
+    """Parsed articles of earlier builds, reused while neither the file, its images nor the config change.
 
-    def __init__(self) -> None:
+    Saved in shards (a build that re-parsed one article rewrites one shard, not all), with the bodies
+    in a store beside them: one file per body, named by the article's digest, read back only for the
+    pages being rendered.
+    """
+
+    SHARDS = 16
+
+    def __init__(self, store: Path | None = None) -> None:
+        self.store = store  # folder of the bodies; None: bodies stay in memory
         self.config_key = ""
-        self.entries: dict[Path, tuple[tuple[int, ...], Article]] = {}
-        self.changed = False  # since loaded: only a changed cache is worth saving
+        self.entries: dict[str, tuple[tuple[int, ...], Article]] = {}  # by file path
+        self.dirty: set[int] = set(range(self.SHARDS))  # shards changed since loaded
 
-    def get(self, config: Config, file: Path) -> Article | None:
-        if self.config_key != repr(config):
-            self.config_key, self.entries, self.changed = repr(config), {}, True
+    def use_config(self, config: Config) -> None:
+        """Forget every article if the config changed (it can change how any of them reads)."""
+        key = repr(config)
+        if self.config_key != key:
+            self.config_key, self.entries, self.dirty = key, {}, set(range(self.SHARDS))
+
+    def get(self, file: str) -> Article | None:
         hit = self.entries.get(file)
         if hit is None or hit[0] != _stamp(file, hit[1]):
             return None
         return hit[1]
 
-    def put(self, file: Path, article: Article) -> None:
+    def put(self, file: str, article: Article) -> None:
         self.entries[file] = (_stamp(file, article), article)
-        self.changed = True
+        self.dirty.add(_shard(file, self.SHARDS))
 
-    def keep_only(self, files: set[Path]) -> None:
+    def stored(self, article: Article) -> Article:
+        """The article with its body moved to the store (if there is one): called in parsing workers, so
+        that bodies are written in parallel and never sent back to the main process."""
+        if self.store is None or article.body.html is None:
+            return article
+        file = self.store / f"{article.digest}.html"
+        if not file.exists():
+            write_atomically(file, article.body.html.encode("utf-8"))
+        return replace(article, body=Body(stored=str(file)))
+
+    def keep_only(self, files: set[str]) -> None:
         if len(files) != len(self.entries) or not files.issuperset(self.entries):
+            self.dirty.update(_shard(file, self.SHARDS) for file in self.entries if file not in files)
             self.entries = {file: entry for file, entry in self.entries.items() if file in files}
-            self.changed = True
 
-    def save(self, path: Path) -> None:
-        """Keep the parsed articles for the next `digest build` (.digest-cache/), if they changed."""
-        if not self.changed and path.is_file():
+    def save(self, folder: Path) -> None:
+        """Keep the parsed articles for the next `digest build` (.digest-cache/): the shards that changed."""
+        if not self.dirty:
             return
-        self.changed = False
-        write_atomically(path, pickle.dumps((CACHE_FORMAT, self.config_key, self.entries),
-                                            protocol=pickle.HIGHEST_PROTOCOL))
+        shards: list[dict[str, tuple[tuple[int, ...], Article]]] = [{} for _ in range(self.SHARDS)]
+        for file, (stamp, article) in self.entries.items():
+            shards[_shard(file, self.SHARDS)][file] = (stamp, self.stored(article))
+        for number in sorted(self.dirty):
+            write_atomically(folder / f"{number:02}.pickle",
+                             pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]),
+                                          protocol=pickle.HIGHEST_PROTOCOL))
+        self.dirty = set()
+        if self.store is not None:  # bodies of articles changed or deleted since
+            used = {f"{article.digest}.html" for _, article in self.entries.values()}
+            for name in set(os.listdir(self.store)) - used:
+                (self.store / name).unlink(missing_ok=True)
 
     @classmethod
-    def load(cls, path: Path) -> ArticleCache:
-        """The cache saved by an earlier build, or an empty one if it is missing, old or unreadable."""
-        cache = cls()
+    def load(cls, folder: Path) -> ArticleCache:
+        """The cache saved by an earlier build; shards missing, old or unreadable are empty."""
+        cache = cls(store=folder.parent / "bodies")
         collecting = gc.isenabled()
         gc.disable()  # unpickling tens of thousands of articles would trigger many useless collections
         try:
-            version, config_key, entries = pickle.loads(path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            stored = set(os.listdir(cache.store))
+            shards = []
+            for number in range(cls.SHARDS):
+                try:
+                    shards.append(pickle.loads((folder / f"{number:02}.pickle").read_bytes()))
+                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+                        ValueError):
+                    shards.append(None)
+        except OSError:
             return cache
         finally:
             if collecting:
                 gc.enable()
-        if version == CACHE_FORMAT:
-            cache.config_key, cache.entries = config_key, entries
+        keys = {shard[1] for shard in shards if shard and shard[0] == CACHE_FORMAT}
+        if len(keys) != 1:
+            return cache
+        cache.config_key = keys.pop()
+        cache.dirty = set()
+        for number, shard in enumerate(shards):
+            if shard and shard[0] == CACHE_FORMAT and shard[1] == cache.config_key:
+                # An article whose body went missing from the store is parsed again.
+                cache.entries.update((file, entry) for file, entry in shard[2].items()
+                                     if f"{entry[1].digest}.html" in stored)
+            else:
+                cache.dirty.add(number)
         return cache
 
 
-def _stamp(file: Path, article: Article | None) -> tuple[int, ...]:
+def _shard(file: str, shards: int) -> int:
+    return zlib.crc32(file.encode("utf-8", "surrogateescape")) % shards
+
+
+def _stamp(file: str, article: Article | None) -> tuple[int, ...]:
     """What must not change for a parsed article to stay valid: the file and the files it refers to."""
     stamp: list[int] = []
     for path in (file, *(asset.file for asset in article.assets if article)):
@@ -209,9 +281,12 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
                   progress: Callable[[int, int], None] | None = None) -> tuple[Article, ...]:
     """Parse and validate every article; raises SiteError with every problem found."""
     cache = cache if cache is not None else ArticleCache()
+    cache.use_config(config)
     problems = Collector()
     found = list(discover(config, problems))
-    articles: list[Article | None] = [cache.get(config, file) for _, file in found]
+    if cache.store is not None:
+        cache.store.mkdir(parents=True, exist_ok=True)
+    articles: list[Article | None] = [cache.get(str(file)) for _, file in found]
     missing = [index for index, article in enumerate(articles) if article is None]
 
     def parse(chunk: range) -> list[tuple[Article | None, list[Problem]]]:
@@ -219,7 +294,8 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
         for position in chunk:
             lang, file = found[missing[position]]
             collector = Collector()
-            results.append((load_article(config, lang, file, collector), collector.problems))
+            article = load_article(config, lang, file, collector)
+            results.append((cache.stored(article) if article else None, collector.problems))
         return results
 
     report = (lambda done: progress(done, len(missing))) if progress else None
@@ -227,9 +303,9 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
     for index, (article, article_problems) in zip(missing, parsed, strict=True):
         problems.extend(article_problems)
         if article is not None:
-            cache.put(found[index][1], article)
+            cache.put(str(found[index][1]), article)
             articles[index] = article
-    cache.keep_only({file for _, file in found})
+    cache.keep_only({str(file) for _, file in found})
     problems.raise_if_any()
     return tuple(article for article in articles if article is not None)
 
@@ -337,12 +413,15 @@ class _ArticleReader:
         if self.failed or title is None or when is None:
             return None
         extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
+        # Besides the file, a page shows what was read from the images it refers to (sizes, copies).
+        digest = hashlib.blake2b(repr((digest, image, tuple(self.assets))).encode() + b"\0" + rendered.html.encode(),
+                                 digest_size=20).hexdigest()
         return Article(
             file=self.shown, source_path=self.file.relative_to(self.config.content_dir).as_posix(), digest=digest,
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, image=image, tags=tags, section=section,
             summary=summary or rendered.first_paragraph, related=related, draft=draft,
-            body_html=rendered.html, assets=tuple(self.assets.values()),
+            body=Body(html=rendered.html), assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
             article_links=tuple(self.article_links),
         )

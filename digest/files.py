@@ -16,20 +16,26 @@ def walk(folder: Path, boundary: Path, root: Path, problems: Collector) -> Itera
     from outside the site, whatever a link says.
     """
     real_boundary = boundary.resolve()
-    for current, folders, files in os.walk(folder, followlinks=False):
-        base = Path(current)
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
-        for name in list(folders):
-            if (base / name).is_symlink():
-                folders.remove(name)
-                inside_site(base / name, real_boundary, root, problems)
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = base / name
-            if path.is_symlink() and not inside_site(path, real_boundary, root, problems):
-                continue
-            yield path
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted((entry for entry in scan if not entry.name.startswith(".")), key=lambda e: e.name)
+    except OSError as error:
+        problems.add(display_path(folder, root), None, f"cannot read folder: {error.strerror}")
+        return
+    folders = []
+    for entry in entries:  # DirEntry answers from the folder listing: no system call per file
+        if entry.is_symlink():
+            path = Path(entry.path)
+            if _leads_to_folder(entry):
+                inside_site(path, real_boundary, root, problems)  # a folder link is never followed
+            elif inside_site(path, real_boundary, root, problems):
+                yield path
+        elif entry.is_dir(follow_symlinks=False):
+            folders.append(entry.path)
+        else:
+            yield Path(entry.path)
+    for subfolder in folders:  # a folder's files, then its subfolders
+        yield from walk(Path(subfolder), boundary, root, problems)
 
 
 def inside_site(path: Path, boundary: Path, root: Path, problems: Collector) -> bool:
@@ -47,3 +53,10 @@ def inside_site(path: Path, boundary: Path, root: Path, problems: Collector) -> 
     problems.add(display_path(path, root), None,
                  f"symlink leads outside the site (to {target}); digest reads nothing outside it")
     return False
+
+
+def _leads_to_folder(link: os.DirEntry[str]) -> bool:
+    try:
+        return link.is_dir()
+    except OSError:  # a symlink loop: inside_site reports it
+        return False

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,28 @@ class Tree:
         if self.files.get(output.file) != output.fingerprint:
             return False
         try:
-            return os.stat(self.folder / output.file).st_mtime_ns <= self.written_ns
+            return os.stat(f"{self.prefix}{output.file}").st_mtime_ns <= self.written_ns
         except OSError:
             return False
+
+    @cached_property
+    def untouched(self) -> bool:
+        """Whether no file was added to or removed from its folders since written: a folder's
+        modification time changes when an entry is added, removed or renamed in it."""
+        folders = {""}
+        for file in self.files:
+            folder = file.rpartition("/")[0]
+            while folder not in folders:  # the folder and each one above it
+                folders.add(folder)
+                folder = folder.rpartition("/")[0]
+        try:
+            return all(os.stat(f"{self.prefix}{folder}").st_mtime_ns <= self.written_ns for folder in folders)
+        except OSError:
+            return False
+
+    @cached_property
+    def prefix(self) -> str:
+        return f"{self.folder}/"
 
 
 class Staging:

@@ -77,6 +77,18 @@ def test_a_build_with_nothing_to_change_leaves_output_alone(tmp_path: Path):
     (site / "output/stray.txt").write_text("left by hand")
     build(site / "config.yaml", workers=1)
     assert not (site / "output/stray.txt").exists()  # a clean build would not have it
+    # also deep down, in a folder that holds only folders
+    year = next(p for p in (site / "output/fr").iterdir() if p.name.isdigit())
+    (year / "stray").mkdir()
+    (year / "stray/notes.txt").write_text("left by hand")
+    assert build(site / "config.yaml", workers=1).written == 0
+    assert not (year / "stray").exists()
+    # and it does not come back from the previous site, when that is updated into the next one
+    article = next((site / "content/fr").rglob("story-000002.md"))
+    for round in range(3):
+        article.write_text(article.read_text() + f"\nAjout {round}.\n")
+        build(site / "config.yaml", workers=1)
+        assert not (year / "stray").exists()
 
 
 def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path):
@@ -123,3 +135,27 @@ def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path)
         manifest.write_text("{}")
     next(output.rglob("story-000012/index.html")).write_bytes(b"x")
     step("interrupted")
+
+
+def test_article_bodies_are_kept_in_the_cache_store_and_read_back_when_needed(tmp_path: Path):
+    site = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(REPO / "bench/gen_corpus.py"), str(site), "--articles", "30"], check=True)
+    store = site / ".digest-cache/bodies"
+    build(site / "config.yaml", workers=1)
+    assert len(list(store.iterdir())) == 60  # one body per article (30 fr, 30 en)
+
+    # A template change re-renders every page from bodies read back from the store.
+    (site / "templates").mkdir()
+    (site / "templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<div class="body">{{ article.body_html|safe }}</div>{% endblock %}')
+    edited = next((site / "content/fr").rglob("story-000004.md"))
+    edited.write_text(edited.read_text() + "\nUn paragraphe de plus.\n")
+    next((site / "content/en").rglob("story-000009.md")).unlink()
+    victim = next(store.iterdir())
+    victim.unlink()  # a damaged store: that article is parsed again
+    build(site / "config.yaml", workers=1)
+    build(site / "config.yaml", output_dir=tmp_path / "clean", workers=1, persistent=False)
+    assert tree(site / "output") == tree(tmp_path / "clean")
+    page = next((site / "output/fr").rglob("story-000004/index.html")).read_text()
+    assert "<p>Un paragraphe de plus.</p>" in page and '<div class="body">' in page
+    assert len(list(store.iterdir())) == 59  # the old body of the edited article and the deleted one are gone
