@@ -235,20 +235,26 @@ def summary(result: WriteResult, started: float, config: Config) -> BuildResult:
 def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
     """Every file of the site, in a fixed order; rendering happens when the writer asks for it."""
     config = site.config
-    salt = fingerprint(__version__, repr(config), include_drafts, templates_fingerprint(config))
+    renderer = Renderer(site, site_salt(site, include_drafts))
     entries = []
-    for page in Renderer(site, salt).pages():
+    for page in renderer.pages():
         if page.sitemap:
             entries.append(page.sitemap)
         yield page
-    yield from feed_outputs(site, salt)
-    yield Output(urls.SITEMAP, fingerprint(salt, sitemap.fingerprint_of(entries)),
-                 render=lambda: sitemap.sitemap(config, entries))
-    yield Output(urls.ROBOTS, salt, render=lambda: sitemap.robots(config))
+    yield from feed_outputs(site, renderer.salt)
+    # Which pages there are, their dates and versions: all follows from the articles' cards.
+    yield Output(urls.SITEMAP, renderer.structure,
+                 render=lambda: sitemap.sitemap(config, [entry() for entry in entries]))
+    yield Output(urls.ROBOTS, renderer.salt, render=lambda: sitemap.robots(config))
     yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
     if config.cname:
-        yield Output("CNAME", salt, render=lambda: f"{config.cname}\n".encode())
+        yield Output("CNAME", renderer.salt, render=lambda: f"{config.cname}\n".encode())
     yield from copied_files(site)
+
+
+def site_salt(site: Site, include_drafts: bool) -> str:
+    """What every output depends on: digest's version, the config, the templates and UI strings."""
+    return fingerprint(__version__, repr(site.config), include_drafts, templates_fingerprint(site.config))
 
 
 def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
@@ -263,7 +269,7 @@ def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
         editions_title = t("editions_feed_title", site=title)
         yield Output(
             urls.editions_feed(code),
-            fingerprint(salt, editions_title, [(e.day.isoformat(), [a.digest for a in e.articles]) for e in editions]),
+            fingerprint(salt, editions_title, [(e.day.isoformat(), [a.card for a in e.articles]) for e in editions]),
             render=lambda code=code, editions=editions, editions_title=editions_title, t=t: feeds.editions_feed(
                 config, code, editions_title, editions, lambda edition: t("edition_title", date=t.date(edition.day))),
         )
@@ -271,7 +277,7 @@ def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
             entries = articles[: feeds.FEED_LENGTH]
             yield Output(
                 path,
-                fingerprint(salt, path, feed_title, [a.digest for a in entries]),
+                fingerprint(salt, path, feed_title, [a.digest if full else a.card for a in entries]),
                 render=lambda code=code, path=path, feed_title=feed_title, page=page, entries=entries, full=full:
                     feeds.atom_feed(config, code, feed_title, path, page, entries, full),
             )

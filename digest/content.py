@@ -9,7 +9,7 @@ import pickle
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -103,6 +103,7 @@ class Article:
     file: str  # as shown in messages, relative to the site root
     source_path: str  # below content/, e.g. "fr/2024/x.md"
     digest: str  # changes whenever anything a page shows of the article changes
+    card: str  # changes whenever anything but the body changes: what lists and links show of it
     lang: str
     key: str
     slug: str
@@ -158,8 +159,10 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
                          f"(move it to content/<lang>/, languages: {', '.join(config.language_codes)})")
 
 
-# Bump when Article or the parsing changes meaning, so an old cache is never reused.
-CACHE_FORMAT = (2, __version__)
+# Bump when the parsing changes meaning, so an old cache is never reused (a change to the classes
+# stored is noticed by itself).
+CACHE_FORMAT = (3, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
+                                      for cls in (Article, Body, Source, Image, TagRef, Asset, ArticleLink)))
 
 
 class ArticleCache:
@@ -358,8 +361,11 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
     reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
-    # The path is part of what a page shows of an article: its default slug, key and URL come from it.
-    return reader.read(body, body_line, hashlib.sha1(data + b"\0" + os.fsencode(file)).hexdigest())
+    return reader.read(body, body_line)
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class _ArticleReader:
@@ -383,7 +389,7 @@ class _ArticleReader:
         self.failed = True
         self.problems.add(self.shown, self.lines.get(key, 1) if key else 1, message)
 
-    def read(self, body: str, body_line: int, digest: str) -> Article | None:
+    def read(self, body: str, body_line: int) -> Article | None:
         meta = self.meta
         tz = self.config.tzinfo
         title = self.text("title", required=True)
@@ -413,14 +419,18 @@ class _ArticleReader:
         if self.failed or title is None or when is None:
             return None
         extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
-        # Besides the file, a page shows what was read from the images it refers to (sizes, copies).
-        digest = hashlib.blake2b(repr((digest, image, tuple(self.assets))).encode() + b"\0" + rendered.html.encode(),
-                                 digest_size=20).hexdigest()
+        source_path = self.file.relative_to(self.config.content_dir).as_posix()
+        summary = summary or rendered.first_paragraph
+        # Everything a page can show of the article but its body, including what was read from the
+        # images it refers to (sizes, copies); then the body.
+        card = _hash(repr((source_path, self.lang, key, slug, url, title, when, updated, source, image, tags,
+                           section, summary, related, draft, extra, tuple(self.assets.values()))))
+        digest = _hash(f"{card}\0{rendered.html}")
         return Article(
-            file=self.shown, source_path=self.file.relative_to(self.config.content_dir).as_posix(), digest=digest,
+            file=self.shown, source_path=source_path, digest=digest, card=card,
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, image=image, tags=tags, section=section,
-            summary=summary or rendered.first_paragraph, related=related, draft=draft,
+            summary=summary, related=related, draft=draft,
             body=Body(html=rendered.html), assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
             article_links=tuple(self.article_links),

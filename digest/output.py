@@ -35,7 +35,7 @@ class Output:
     fingerprint: str  # equal fingerprints mean equal bytes
     render: Callable[[], bytes] | None = None
     source: Path | None = None
-    sitemap: SitemapEntry | None = field(default=None, compare=False)
+    sitemap: Callable[[], SitemapEntry] | None = field(default=None, compare=False)  # its entry, if listed
 
     def write_to(self, target: Path) -> None:
         if self.source is not None:

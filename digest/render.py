@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import language_name, translator
 from digest.output import Output, fingerprint
-from digest.site import Edition, Site, Tag, paginate
+from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import template_dirs
 
@@ -53,16 +54,30 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
+@dataclass(frozen=True)
+class PageContext:
+    """What every page template is given beside its own `values`: computed only for pages being rendered
+    (and, without `values`, for sitemap entries)."""
+
+    title: str
+    alternates: tuple[tuple[str, str], ...] = ()  # (language, path) of the page's versions
+    switch_to: Mapping[str, str] = field(default_factory=dict)  # language -> the switcher's link
+    lastmod: datetime | None = None
+    values: Callable[[], dict[str, Any]] = dict  # the template's own variables
+
+
 class Renderer:
     """Plans every HTML page of a site as an Output: a fingerprint of its inputs and how to render it.
 
-    A page whose fingerprint is unchanged since the last build need not be rendered again.
+    A page whose fingerprint is unchanged since the last build need not be rendered again. Planning
+    must be cheap (a site has tens of thousands of pages): a page's fingerprint is made of the few
+    inputs everything else on it derives from, and the rest is computed only if it is rendered.
     """
 
     def __init__(self, site: Site, salt: str) -> None:
         self.site = site
         self.config = site.config
-        self.env, uses_site = _environment(self.config, salt)
+        self.env, uses_site, bodies_beyond_own_page = _environment(self.config, salt)
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
         self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
         self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}
@@ -74,11 +89,21 @@ class Renderer:
         salt = fingerprint(salt, sorted((c, a or "") for c, a in self.archive.items()))
         # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
         self.salt = fingerprint(salt, site.digest) if uses_site else salt
+        # Lists and links show an article's card (all but its body), unless a theme shows bodies there too.
+        self.shown: Callable[[Article], str] = (lambda a: a.digest) if bodies_beyond_own_page else (lambda a: a.card)
+        # Whether a changed body changes nothing but the article's own page (and the full feeds).
+        self.bodies_stay_on_their_page = not uses_site and not bodies_beyond_own_page
+
+    @property
+    def structure(self) -> str:
+        """Changes when any page is added or removed, or shows anything else of another article than
+        its body: follows from the salt and every article's card."""
+        return fingerprint(self.salt, "structure", [a.card for a in self.site.all_articles()])
 
     def pages(self) -> Iterator[Output]:
         config = self.config
-        yield self._page("root.html", urls.ROOT, config.default_language, title=config.title, alternates=(),
-                         in_sitemap=False)
+        yield self._page("root.html", urls.ROOT, config.default_language, (),
+                         lambda: PageContext(title=config.title), in_sitemap=False)
         for code in config.language_codes:
             yield from self.home_pages(code)
             for article in self.site.articles[code]:
@@ -87,100 +112,128 @@ class Renderer:
             for tag in self.site.tags[code]:
                 yield from self.tag_pages(tag)
             yield from self.date_pages(code)
-        yield self._page("404.html", urls.NOT_FOUND, config.default_language,
-                         title=self.translators[config.default_language]("not_found_title"), alternates=(),
-                         in_sitemap=False)
+        t = self.translators[config.default_language]
+        yield self._page("404.html", urls.NOT_FOUND, config.default_language, (),
+                         lambda: PageContext(title=t("not_found_title")), in_sitemap=False)
 
     def home_pages(self, code: str) -> Iterator[Output]:
         alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
         t = self.translators[code]
+        site_title = self.site_title(code)
+        shown = self.shown
         for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
-            title = self.site_title(code) if page.number == 1 else (
-                f"{self.site_title(code)} – {t('page_of', page=page.number, pages=page.count)}")
-            yield self._page("home.html", page.url, code, title=title,
-                             alternates=alternates if page.number == 1 else (), page=page,
-                             depends_on=page.items, variant=(page.number, page.count))
+            def context(page: Page = page) -> PageContext:
+                if page.number == 1:
+                    return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page})
+                return PageContext(title=f"{site_title} – {t('page_of', page=page.number, pages=page.count)}",
+                                   values=lambda: {"page": page})
+
+            yield self._page("home.html", page.url, code, (page.count, [shown(a) for a in page.items]), context)
 
     def article_page(self, article: Article) -> Output:
         translations = self.site.translations_of(article)
         related = self.site.related_of(article)
-        versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
-        alternates = tuple((a.lang, a.url) for a in versions) if translations else ()
-        return self._page(
-            "article.html", article.url, article.lang,
-            title=f"{article.title} – {self.site_title(article.lang)}",
-            alternates=alternates,
-            lastmod=article.updated or article.date,
-            switch_to={a.lang: a.url for a in translations},
-            article=article,
-            translations=translations,
-            related=related,
-            json_ld=self.json_ld(article),
-            depends_on=(article, *translations, *related),
-        )
+
+        def context() -> PageContext:
+            versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
+            return PageContext(
+                title=f"{article.title} – {self.site_title(article.lang)}",
+                alternates=tuple((a.lang, a.url) for a in versions) if translations else (),
+                switch_to={a.lang: a.url for a in translations},
+                lastmod=article.updated or article.date,
+                values=lambda: {"article": article, "translations": translations, "related": related,
+                                "json_ld": self.json_ld(article)},
+            )
+
+        shown = self.shown
+        return self._page("article.html", article.url, article.lang,
+                          (article.digest, [shown(a) for a in translations], [shown(a) for a in related]), context)
 
     def tag_index(self, code: str) -> Output:
         alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
-        return self._page("tags.html", urls.tag_index(code), code,
-                          title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
-                          alternates=alternates, switch_to=dict(alternates), tags=self.site.tags[code],
-                          variant=tuple((tag.slug, tag.name, len(tag.articles)) for tag in self.site.tags[code]))
+        tags = self.site.tags[code]
+        return self._page(
+            "tags.html", urls.tag_index(code), code, [(tag.slug, tag.name, len(tag.articles)) for tag in tags],
+            lambda: PageContext(title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
+                                alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags}))
 
     def tag_pages(self, tag: Tag) -> Iterator[Output]:
         t = self.translators[tag.lang]
-        switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
-                     for c in self.config.language_codes}
+        codes = self.config.language_codes
+        elsewhere = tuple(tag.slug in self.tag_slugs[c] for c in codes)  # the switcher links there if so
+        feed_url = urls.tag_feed(tag.lang, tag.slug)
+        shown = self.shown
         for page in paginate(tag.articles, self.config.per_page, tag.url):
-            title = t("tag_title", tag=tag.name)
-            if page.number > 1:
-                title += f" – {t('page_of', page=page.number, pages=page.count)}"
-            yield self._page("tag.html", page.url, tag.lang, title=f"{title} – {self.site_title(tag.lang)}",
-                             alternates=(), switch_to=switch_to, tag=tag, page=page,
-                             feed_url=urls.tag_feed(tag.lang, tag.slug),
-                             depends_on=page.items, variant=(page.number, page.count, len(tag.articles)))
+            def context(page: Page = page) -> PageContext:
+                title = t("tag_title", tag=tag.name)
+                if page.number > 1:
+                    title += f" – {t('page_of', page=page.number, pages=page.count)}"
+                switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
+                             for c in codes}
+                return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
+                                   values=lambda: {"tag": tag, "page": page, "feed_url": feed_url})
+
+            yield self._page("tag.html", page.url, tag.lang,
+                             (tag.name, page.count, len(tag.articles), elsewhere, [shown(a) for a in page.items]),
+                             context)
 
     def date_pages(self, code: str) -> Iterator[Output]:
         """Editions (one per day), month and year archives: every prefix of an article URL."""
         t = self.translators[code]
+        codes = self.config.language_codes
         editions = self.site.editions[code]
+        feed_url = urls.editions_feed(code)
+        site_title = self.site_title(code)
+        shown = self.shown
         for index, edition in enumerate(editions):
             newer = editions[index - 1] if index > 0 else None
             older = editions[index + 1] if index + 1 < len(editions) else None
-            same_day = {c: urls.edition(c, edition.day) for c in self.config.language_codes
-                        if edition.day in self.days[c]}
-            yield self._page(
-                "edition.html", edition.url, code,
-                title=f"{t('edition_title', date=t.date(edition.day))} – {self.site_title(code)}",
-                alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
-                edition=edition, sections=edition.sections(t("other_news")), older=older, newer=newer,
-                feed_url=urls.editions_feed(code), depends_on=edition.articles,
-                variant=(older.url if older else None, newer.url if newer else None),
-            )
+            day = edition.day
+            # The switcher leads to the same day in each language, else to its year, else to its home.
+            elsewhere = tuple((day in self.days[c], day.year in self.years[c]) for c in codes)
+
+            def edition_context(edition: Edition = edition, newer: Edition | None = newer,
+                                older: Edition | None = older) -> PageContext:
+                same_day = {c: urls.edition(c, edition.day) for c in codes if edition.day in self.days[c]}
+                return PageContext(
+                    title=f"{t('edition_title', date=t.date(edition.day))} – {site_title}",
+                    alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
+                    values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
+                                    "older": older, "newer": newer, "feed_url": feed_url})
+
+            yield self._page("edition.html", edition.url, code,
+                             (older.url if older else None, newer.url if newer else None, elsewhere,
+                              [shown(a) for a in edition.articles]), edition_context)
         months: dict[tuple[int, int], list[Edition]] = {}
         for edition in editions:
             months.setdefault((edition.day.year, edition.day.month), []).append(edition)
         for (year, month), days in months.items():
-            first_day = days[0].day.replace(day=1)
-            same_month = {c: urls.month(c, year, month) for c in self.config.language_codes
-                          if (year, month) in self.months[c]}
-            yield self._page(
-                "month.html", urls.month(code, year, month), code,
-                title=f"{t.month(first_day)} – {self.site_title(code)}",
-                alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
-                month=first_day, editions=tuple(days), feed_url=urls.editions_feed(code),
-                depends_on=tuple(a for e in days for a in e.articles),
-            )
+            elsewhere = tuple(((year, month) in self.months[c], year in self.years[c]) for c in codes)
+
+            def month_context(year: int = year, month: int = month, days: list[Edition] = days) -> PageContext:
+                first_day = days[0].day.replace(day=1)
+                same_month = {c: urls.month(c, year, month) for c in codes if (year, month) in self.months[c]}
+                return PageContext(
+                    title=f"{t.month(first_day)} – {site_title}",
+                    alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
+                    values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url})
+
+            yield self._page("month.html", urls.month(code, year, month), code,
+                             (elsewhere, [shown(a) for e in days for a in e.articles]), month_context)
         years: dict[int, list[tuple[date, int]]] = {}
         for (year, month), days in months.items():
             years.setdefault(year, []).append((date(year, month, 1), sum(len(e.articles) for e in days)))
         for year, month_counts in years.items():
-            same_year = {c: urls.year(c, year) for c in self.config.language_codes if year in self.years[c]}
-            yield self._page(
-                "year.html", urls.year(code, year), code, title=f"{year} – {self.site_title(code)}",
-                alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
-                year=year, months=tuple(month_counts), feed_url=urls.editions_feed(code),
-                variant=tuple(month_counts),
-            )
+            elsewhere = tuple(year in self.years[c] for c in codes)
+
+            def year_context(year: int = year, month_counts: list[tuple[date, int]] = month_counts) -> PageContext:
+                same_year = {c: urls.year(c, year) for c in codes if year in self.years[c]}
+                return PageContext(
+                    title=f"{year} – {site_title}",
+                    alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
+                    values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url})
+
+            yield self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), year_context)
 
     def _date_switch(self, same: dict[str, str], year: int) -> dict[str, str]:
         """The same day or month in each language, else that language's page for the year, else its home."""
@@ -217,43 +270,44 @@ class Renderer:
             data["image"] = [image_url(config, article.image.site_path, article.image.remote_url)]
         return data
 
-    def _page(self, template: str, path: str, code: str, title: str,
-              alternates: tuple[tuple[str, str], ...], switch_to: dict[str, str] | None = None,
-              in_sitemap: bool = True, lastmod: datetime | None = None, depends_on: tuple[Article, ...] = (),
-              variant: tuple[Any, ...] = (), **values: Any) -> Output:
-        """One page; its fingerprint covers everything its template is given."""
-        alternates = hreflang(alternates, self.config.default_language)
-        switch_to = {**(switch_to or {}), code: path}
-        key = fingerprint(self.salt, template, path, code, title, alternates, sorted(switch_to.items()), variant,
-                          [article.digest for article in depends_on], values.get("feed_url"))
+    def _page(self, template: str, path: str, code: str, key: Any, context: Callable[[], PageContext],
+              in_sitemap: bool = True) -> Output:
+        """One page. `key` holds whatever the page shows that the site's salt and its path do not fix:
+        equal keys, equal pages."""
+        default = self.config.default_language
+
+        def sitemap_entry() -> SitemapEntry:
+            page = context()
+            return SitemapEntry(path, page.lastmod, hreflang(page.alternates, default))
+
         return Output(
             file=urls.output_file(path),
-            fingerprint=key,
-            render=lambda: self._render(template, path, code, title, alternates, switch_to, values),
-            sitemap=SitemapEntry(path, lastmod, alternates) if in_sitemap else None,
+            fingerprint=fingerprint(self.salt, template, path, code, key),
+            render=lambda: self._render(template, path, code, context()),
+            sitemap=sitemap_entry if in_sitemap else None,
         )
 
-    def _render(self, template: str, path: str, code: str, title: str, alternates: tuple[tuple[str, str], ...],
-                switch_to: dict[str, str], values: dict[str, Any]) -> bytes:
+    def _render(self, template: str, path: str, code: str, page: PageContext) -> bytes:
+        t = self.translators[code]
         context = {
             "config": self.config,
             "site": self.site,
             "language": self.config.language(code),
-            "t": self.translators[code],
-            "date": self.translators[code].date,
-            "date_month": self.translators[code].month,
+            "t": t,
+            "date": t.date,
+            "date_month": t.month,
             "page_url": path,
-            "page_title": title,
+            "page_title": page.title,
             "site_title": self.site_title(code),
-            "alternates": alternates,
-            "switcher": self.switcher(code, switch_to),
+            "alternates": hreflang(page.alternates, self.config.default_language),
+            "switcher": self.switcher(code, {**page.switch_to, code: path}),
             "feed_url": urls.feed(code),
             "archive_url": self.archive[code],
-            **values,
+            **page.values(),
         }
         return render_template(self.env, template, context, self.config)
 
-    def switcher(self, current: str, switch_to: dict[str, str]) -> tuple[SwitchLink, ...]:
+    def switcher(self, current: str, switch_to: Mapping[str, str]) -> tuple[SwitchLink, ...]:
         return tuple(
             SwitchLink(
                 code=language.code,
@@ -266,17 +320,33 @@ class Renderer:
         )
 
 
-_environments: dict[str, tuple[jinja2.Environment, bool]] = {}
+_environments: dict[str, tuple[jinja2.Environment, bool, bool]] = {}
 
 
-def _environment(config: Config, key: str) -> tuple[jinja2.Environment, bool]:
+def _environment(config: Config, key: str) -> tuple[jinja2.Environment, bool, bool]:
     """The Jinja environment (with its compiled templates) for a config and template set, kept between
     the builds of one process: `digest serve` rebuilds without compiling every template again."""
     if key not in _environments:
         _environments.clear()
         env = make_environment(config)
-        _environments[key] = (env, uses_site_variable(env))
+        _environments[key] = (env, uses_site_variable(env), shows_bodies_beyond_own_page(env))
     return _environments[key]
+
+
+def shows_bodies_beyond_own_page(env: jinja2.Environment) -> bool:
+    """Whether a template may show an article's body anywhere but on that article's page: anywhere
+    `body_html` is written other than as `article.body_html` in article.html (a cautious reading)."""
+    loader = env.loader
+    assert loader is not None
+    for name in loader.list_templates():
+        if name.startswith("assets/"):
+            continue
+        source = loader.get_source(env, name)[0]
+        mentions = source.count("body_html")
+        if mentions and (name != "article.html" or mentions != len(re.findall(r"(?<![\w.])article\.body_html\b",
+                                                                                source))):
+            return True
+    return False
 
 
 def uses_site_variable(env: jinja2.Environment) -> bool:

@@ -41,10 +41,5 @@ def attribute(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def fingerprint_of(entries: Iterable[SitemapEntry]) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
-    """What the sitemap shows of its entries, to fingerprint it without the pages' other inputs."""
-    return [(e.path, e.lastmod.isoformat() if e.lastmod else "", e.alternates) for e in entries]
-
-
 def robots(config: Config) -> bytes:
     return f"User-agent: *\nAllow: /\n\nSitemap: {config.base_url}{urls.SITEMAP}\n".encode()
