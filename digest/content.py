@@ -9,7 +9,7 @@ import pickle
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -84,21 +84,6 @@ class ArticleLink:
 
 
 @dataclass(frozen=True)
-class Body:
-    """An article's rendered HTML: in memory, or in the build cache's body store, read only when a page
-    or feed shows it (a warm build needs the metadata of every article, but the bodies of a few)."""
-
-    html: str | None = None
-    stored: str | None = None  # file of the body store
-
-    def text(self) -> str:
-        if self.html is not None:
-            return self.html
-        assert self.stored is not None
-        return Path(self.stored).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
 class Article:
     file: str  # as shown in messages, relative to the site root
     source_path: str  # below content/, e.g. "fr/2024/x.md"
@@ -118,7 +103,7 @@ class Article:
     summary: str
     related: tuple[str, ...]
     draft: bool
-    body: Body
+    body_html: str
     assets: tuple[Asset, ...]
     extra: Mapping[str, Any]
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
@@ -126,10 +111,6 @@ class Article:
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
-
-    @property
-    def body_html(self) -> str:
-        return self.body.text()
 
 
 def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
@@ -162,21 +143,18 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 # Bump when the parsing changes meaning, so an old cache is never reused (a change to the classes
 # stored is noticed by itself).
 CACHE_FORMAT = (3, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
-                                      for cls in (Article, Body, Source, Image, TagRef, Asset, ArticleLink)))
+                                      for cls in (Article, Source, Image, TagRef, Asset, ArticleLink)))
 
 
 class ArticleCache:
     """Parsed articles of earlier builds, reused while neither the file, its images nor the config change.
 
-    Saved in shards (a build that re-parsed one article rewrites one shard, not all), with the bodies
-    in a store beside them: one file per body, named by the article's digest, read back only for the
-    pages being rendered.
+    Saved in shards: a build that re-parsed one article rewrites one shard, not all of them.
     """
 
     SHARDS = 16
 
-    def __init__(self, store: Path | None = None) -> None:
-        self.store = store  # folder of the bodies; None: bodies stay in memory
+    def __init__(self) -> None:
         self.config_key = ""
         self.entries: dict[str, tuple[tuple[int, ...], Article]] = {}  # by file path
         self.dirty: set[int] = set(range(self.SHARDS))  # shards changed since loaded
@@ -197,16 +175,6 @@ class ArticleCache:
         self.entries[file] = (_stamp(file, article), article)
         self.dirty.add(_shard(file, self.SHARDS))
 
-    def stored(self, article: Article) -> Article:
-        """The article with its body moved to the store (if there is one): called in parsing workers, so
-        that bodies are written in parallel and never sent back to the main process."""
-        if self.store is None or article.body.html is None:
-            return article
-        file = self.store / f"{article.digest}.html"
-        if not file.exists():
-            write_atomically(file, article.body.html.encode("utf-8"))
-        return replace(article, body=Body(stored=str(file)))
-
     def keep_only(self, files: set[str]) -> None:
         if len(files) != len(self.entries) or not files.issuperset(self.entries):
             self.dirty.update(_shard(file, self.SHARDS) for file in self.entries if file not in files)
@@ -217,26 +185,21 @@ class ArticleCache:
         if not self.dirty:
             return
         shards: list[dict[str, tuple[tuple[int, ...], Article]]] = [{} for _ in range(self.SHARDS)]
-        for file, (stamp, article) in self.entries.items():
-            shards[_shard(file, self.SHARDS)][file] = (stamp, self.stored(article))
+        for file, entry in self.entries.items():
+            shards[_shard(file, self.SHARDS)][file] = entry
         for number in sorted(self.dirty):
             write_atomically(folder / f"{number:02}.pickle",
                              pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]),
                                           protocol=pickle.HIGHEST_PROTOCOL))
         self.dirty = set()
-        if self.store is not None:  # bodies of articles changed or deleted since
-            used = {f"{article.digest}.html" for _, article in self.entries.values()}
-            for name in set(os.listdir(self.store)) - used:
-                (self.store / name).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> ArticleCache:
         """The cache saved by an earlier build; shards missing, old or unreadable are empty."""
-        cache = cls(store=folder.parent / "bodies")
+        cache = cls()
         collecting = gc.isenabled()
         gc.disable()  # unpickling tens of thousands of articles would trigger many useless collections
         try:
-            stored = set(os.listdir(cache.store))
             shards = []
             for number in range(cls.SHARDS):
                 try:
@@ -244,8 +207,6 @@ class ArticleCache:
                 except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
                         ValueError):
                     shards.append(None)
-        except OSError:
-            return cache
         finally:
             if collecting:
                 gc.enable()
@@ -256,9 +217,7 @@ class ArticleCache:
         cache.dirty = set()
         for number, shard in enumerate(shards):
             if shard and shard[0] == CACHE_FORMAT and shard[1] == cache.config_key:
-                # An article whose body went missing from the store is parsed again.
-                cache.entries.update((file, entry) for file, entry in shard[2].items()
-                                     if f"{entry[1].digest}.html" in stored)
+                cache.entries.update(shard[2])
             else:
                 cache.dirty.add(number)
         return cache
@@ -287,8 +246,6 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
     cache.use_config(config)
     problems = Collector()
     found = list(discover(config, problems))
-    if cache.store is not None:
-        cache.store.mkdir(parents=True, exist_ok=True)
     articles: list[Article | None] = [cache.get(str(file)) for _, file in found]
     missing = [index for index, article in enumerate(articles) if article is None]
 
@@ -298,7 +255,7 @@ def load_articles(config: Config, cache: ArticleCache | None = None, workers: in
             lang, file = found[missing[position]]
             collector = Collector()
             article = load_article(config, lang, file, collector)
-            results.append((cache.stored(article) if article else None, collector.problems))
+            results.append((article, collector.problems))
         return results
 
     report = (lambda done: progress(done, len(missing))) if progress else None
@@ -431,7 +388,7 @@ class _ArticleReader:
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, image=image, tags=tags, section=section,
             summary=summary, related=related, draft=draft,
-            body=Body(html=rendered.html), assets=tuple(self.assets.values()),
+            body_html=rendered.html, assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
             article_links=tuple(self.article_links),
         )

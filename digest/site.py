@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from digest import urls
 from digest.config import Config
-from digest.content import ARTICLE_LINK, Article, Body
+from digest.content import ARTICLE_LINK, Article
 from digest.errors import Collector
 from digest.output import fingerprint
 
@@ -196,7 +196,7 @@ def _link_articles(article: Article, published: Sequence[Article], loaded: Seque
             problems.add(article.file, link.line, f"link to content/{link.target}, which is {reason}")
     body = _ARTICLE_LINK.sub(
         lambda m: config.base_path + urls.encode(urls_by_source.get(unquote(m.group(1)), "")), article.body_html)
-    return replace(article, body=Body(html=body), digest=fingerprint(article.digest, body))
+    return replace(article, body_html=body, digest=fingerprint(article.digest, body))
 
 
 def _tags(lang: str, articles: Sequence[Article]) -> tuple[Tag, ...]:

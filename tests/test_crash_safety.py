@@ -132,11 +132,9 @@ def site(make_site: MakeSite) -> Site:
 
 
 def everything(folder: Path) -> dict[str, str]:
-    """Every file below `folder` but previous sites that a successful build deletes in the background, and
-    the bodies that parsing adds to the cache's store (named by content, unused until a build succeeds)."""
+    """Every file below `folder` but previous sites that a successful build deletes in the background."""
     return {name: value for name, value in tree_hashes(folder).items()
-            if not any(part.startswith(".output.") for part in name.split("/"))
-            and not name.startswith("site/.digest-cache/bodies/")}
+            if not any(part.startswith(".output.") for part in name.split("/"))}
 
 
 def assert_refused_cleanly(site: Site, args: tuple[str, ...], pattern: str) -> None:

@@ -137,25 +137,29 @@ def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path)
     step("interrupted")
 
 
-def test_article_bodies_are_kept_in_the_cache_store_and_read_back_when_needed(tmp_path: Path):
+def test_the_article_cache_is_saved_in_shards_and_survives_damage(tmp_path: Path):
     site = tmp_path / "corpus"
     subprocess.run([sys.executable, str(REPO / "bench/gen_corpus.py"), str(site), "--articles", "30"], check=True)
-    store = site / ".digest-cache/bodies"
+    shards = site / ".digest-cache/articles"
     build(site / "config.yaml", workers=1)
-    assert len(list(store.iterdir())) == 60  # one body per article (30 fr, 30 en)
+    saved = {shard.name: shard.stat().st_mtime_ns for shard in shards.iterdir()}
+    assert len(saved) == 16
 
-    # A template change re-renders every page from bodies read back from the store.
+    edited = next((site / "content/fr").rglob("story-000004.md"))
+    edited.write_text(edited.read_text() + "\nUn paragraphe de plus.\n")
+    build(site / "config.yaml", workers=1)
+    rewritten = [shard.name for shard in shards.iterdir() if shard.stat().st_mtime_ns != saved[shard.name]]
+    assert len(rewritten) == 1  # only the shard of the edited article
+
+    # A template change re-renders every page from cached bodies; a damaged shard is parsed again.
     (site / "templates").mkdir()
     (site / "templates/article.html").write_text(
         '{% extends "base.html" %}{% block main %}<div class="body">{{ article.body_html|safe }}</div>{% endblock %}')
-    edited = next((site / "content/fr").rglob("story-000004.md"))
-    edited.write_text(edited.read_text() + "\nUn paragraphe de plus.\n")
     next((site / "content/en").rglob("story-000009.md")).unlink()
-    victim = next(store.iterdir())
-    victim.unlink()  # a damaged store: that article is parsed again
+    (shards / rewritten[0]).write_bytes(b"not a pickle")
+    (shards / "03.pickle").unlink()
     build(site / "config.yaml", workers=1)
     build(site / "config.yaml", output_dir=tmp_path / "clean", workers=1, persistent=False)
     assert tree(site / "output") == tree(tmp_path / "clean")
     page = next((site / "output/fr").rglob("story-000004/index.html")).read_text()
     assert "<p>Un paragraphe de plus.</p>" in page and '<div class="body">' in page
-    assert len(list(store.iterdir())) == 59  # the old body of the edited article and the deleted one are gone
