@@ -281,15 +281,31 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
+def read_limited(file: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it holds more than `limit` (read with plain system calls: tens of
+    thousands of files are read)."""
+    descriptor = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        size = 0
+        while chunk := os.read(descriptor, max(65536, os.fstat(descriptor).st_size + 1) if not chunks else 65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return None
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
 def load_article(config: Config, lang: str, file: Path, problems: Collector) -> Article | None:
     shown = display_path(file, config.root)
     try:
-        size = file.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            problems.add(shown, None, f"file too large ({size:,} bytes; an article may have at most "
-                         f"{MAX_ARTICLE_BYTES:,})")
+        data = read_limited(file, MAX_ARTICLE_BYTES)
+        if data is None:
+            problems.add(shown, None, f"file too large ({file.stat().st_size:,} bytes; an article may have at "
+                         f"most {MAX_ARTICLE_BYTES:,})")
             return None
-        data = file.read_bytes()
     except OSError as error:
         problems.add(shown, None, f"cannot read file: {error.strerror}")
         return None

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -37,12 +38,20 @@ class Output:
     source: Path | None = None
     sitemap: Callable[[], SitemapEntry] | None = field(default=None, compare=False)  # its entry, if listed
 
-    def write_to(self, target: Path) -> None:
+    def write_to(self, target: Path | str) -> None:
         if self.source is not None:
             shutil.copyfile(self.source, target)
-        else:
-            assert self.render is not None
-            target.write_bytes(self.render())
+            return
+        assert self.render is not None
+        data = self.render()
+        # Plain system calls: Python's buffered files ask the terminal and the position of each file.
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -84,12 +93,7 @@ class Tree:
     def untouched(self) -> bool:
         """Whether no file was added to or removed from its folders since written: a folder's
         modification time changes when an entry is added, removed or renamed in it."""
-        folders = {""}
-        for file in self.files:
-            folder = file.rpartition("/")[0]
-            while folder not in folders:  # the folder and each one above it
-                folders.add(folder)
-                folder = folder.rpartition("/")[0]
+        folders = {""} | folders_of(self.files)
         try:
             return all(os.stat(f"{self.prefix}{folder}").st_mtime_ns <= self.written_ns for folder in folders)
         except OSError:
@@ -110,7 +114,7 @@ class Staging:
     def __init__(self, output_dir: Path, spare: Tree | None = None) -> None:
         self.output_dir = output_dir
         self.spare = spare
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()  # made already, relative to the tree
         if output_dir.exists() and not output_dir.is_dir():
             raise _error(output_dir, "exists and is not a folder")
         try:
@@ -131,21 +135,33 @@ class Staging:
         for stale in sorted(set(self.spare.files) - wanted, reverse=True):
             _remove(self.path, inside(self.path, stale))
 
+    def make_folders(self, outputs: Sequence[Output]) -> None:
+        """Create every folder of a fresh tree at once, parents first (once each, before workers start)."""
+        if self.spare is not None:
+            return  # they mostly exist: made as needed
+        folders = folders_of(checked(output.file) for output in outputs)
+        for folder in sorted(folders):  # a folder sorts before what it holds
+            os.mkdir(f"{self.path}/{folder}")
+        self.folders.update(folders)
+
     def write(self, output: Output, previous: Tree | None = None) -> bool:
         """Write one file unless the spare tree holds it already, or hard-link it from `previous` (the
         output folder) if that holds it; True if rendered or copied."""
         if self.spare is not None and self.spare.holds(output):
             return False
-        target = inside(self.path, output.file)
-        if target.parent not in self.folders:  # tens of thousands of files share a few thousand folders
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(target.parent)
+        relative = checked(output.file)
+        target = f"{self.path}/{relative}"
+        folder = relative.rpartition("/")[0]
+        if folder and folder not in self.folders:
+            os.makedirs(f"{self.path}/{folder}", exist_ok=True)
+            self.folders.add(folder)
         if self.spare is not None:
             # Never write through an old file: it may be a hard link to a page of the live site.
-            target.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
         if previous is not None and previous.holds(output):
             try:
-                os.link(previous.folder / output.file, target)
+                os.link(f"{previous.prefix}{relative}", target)
                 return False
             except OSError:
                 pass  # no hard links here (another file system?): write it
@@ -213,11 +229,27 @@ def remove_in_background(folder: Path) -> None:
 
 def inside(root: Path, relative: str) -> Path:
     """root/relative, refusing any path that could land outside root (checked on the string: no I/O)."""
+    return root / checked(relative)
+
+
+def folders_of(files: Iterable[str]) -> set[str]:
+    """Every folder that files (relative paths) are in, and each folder above those, but the root."""
+    folders = {""}
+    for file in files:
+        folder = file.rpartition("/")[0]
+        while folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders - {""}
+
+
+def checked(relative: str) -> str:
+    """A path relative to the output folder, refused if it could lead outside it."""
     parts = relative.split("/")
     if relative.startswith(("/", "\\")) or any(part in ("", ".", "..") or "\\" in part for part in parts[:-1]) \
             or parts[-1] in ("", ".", "..") or "\0" in relative:
         raise SiteError([Problem(relative, None, "refusing to write outside the output folder")])
-    return root / relative
+    return relative
 
 
 def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path, int], None] | None = None,
@@ -240,6 +272,7 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
 
     try:
         staging.remove_stale(outputs)
+        staging.make_folders(outputs)
         report = (lambda done: progress(done, len(outputs))) if progress else None
         written = sum(run_chunked(write, len(outputs), workers, report))
         if finish is not None:
