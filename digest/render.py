@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -12,7 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import jinja2.ext
 import jinja2.meta
+import jinja2.nodes
+import jinja2.parser
 
 from digest import urls
 from digest.config import Config
@@ -34,14 +38,54 @@ class SwitchLink:
     translated: bool  # False when the link falls back to the language's home page
 
 
+class FragmentCache(jinja2.ext.Extension):
+    """`{% cache key, ... %}...{% endcache %}`: render a fragment once per key and reuse it (as Hugo's
+    partialCached). A news card appears on many pages (home, each of its tags, its day, its month).
+
+    The key must name everything the fragment shows that could vary: the environment already stands for
+    one config and one set of templates. Each `cache` tag is a place of its own (a number given when the
+    template is compiled), so equal keys in two places never share a fragment.
+    """
+
+    tags = frozenset({"cache"})  # type: ignore[assignment]
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        self.fragments: dict[tuple[Any, ...], str] = {}
+        self.places = itertools.count()
+
+    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Node:
+        token = next(parser.stream)
+        place = jinja2.nodes.Const(next(self.places))
+        key = [place]
+        while parser.stream.current.type != "block_end":
+            if len(key) > 1:
+                parser.stream.expect("comma")
+            key.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_fragment", [jinja2.nodes.Tuple(key, "load")]), [], [],
+                                      body).set_lineno(token.lineno)
+
+    def _fragment(self, key: tuple[Any, ...], caller: Callable[[], str]) -> str:
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            fragment = self.fragments[key] = caller()
+        return fragment
+
+
 def make_environment(config: Config) -> jinja2.Environment:
     env = jinja2.Environment(
+        extensions=[FragmentCache],
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment serves one set of templates (a changed template means a new one, see _environment):
+        # no need to check every template file's time at each page.
+        auto_reload=False,
+        cache_size=-1,
     )
     env.globals.update(
         href=lambda path: config.base_path + urls.encode(path),

@@ -39,3 +39,21 @@ def test_site_without_titles_falls_back_to_host_name(make_site):
                      config="base_url: https://news.example.net/\ndefault_language: en\nlanguages: {en: {}}\n")
     site.build_ok()
     assert site.page("en/2024/07/a/").xpath("//title/text()") == ["A – news.example.net"]
+
+
+def test_cached_fragments_are_reused_per_key_and_place(make_site):
+    site = make_site({"en/2024/a.md": article("First"), "en/2024/b.md": article("Second", date="2024-07-17")})
+    site.write("templates/article.html", (
+        '{% extends "base.html" %}{% block main %}'
+        '{% for other in [article] * 2 %}{% cache other.card, "same" %}<p class="one">{{ other.title }}</p>'
+        '{% endcache %}{% endfor %}'
+        '{% cache article.card, "same" %}<p class="two">{{ article.title }} again</p>{% endcache %}'
+        '{% endblock %}'))
+    site.build_ok()
+    for slug, title in (("a", "First"), ("b", "Second")):
+        page = next(site.output.rglob(f"en/2024/*/{slug}/index.html")).read_text(encoding="utf-8")
+        assert page.count(f'<p class="one">{title}</p>') == 2
+        assert f'<p class="two">{title} again</p>' in page  # same key, another place: its own fragment
+    site.write("templates/article.html", '{% extends "base.html" %}{% block main %}{% cache %}{% endblock %}')
+    result = site.build()
+    assert result.exit_code == 1 and re.search(r"templates/article\.html:1: ", result.output), result.output
