@@ -14,7 +14,8 @@ runs in its own child process and is measured on its own:
 - pages: the .html files in the output folder afterwards.
 
 Scenarios: digest cold (no output/, no .digest-cache/), warm (again, no change), edit (one article's
-body changed, then a full `digest build`); Hugo cold (fresh output folder) and over its existing output;
+body changed, then a full `digest build`), edit again (the same article changed once more: from then on
+the build updates the site it replaced the time before); Hugo cold (fresh output folder) and over its existing output;
 Pelican cold (fresh output folder). Runs alternate tools, in a rotating order. Then `digest serve` on a
 corpus of --serve-size articles per language: the time from writing an edited article to its page on
 disk holding the edit, several edits. Medians are reported. The bench extra (hugo, pelican,
@@ -49,7 +50,8 @@ import gen_corpus  # the generator beside this script
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 TOOLS = ("digest", "hugo", "pelican")
-SCENARIOS = {"digest": ("cold", "warm", "edit"), "hugo": ("cold", "existing output"), "pelican": ("cold",)}
+SCENARIOS = {"digest": ("cold", "warm", "edit", "edit again"), "hugo": ("cold", "existing output"),
+             "pelican": ("cold",)}
 EDITED_INDEX = 0.5  # which article the edit scenarios change: the one in the middle of the corpus
 SAMPLE_EVERY = 0.05
 
@@ -284,6 +286,9 @@ class Bench:
         try:
             edit(article, original, f"Correction {run}: *edited* for the benchmark.")
             self.record("digest", "edit", size, run, cmd, site, output)
+            # The first build after a cold one has no spare tree yet; an editor's next saves do.
+            edit(article, original, f"Correction {run}: *edited again* for the benchmark.")
+            self.record("digest", "edit again", size, run, cmd, site, output)
         finally:
             article.write_text(original, encoding="utf-8")
 
@@ -495,7 +500,7 @@ def targets(bench: Bench) -> list[str]:
         return median([s for s in bench.samples if (s.tool, s.scenario, s.size) == (tool, scenario, size)], attr)
 
     cold, hugo, pelican = med("digest", "cold"), med("hugo", "cold"), med("pelican", "cold")
-    warm, edited = med("digest", "warm"), med("digest", "edit")
+    warm, edited, again = med("digest", "warm"), med("digest", "edit"), med("digest", "edit again")
     rss = [v for v in (med("digest", sc, "max_rss_mb") for sc in SCENARIOS["digest"]) if v is not None]
     pss = [v for v in (med("digest", sc, "tree_pss_mb") for sc in SCENARIOS["digest"]) if v is not None]
     rows = []
@@ -507,8 +512,8 @@ def targets(bench: Bench) -> list[str]:
         None if cold is None or hugo is None else cold <= hugo)
     row("warm build, no change < 15% of cold", f"{_fmt(warm)} s = {_fmt(warm / cold * 100, 0)}% of cold"
         if warm is not None and cold else "–", None if warm is None or not cold else warm < 0.15 * cold)
-    row("one article edited, full `digest build` < 1 s", f"{_fmt(edited)} s",
-        None if edited is None else edited < 1)
+    row("one article edited, full `digest build` < 1 s", f"first edit after a cold build {_fmt(edited)} s, "
+        f"next edits {_fmt(again)} s", None if edited is None else max(edited, again or 0) < 1)
     serve = bench.serve
     serve_ms = statistics.median(serve.latencies) * 1000 if serve and serve.latencies else None
     row(f"one article edited, `digest serve` < 300 ms ({serve.size if serve else '?'} per language)",
