@@ -236,15 +236,13 @@ def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
     """Every file of the site, in a fixed order; rendering happens when the writer asks for it."""
     config = site.config
     renderer = Renderer(site, site_salt(site, include_drafts))
-    entries = []
-    for page in renderer.pages():
-        if page.sitemap:
-            entries.append(page.sitemap)
-        yield page
-    yield from feed_outputs(site, renderer.salt)
-    # Which pages there are, their dates and versions: all follows from the articles' cards.
+    pages = list(renderer.pages())
+    # Which pages there are, their dates and versions: all follows from the articles' cards. The sitemap
+    # is the largest single file: first in line, so that no worker is left waiting for it at the end.
     yield Output(urls.SITEMAP, renderer.structure,
-                 render=lambda: sitemap.sitemap(config, [entry() for entry in entries]))
+                 render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
+    yield from pages
+    yield from feed_outputs(site, renderer.salt)
     yield Output(urls.ROBOTS, renderer.salt, render=lambda: sitemap.robots(config))
     yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
     if config.cname:

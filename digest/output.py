@@ -136,13 +136,15 @@ class Staging:
             _remove(self.path, inside(self.path, stale))
 
     def make_folders(self, outputs: Sequence[Output]) -> None:
-        """Create every folder of a fresh tree at once, parents first (once each, before workers start)."""
+        """Create the folders of a fresh tree that hold other folders, parents first, before the workers
+        start. The many folders that hold only files (one per page) are made by the workers as they
+        write, in parallel: on a large site, making them all here would keep one core idle for seconds."""
         if self.spare is not None:
             return  # they mostly exist: made as needed
-        folders = folders_of(checked(output.file) for output in outputs)
-        for folder in sorted(folders):  # a folder sorts before what it holds
+        parents = folders_of(folders_of(checked(output.file) for output in outputs))
+        for folder in sorted(parents):  # a folder sorts before what it holds
             os.mkdir(f"{self.path}/{folder}")
-        self.folders.update(folders)
+        self.folders.update(parents)
 
     def write(self, output: Output, previous: Tree | None = None) -> bool:
         """Write one file unless the spare tree holds it already, or hard-link it from `previous` (the
@@ -153,7 +155,12 @@ class Staging:
         target = f"{self.path}/{relative}"
         folder = relative.rpartition("/")[0]
         if folder and folder not in self.folders:
-            os.makedirs(f"{self.path}/{folder}", exist_ok=True)
+            try:
+                os.mkdir(f"{self.path}/{folder}")  # its parent exists (made by make_folders) ...
+            except FileExistsError:
+                pass  # (another worker wrote a file there first)
+            except FileNotFoundError:
+                os.makedirs(f"{self.path}/{folder}", exist_ok=True)  # ... but in a spare tree, maybe not
             self.folders.add(folder)
         if self.spare is not None:
             # Never write through an old file: it may be a hard link to a page of the live site.

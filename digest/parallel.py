@@ -36,7 +36,8 @@ def run_chunked(task: Callable[[range], R], count: int, workers: int | None = No
     """
     workers = jobs() if workers is None else workers
     parallel = workers > 1 and count >= MIN_PARALLEL_ITEMS and "fork" in multiprocessing.get_all_start_methods()
-    size = max(50, count // (workers * 8)) if parallel else max(200, count // 20)  # several chunks per worker
+    # Many chunks per worker, so that the last ones (which no other worker can share) are short.
+    size = max(50, count // (workers * 32)) if parallel else max(200, count // 20)
     chunks: Sequence[range] = [range(start, min(start + size, count)) for start in range(0, count, size)]
     results: list[R] = []
     done = 0
