@@ -15,8 +15,8 @@ runs in its own child process and is measured on its own:
 
 Scenarios: digest cold (no output/, no .digest-cache/), warm (again, no change), edit (one article's
 body changed, then a full `digest build`), edit again (the same article changed once more: from then on
-the build updates the site it replaced the time before); Hugo cold (fresh output folder) and over its existing output;
-Pelican cold (fresh output folder). Runs alternate tools, in a rotating order. Then `digest serve` on a
+the build updates the site it replaced the time before); Hugo cold (fresh output folder) and over its
+existing output; Pelican cold (fresh output folder). Runs alternate tools, in a rotating order. Then `digest serve` on a
 corpus of --serve-size articles per language: the time from writing an edited article to its page on
 disk holding the edit, several edits. Medians are reported. The bench extra (hugo, pelican,
 markdown) must be installed; this script installs nothing.
