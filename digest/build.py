@@ -13,7 +13,8 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from digest.output import (
 from digest.parallel import jobs
 from digest.render import Renderer
 from digest.search import BUNDLE, index_site, pagefind_executable, reindex_in_place
-from digest.site import Site, build_site
+from digest.site import Site, build_site, build_time
 from digest.theme import asset_files, check_templates, template_dirs
 
 
@@ -48,6 +49,9 @@ class BuildResult:
     seconds: float
     output_dir: Path
     base_url: str
+    scheduled: int = 0  # articles dated after the build's time (left out unless --future)
+    next_due: datetime | None = None  # the date of the first of them
+    future: bool = False  # whether they were included
 
 
 class Builder:
@@ -60,12 +64,13 @@ class Builder:
 
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+                 progress: Callable[[str, int, int], None] | None = None, include_future: bool = False) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
         self.base_url = base_url
         self.include_drafts = include_drafts
+        self.include_future = include_future  # articles dated after the build's time too
         self.persistent = persistent
         self.progress = progress  # told (stage, done, total) as articles are read and pages written
         self.articles: ArticleCache | None = None
@@ -79,6 +84,7 @@ class Builder:
         caller runs `reindex_search()` when it suits it (serve does, in the background).
         """
         started = time.perf_counter()
+        now = build_time()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
         check_output_dir(config)
         check_templates(config)
@@ -91,7 +97,7 @@ class Builder:
         gc.freeze()
         try:
             articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
-            site = build_site(config, articles, self.include_drafts)
+            site = build_site(config, articles, self.include_drafts, self.include_future, now)
             gc.freeze()
             return self._write(config, site, started, incremental, reindex)
         finally:
@@ -110,7 +116,9 @@ class Builder:
         self.manifest = result.manifest
         if self.persistent:
             self.articles.save(config.cache_dir / ARTICLES)
-        return summary(result, started, config)
+        built = summary(result, started, config)
+        return replace(built, scheduled=len(site.scheduled), future=self.include_future,
+                       next_due=site.scheduled[0].date if site.scheduled else None)
 
     def _write_tree(self, config: Config, outputs: list[Output]) -> WriteResult | None:
         """Write the site into a new tree and swap it in; None if output/ holds exactly this site already.
@@ -219,10 +227,10 @@ def search_step(config: Config, outputs: list[Output], previous: Tree | None) ->
 
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
           include_drafts: bool = False, workers: int | None = None, persistent: bool = True,
-          progress: Callable[[str, int, int], None] | None = None) -> BuildResult:
+          progress: Callable[[str, int, int], None] | None = None, include_future: bool = False) -> BuildResult:
     """A full build over every core (unless `workers` says otherwise), reusing .digest-cache/."""
     return Builder(config_file, output_dir, base_url, include_drafts, jobs() if workers is None else workers,
-                   persistent, progress).build()
+                   persistent, progress, include_future).build()
 
 
 def summary(result: WriteResult, started: float, config: Config) -> BuildResult:
@@ -307,3 +315,11 @@ def check_output_dir(config: Config) -> None:
             output.is_relative_to(content):
         raise SiteError([Problem(str(config.output_dir), None,
                                  "output folder must not contain the site or be inside content/")])
+
+
+def scheduled_line(count: int, next_due: datetime | None, included: bool) -> str:
+    """What `digest build` says of the articles dated after the build's time."""
+    articles = "1 scheduled article" if count == 1 else f"{count} scheduled articles"
+    if included:
+        return f"{articles} included (--future)"
+    return f"{articles} left out; the next is due {next_due.isoformat() if next_due else '?'}"

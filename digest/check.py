@@ -32,11 +32,12 @@ class CheckResult:
     broken: tuple[BrokenLink, ...]
 
 
-def check_site(config_file: Path, base_url: str | None = None, include_drafts: bool = False) -> CheckResult:
+def check_site(config_file: Path, base_url: str | None = None, include_drafts: bool = False,
+               include_future: bool = False) -> CheckResult:
     """Raises SiteError for content problems, like build; never touches the output folder."""
     with tempfile.TemporaryDirectory(prefix="digest-check-") as temporary:
         result = build(config_file, output_dir=Path(temporary) / "site", base_url=base_url,
-                       include_drafts=include_drafts, persistent=False)
+                       include_drafts=include_drafts, persistent=False, include_future=include_future)
         return check_links(result.output_dir, result.base_url)
 
 

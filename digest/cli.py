@@ -41,6 +41,7 @@ def reports_problems(command: Callable[..., Any]) -> Callable[..., Any]:
 config_option = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
                              default="config.yaml", show_default=True, help="The site's configuration file.")
 drafts_option = click.option("--drafts", is_flag=True, help="Include articles marked draft: true.")
+future_option = click.option("--future", is_flag=True, help="Include scheduled articles (dated later than now).")
 
 
 @click.group()
@@ -54,33 +55,38 @@ def main() -> None:
 @click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: output/ beside the config file).")
 @drafts_option
+@future_option
 @click.option("--base-url", help="Override base_url from the config, e.g. https://user.github.io/repo/.")
 @reports_problems
-def build(config_file: Path, output_dir: Path | None, drafts: bool, base_url: str | None) -> None:
+def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
     """Build the site into the output folder."""
     from digest.build import build as build_site
+    from digest.build import scheduled_line
     from digest.progress import TerminalProgress
 
     progress = TerminalProgress()
     try:
         result = build_site(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts,
-                            progress=progress)
+                            progress=progress, include_future=future)
     finally:
         progress.clear()
     click.echo(f"Built {result.pages} pages ({result.files} files: {result.written} written, "
                f"{result.files - result.written} unchanged) in {result.seconds:.2f} s -> {_shown(result.output_dir)}")
+    if result.scheduled:
+        click.echo(scheduled_line(result.scheduled, result.next_due, result.future))
 
 
 @main.command()
 @config_option
 @drafts_option
+@future_option
 @click.option("--base-url", help="Check as if built for this base_url.")
 @reports_problems
-def check(config_file: Path, drafts: bool, base_url: str | None) -> None:
+def check(config_file: Path, drafts: bool, future: bool, base_url: str | None) -> None:
     """Validate config, front matter and internal links; write nothing."""
     from digest.check import check_site
 
-    result = check_site(config_file, base_url=base_url, include_drafts=drafts)
+    result = check_site(config_file, base_url=base_url, include_drafts=drafts, include_future=future)
     for broken in result.broken:
         click.echo(str(broken), err=True)
     if result.broken:
@@ -93,13 +99,15 @@ def check(config_file: Path, drafts: bool, base_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @drafts_option
+@future_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
 @reports_problems
-def serve(config_file: Path, host: str, port: int, drafts: bool, open_browser: bool) -> None:
+def serve(config_file: Path, host: str, port: int, drafts: bool, future: bool, open_browser: bool) -> None:
     """Build, serve and rebuild on change, reloading the browser."""
     from digest.serve import serve as serve_site
 
-    serve_site(config_file, host=host, port=port, include_drafts=drafts, open_browser=open_browser)
+    serve_site(config_file, host=host, port=port, include_drafts=drafts, open_browser=open_browser,
+               include_future=future)
 
 
 @main.command()

@@ -33,11 +33,13 @@ _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 
 
 class DevServer:
-    def __init__(self, config_file: Path, host: str, port: int, include_drafts: bool) -> None:
+    def __init__(self, config_file: Path, host: str, port: int, include_drafts: bool,
+                 include_future: bool = False) -> None:
         self.config = load_config(config_file)
         self.config_file = config_file
         self.local_url = f"http://{host}:{port}/"
-        self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts)
+        self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts,
+                               include_future=include_future)
         self.problems: tuple[Problem, ...] = ()
         self.indexing = threading.Lock()
 
@@ -217,8 +219,8 @@ class _EventWatcher(Watcher):
 
 
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_drafts: bool = False,
-          open_browser: bool = False) -> None:
-    dev = DevServer(config_file, host, port, include_drafts)
+          open_browser: bool = False, include_future: bool = False) -> None:
+    dev = DevServer(config_file, host, port, include_drafts, include_future)
     dev.first_build()
 
     def changed(path: str) -> None:

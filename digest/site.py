@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from urllib.parse import unquote
 
 from digest import urls
 from digest.config import Config
 from digest.content import ARTICLE_LINK, Article
-from digest.errors import Collector
+from digest.errors import Collector, Problem, SiteError
 from digest.output import fingerprint
 
 
@@ -97,6 +98,8 @@ class Site:
     by_key: Mapping[str, Mapping[str, Article]]  # translation key -> lang -> article
     tags: Mapping[str, tuple[Tag, ...]]  # lang -> tags in slug order
     editions: Mapping[str, tuple[Edition, ...]]  # lang -> days with articles, newest first
+    now: datetime = datetime(1970, 1, 1, tzinfo=UTC)  # the build's time (SOURCE_DATE_EPOCH, else now)
+    scheduled: tuple[Article, ...] = ()  # dated after `now`, oldest first (left out unless --future)
 
     @property
     def digest(self) -> str:
@@ -123,11 +126,36 @@ class Site:
         return tuple(a for code in self.config.language_codes for a in self.articles.get(code, ()))
 
 
-def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) -> Site:
-    """Link the articles together; raises SiteError for duplicate keys, URL clashes, unknown related keys."""
+def build_time() -> datetime:
+    """The build's time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else now."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or not value.strip():
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        return datetime.fromtimestamp(int(value.strip()), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SiteError([Problem("SOURCE_DATE_EPOCH", None, f"must be a whole number of seconds since "
+                                 f"1970-01-01 00:00 UTC, not {value!r}")]) from None
+
+
+def scheduled_articles(loaded: Sequence[Article], now: datetime, include_drafts: bool = False) -> tuple[Article, ...]:
+    """Articles dated after the build's time (drafts only with `include_drafts`), oldest first."""
+    return tuple(sorted((a for a in loaded if a.date > now and (include_drafts or not a.draft)),
+                        key=lambda a: (a.date, a.file)))
+
+
+def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool, include_future: bool = False,
+               now: datetime | None = None) -> Site:
+    """Link the articles together; raises SiteError for duplicate keys, URL clashes, unknown related keys.
+
+    Drafts are left out unless `include_drafts`; articles dated after `now` (the build's time) unless
+    `include_future`.
+    """
     problems = Collector()
+    now = build_time() if now is None else now
     every_key = {a.key for a in loaded}
-    published = [a for a in loaded if include_drafts or not a.draft]
+    scheduled = scheduled_articles(loaded, now, include_drafts)
+    published = [a for a in loaded if (include_drafts or not a.draft) and (include_future or a.date <= now)]
     published = [_link_articles(article, published, loaded, config, problems) for article in published]
 
     by_key: dict[str, dict[str, Article]] = defaultdict(dict)
@@ -169,6 +197,8 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool) 
         by_key=MappingProxyType({k: MappingProxyType(v) for k, v in by_key.items()}),
         tags=MappingProxyType(tags),
         editions=MappingProxyType(editions),
+        now=now,
+        scheduled=scheduled,
     )
 
 
@@ -189,10 +219,12 @@ def _link_articles(article: Article, published: Sequence[Article], loaded: Seque
     if not article.article_links:
         return article
     urls_by_source = {a.source_path: a.url for a in published}
-    known = {a.source_path for a in loaded}
+    known = {a.source_path: a for a in loaded}
     for link in article.article_links:
         if link.target not in urls_by_source:
-            reason = "a draft" if link.target in known else "not an article (it must be under content/<lang>/)"
+            target = known.get(link.target)
+            reason = ("not an article (it must be under content/<lang>/)" if target is None else
+                      "a draft" if target.draft else f"scheduled for {target.date.isoformat()} (use --future)")
             problems.add(article.file, link.line, f"link to content/{link.target}, which is {reason}")
     body = _ARTICLE_LINK.sub(
         lambda m: config.base_path + urls.encode(urls_by_source.get(unquote(m.group(1)), "")), article.body_html)
