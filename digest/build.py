@@ -249,6 +249,9 @@ def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
     # is the largest single file: first in line, so that no worker is left waiting for it at the end.
     yield Output(urls.SITEMAP, renderer.structure,
                  render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
+    news = sitemap.news_articles(site.all_articles(), site.now)
+    yield Output(urls.NEWS_SITEMAP, fingerprint(renderer.salt, "news", [a.card for a in news]),
+                 render=lambda: sitemap.news_sitemap(config, news))
     yield from pages
     yield from feed_outputs(site, renderer.salt)
     yield Output(urls.ROBOTS, renderer.salt, render=lambda: sitemap.robots(config))

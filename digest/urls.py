@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 ROOT = ""
 SITEMAP = "sitemap.xml"
+NEWS_SITEMAP = "news-sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
 
