@@ -28,7 +28,7 @@ from digest.text import clean, clean_field
 
 KNOWN_KEYS = frozenset(
     {"title", "date", "source", "image", "tags", "section", "summary", "translation_key", "related",
-     "slug", "draft", "updated"}
+     "slug", "draft", "updated", "corrections"}
 )
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -84,6 +84,14 @@ class ArticleLink:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A correction published on the article: when, and what was wrong."""
+
+    date: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class Article:
     file: str  # as shown in messages, relative to the site root
     source_path: str  # below content/, e.g. "fr/2024/x.md"
@@ -108,6 +116,12 @@ class Article:
     extra: Mapping[str, Any]
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
     article_links: tuple[ArticleLink, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: its `updated` (else `date`) or its latest correction."""
+        return max((self.updated or self.date, *(c.date for c in self.corrections)))
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -143,7 +157,8 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 # Bump when the parsing changes meaning, so an old cache is never reused (a change to the classes
 # stored is noticed by itself).
 CACHE_FORMAT = (3, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
-                                      for cls in (Article, Source, Image, TagRef, Asset, ArticleLink)))
+                                      for cls in (Article, Source, Image, TagRef, Asset, ArticleLink,
+                                                                  Correction)))
 
 
 class ArticleCache:
@@ -334,6 +349,7 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
     reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
+    reader.line_in_front_matter = yamlfile.line_finder(front_matter)
     return reader.read(body, body_line)
 
 
@@ -357,6 +373,7 @@ class _ArticleReader:
         self.assets: dict[str, Asset] = {}
         self.article_links: list[ArticleLink] = []
         self.body_line = 1
+        self.line_in_front_matter: Callable[[yamlfile.KeyPath], int | None] = lambda _path: None
 
     def report(self, key: str | None, message: str) -> None:
         self.failed = True
@@ -379,6 +396,7 @@ class _ArticleReader:
         section = self.text("section")
         summary = self.text("summary")
         related = self.string_list("related")
+        corrections = self.corrections(tz)
         draft = meta.get("draft", False)
         if not isinstance(draft, bool):
             self.report("draft", f"'draft' must be true or false, not {draft!r}")
@@ -397,7 +415,7 @@ class _ArticleReader:
         # Everything a page can show of the article but its body, including what was read from the
         # images it refers to (sizes, copies); then the body.
         card = _hash(repr((source_path, self.lang, key, slug, url, title, when, updated, source, image, tags,
-                           section, summary, related, draft, extra, tuple(self.assets.values()))))
+                           section, summary, related, draft, extra, tuple(self.assets.values()), corrections)))
         digest = _hash(f"{card}\0{rendered.html}")
         return Article(
             file=self.shown, source_path=source_path, digest=digest, card=card,
@@ -406,7 +424,7 @@ class _ArticleReader:
             summary=summary, related=related, draft=draft,
             body_html=rendered.html, assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
-            article_links=tuple(self.article_links),
+            article_links=tuple(self.article_links), corrections=corrections,
         )
 
     def text(self, key: str, required: bool = False) -> str | None:
@@ -432,6 +450,48 @@ class _ArticleReader:
             self.report(key, f"'{key}' is not a valid date: {value!r} "
                         "(expected YYYY-MM-DD or an ISO 8601 date and time such as 2024-07-16T14:30:00+03:00)")
         return parsed
+
+    def corrections(self, tz: ZoneInfo) -> tuple[Correction, ...]:
+        """`corrections: [{date, text}, ...]`, each problem reported at the line of its item."""
+        value = self.meta.get("corrections")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.report("corrections", "'corrections' must be a list of {date: ..., text: ...}")
+            return ()
+        found = []
+        for index, item in enumerate(value):
+            line = self.line_in_front_matter(("corrections", index))
+            where = line + 1 if line else self.lines.get("corrections", 1)
+
+            def report(message: str, where: int = where) -> None:
+                self.failed = True
+                self.problems.add(self.shown, where, message)
+
+            if not isinstance(item, dict):
+                report(f"correction {index + 1} must be {{date: ..., text: ...}}, not {type(item).__name__}")
+                continue
+            unknown = set(item) - {"date", "text"}
+            if unknown:
+                report(f"unknown key(s) in correction {index + 1}: {', '.join(sorted(map(str, unknown)))} "
+                       "(expected date and text)")
+            when = item.get("date")
+            text = item.get("text")
+            moment = to_datetime(when, tz) if when is not None else None
+            if when is None:
+                report(f"correction {index + 1} needs a 'date'")
+            elif moment is None:
+                report(f"correction {index + 1}: 'date' is not a valid date: {when!r} "
+                       "(expected YYYY-MM-DD or an ISO 8601 date and time)")
+            if isinstance(text, bool) or not isinstance(text, (str, int, float, type(None))):
+                report(f"correction {index + 1}: 'text' must be text, not {type(text).__name__}")
+                continue
+            if text is None or not clean_field(text):
+                report(f"correction {index + 1} needs a 'text'")
+                continue
+            if moment is not None:
+                found.append(Correction(date=moment, text=clean_field(text)))
+        return tuple(found)
 
     def slug(self) -> str:
         given = self.meta.get("slug")

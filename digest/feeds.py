@@ -41,14 +41,14 @@ def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: 
         return config.base_url + urls.encode(path)
 
     feed = _feed(config, lang, title, feed_path, page_path)
-    feed.updated(max((a.updated or a.date for a in entries), default=EPOCH))
+    feed.updated(max((a.modified for a in entries), default=EPOCH))
     for article in entries:
         entry = feed.add_entry(order="append")
         entry.id(absolute(article.url))
         entry.title(article.title)
         entry.link(href=absolute(article.url), rel="alternate", type="text/html")
         entry.published(article.date)
-        entry.updated(article.updated or article.date)
+        entry.updated(article.modified)
         if article.summary:
             entry.summary(article.summary)
         if full_content:
@@ -69,7 +69,7 @@ def editions_feed(config: Config, lang: str, title: str, editions: Sequence[Edit
         return config.base_url + urls.encode(path)
 
     def updated(edition: Edition) -> datetime:
-        return max(a.updated or a.date for a in edition.articles)
+        return max(a.modified for a in edition.articles)
 
     feed = _feed(config, lang, title, urls.editions_feed(lang), urls.home(lang))
     feed.updated(max((updated(e) for e in entries), default=EPOCH))

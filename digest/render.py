@@ -297,11 +297,14 @@ class Renderer:
             "url": absolute,
             "mainEntityOfPage": absolute,
             "datePublished": article.date.isoformat(),
-            "dateModified": (article.updated or article.date).isoformat(),
+            "dateModified": article.modified.isoformat(),
             "inLanguage": article.lang,
             "description": article.summary,
             "publisher": {"@type": "Organization", "name": self.site_title(article.lang)},
         }
+        if article.corrections:
+            data["correction"] = [{"@type": "CorrectionComment", "text": c.text, "datePublished": c.date.isoformat()}
+                                  for c in article.corrections]
         if article.tags:
             data["keywords"] = [tag.name for tag in article.tags]
         if article.section:
