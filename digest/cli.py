@@ -170,6 +170,18 @@ def import_(files: tuple[Path, ...], lang: str, date_text: str | None, image: Pa
 
 
 @main.command()
+@click.option("--lang", help="Only this language (a code from config.yaml).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts and CI.")
+@config_option
+@reports_problems
+def status(lang: str | None, as_json: bool, config_file: Path) -> None:
+    """Translations missing or outdated per language, drafts, scheduled articles."""
+    from digest.status import report
+
+    click.echo(report(config_file, lang, as_json))
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @reports_problems
 def init(directory: Path) -> None:
