@@ -104,9 +104,11 @@ def test_future_option_includes_them(make_site: MakeSite) -> None:
     assert "2 scheduled articles included (--future)" in result.output
     assert all(exists(site.output, path) for path in SCHEDULED)
     future = tree_hashes(site.output)
-    # The same as a build after their date.
+    # The same as a build after their date (but for the news sitemap: its two days depend on the build's time).
     assert build(site, AFTER, output=site.root / "after").exit_code == 0
-    assert tree_hashes(site.root / "after") == future
+    after = tree_hashes(site.root / "after")
+    assert after.pop("news-sitemap.xml") != future.pop("news-sitemap.xml")
+    assert after == future
 
 
 def test_same_source_date_epoch_gives_byte_identical_builds(make_site: MakeSite) -> None:
