@@ -3,6 +3,7 @@ output until then, unless --future; the incremental build notices when one becom
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from datetime import datetime
@@ -169,3 +170,18 @@ def test_serve_future(make_site: MakeSite, serve: Callable[..., Server]) -> None
     site = make_site({"fr/a.md": article("Passé"), "fr/b.md": article("Futur", date="2999-01-01")})
     assert serve(site).get("/fr/2999/01/b/").status == 404
     assert serve(site, "--future").get("/fr/2999/01/b/").h1() == ["Futur"]
+
+
+def test_search_index_leaves_scheduled_articles_out_until_due(make_site: MakeSite) -> None:
+    from test_search import SEARCH_CONFIG
+
+    site = make_site(ARTICLES, config=SEARCH_CONFIG)
+
+    def indexed() -> dict[str, int]:
+        entry = json.loads((site.output / "pagefind/pagefind-entry.json").read_text())
+        return {code: info["page_count"] for code, info in entry["languages"].items()}
+
+    assert build(site, BEFORE).exit_code == 0
+    assert indexed() == {"fr": 1}
+    assert build(site, AFTER).exit_code == 0
+    assert indexed() == {"fr": 2, "en": 1}
