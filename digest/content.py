@@ -20,6 +20,7 @@ from digest import __version__, markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
+from digest.i18n import translator
 from digest.images import ImageError, picture, size_of
 from digest.output import write_atomically
 from digest.parallel import run_chunked
@@ -142,7 +143,7 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 
 # Bump when the parsing changes meaning, so an old cache is never reused (a change to the classes
 # stored is noticed by itself).
-CACHE_FORMAT = (3, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
+CACHE_FORMAT = (4, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
                                       for cls in (Article, Source, Image, TagRef, Asset, ArticleLink)))
 
 
@@ -385,7 +386,8 @@ class _ArticleReader:
 
         self.body_line = body_line
         rendered = markdown.render(clean(body), self.config.markdown_html,
-                                   lambda reference, line: self.body_link(reference, line, url))
+                                   lambda reference, line: self.body_link(reference, line, url),
+                                   footnotes_heading=translator(self.config, self.lang)("footnotes"))
         for line, message in rendered.problems:
             self.problems.add(self.shown, body_line + line - 1, message)
             self.failed = True
