@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 from babel import Locale
+from babel.core import get_global
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
@@ -81,3 +82,17 @@ def language_name(language: Language) -> str:
     """The language's name in itself, as a switcher shows it: "Français", "English", "العربية"."""
     name = babel_locale(language.locale).get_language_name() or language.code
     return name[:1].upper() + name[1:]
+
+
+@cache
+def og_locale(locale_name: str) -> str:
+    """The locale as Open Graph wants it, language_TERRITORY: the configured territory, else the one CLDR's
+    likely subtags give the language ("ar" -> "ar_EG", "fr" -> "fr_FR")."""
+    locale = babel_locale(locale_name)
+    territory = locale.territory
+    if not territory:
+        likely: Mapping[str, str] = get_global("likely_subtags")
+        guess = likely.get(f"{locale.language}_{locale.script}") if locale.script else None
+        guess = guess or likely.get(locale.language)
+        territory = Locale.parse(guess).territory if guess else None
+    return f"{locale.language}_{territory}" if territory else locale.language

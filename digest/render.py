@@ -22,7 +22,7 @@ from digest import urls
 from digest.config import Config
 from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
-from digest.i18n import language_name, translator
+from digest.i18n import language_name, og_locale, translator
 from digest.output import Output, fingerprint
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
@@ -92,6 +92,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         absolute_url=lambda path: config.base_url + urls.encode(path),
         iso=lambda moment: moment.isoformat(),
         urls=urls,
+        og_locale=lambda code: og_locale(config.language(code).locale),
     )
     # Jinja's urlencode keeps "/" and ":"; share links need query values encoded whole.
     env.filters["query_value"] = lambda value: quote(str(value), safe="")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import html as lxml_html
 
 from digest.cli import main
 
@@ -71,3 +72,42 @@ def test_footnotes_heading_follows_the_site_strings(make_site):
     site.build_ok()
     page = site.page("fr/2024/07/a/")
     assert page.xpath("//section[contains(@class,'footnotes')]/h2/text()") == ["Renvois"]
+
+
+# --- Open Graph locale ----------------------------------------------------------------------------------------
+
+def meta_property(page: lxml_html.HtmlElement, name: str) -> list[str]:
+    return page.xpath(f"//head/meta[@property='{name}']/@content")
+
+
+def test_og_locale_is_language_territory_on_every_page(example: Path):
+    expected = {"fr": "fr_FR", "en": "en_GB", "ar": "ar_EG"}  # ar: CLDR's likely territory
+    checked = 0
+    for name, path in example_pages(example).items():
+        page = lxml_html.fromstring(path.read_bytes())
+        if name in ("index.html", "404.html"):
+            continue
+        lang = name.split("/")[0]
+        assert meta_property(page, "og:locale") == [expected[lang]], name
+        for alternate in meta_property(page, "og:locale:alternate"):
+            assert re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}", alternate), name
+            assert alternate != expected[lang]
+        checked += 1
+    assert checked > 100
+    home = lxml_html.fromstring((example / "fr/index.html").read_bytes())
+    assert meta_property(home, "og:locale:alternate") == ["en_GB", "ar_EG"]
+
+
+def test_og_locale_alternates_of_an_article_are_its_translations(make_site):
+    from helpers import BASE_CONFIG
+
+    config = BASE_CONFIG.replace("locale: en_GB", "locale: en").replace("locale: ar", "locale: ar_MA")
+    site = make_site({"fr/2024/a.md": article("Titre"), "en/2024/a.md": article("Title"),
+                      "fr/2024/b.md": article("Seul")}, config=config)
+    site.build_ok()
+    page = site.page("fr/2024/07/a/")
+    assert meta_property(page, "og:locale") == ["fr_FR"]
+    assert meta_property(page, "og:locale:alternate") == ["en_US"]
+    assert meta_property(site.page("fr/2024/07/b/"), "og:locale:alternate") == []
+    assert meta_property(site.page("ar/"), "og:locale") == ["ar_MA"]
+    assert meta_property(site.page("ar/"), "og:locale:alternate") == ["fr_FR", "en_US"]
