@@ -410,7 +410,13 @@ def uses_site_variable(env: jinja2.Environment) -> bool:
 
 
 def hreflang(alternates: tuple[tuple[str, str], ...], default: str) -> tuple[tuple[str, str], ...]:
-    """Alternate links with their hreflang, plus x-default for the default language's version."""
+    """Alternate links with their hreflang, plus x-default for the default language's version.
+
+    A page that exists in one language only gets none (not even a self-reference), whatever its kind:
+    hreflang links versions of one page to one another.
+    """
+    if len(alternates) < 2:
+        return ()
     default_version = [path for code, path in alternates if code == default]
     return (*alternates, ("x-default", default_version[0])) if default_version else alternates
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -111,3 +112,68 @@ def test_og_locale_alternates_of_an_article_are_its_translations(make_site):
     assert meta_property(site.page("fr/2024/07/b/"), "og:locale:alternate") == []
     assert meta_property(site.page("ar/"), "og:locale") == ["ar_MA"]
     assert meta_property(site.page("ar/"), "og:locale:alternate") == ["fr_FR", "en_US"]
+
+
+# --- hreflang and canonical -----------------------------------------------------------------------------------
+
+def head_alternates(page: lxml_html.HtmlElement) -> dict[str, str]:
+    return {link.get("hreflang"): link.get("href") for link in page.xpath("//head/link[@rel='alternate'][@hreflang]")}
+
+
+def test_hreflang_is_consistent_across_page_kinds(example: Path):
+    """Every page either lists all its versions (itself included) plus x-default for the default language's
+    version, or, when it exists in one language only, no hreflang at all."""
+    with_links = without = 0
+    for name, path in example_pages(example).items():
+        if name in ("index.html", "404.html"):
+            continue
+        page = lxml_html.fromstring(path.read_bytes())
+        alternates = head_alternates(page)
+        if not alternates:
+            without += 1
+            continue
+        with_links += 1
+        canonical = page.xpath("//link[@rel='canonical']/@href")[0]
+        lang = name.split("/")[0]
+        languages = {code for code in alternates if code != "x-default"}
+        assert len(languages) >= 2, name
+        assert alternates[lang] == canonical, name
+        assert alternates.get("x-default") == alternates.get("fr"), name  # fr is the default language
+    assert with_links > 10 and without > 10
+    # a day that exists in English only: no hreflang (it used to list only itself, without x-default)
+    assert head_alternates(lxml_html.fromstring((example / "en/2024/07/21/index.html").read_bytes())) == {}
+
+
+def test_single_language_pages_of_every_kind_carry_no_hreflang(make_site):
+    from helpers import BASE_CONFIG
+
+    config = BASE_CONFIG.replace("  en: {title: Test Digest, locale: en_GB}\n", "").replace(
+        "  ar: {title: موجز الاختبار, locale: ar}\n", "")
+    site = make_site({"fr/2024/a.md": article("Titre", tags="[Irak]")}, config=config)
+    site.build_ok()
+    for path in ("fr/", "fr/tags/", "fr/tags/irak/", "fr/2024/07/a/", "fr/2024/07/16/", "fr/2024/07/", "fr/2024/"):
+        assert head_alternates(site.page(path)) == {}, path
+    sitemap = (site.output / "sitemap.xml").read_text(encoding="utf-8")
+    assert "hreflang" not in sitemap
+
+
+def test_sitemap_hreflang_matches_the_pages(example: Path):
+    from lxml import etree
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    tree = etree.parse(str(example / "sitemap.xml"))
+    base = "https://example.org/digest/"
+    for url in tree.xpath("//s:url", namespaces=ns):
+        loc = url.findtext("s:loc", namespaces=ns)
+        in_sitemap = {link.get("hreflang"): link.get("href") for link in url.xpath("x:link", namespaces=ns)}
+        page = lxml_html.fromstring((example / unquote(loc.removeprefix(base)) / "index.html").read_bytes())
+        assert in_sitemap == head_alternates(page), loc
+
+
+def test_404_and_root_redirect_carry_noindex_and_no_canonical(example: Path):
+    for name in ("404.html", "index.html"):
+        page = lxml_html.fromstring((example / name).read_bytes())
+        assert page.xpath("//head/meta[@name='robots']/@content") == ["noindex"], name
+        assert page.xpath("//link[@rel='canonical']") == [], name
+    home = lxml_html.fromstring((example / "fr/index.html").read_bytes())
+    assert home.xpath("//link[@rel='canonical']/@href") == ["https://example.org/digest/fr/"]
