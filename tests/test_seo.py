@@ -177,3 +177,51 @@ def test_404_and_root_redirect_carry_noindex_and_no_canonical(example: Path):
         assert page.xpath("//link[@rel='canonical']") == [], name
     home = lxml_html.fromstring((example / "fr/index.html").read_bytes())
     assert home.xpath("//link[@rel='canonical']/@href") == ["https://example.org/digest/fr/"]
+
+
+# --- feeds ----------------------------------------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entry_links(feed_file: Path) -> dict[str, list[str]]:
+    """Every href and src in the HTML content of each entry (read with lxml, not feedparser, which would
+    resolve relative links itself), by entry id."""
+    from lxml import etree
+
+    links = {}
+    for entry in etree.parse(str(feed_file)).getroot().iter(f"{ATOM}entry"):
+        content = entry.findtext(f"{ATOM}content") or ""
+        body = lxml_html.fragment_fromstring(content, create_parent="div") if content.strip() else None
+        links[entry.findtext(f"{ATOM}id")] = [] if body is None else body.xpath("//@href | //@src")
+    return links
+
+
+def test_feed_entries_carry_no_relative_links(make_site):
+    body = """
+    A note[^1], a [link](b.md), a [site](https://example.com/x), ![chart](chart.png),
+    a [mail](mailto:a@example.org) and [a section](#suite).
+
+    [^1]: The note.
+    """
+    site = make_site({"fr/2024/a.md": article("A", body=body), "fr/2024/b.md": article("B"),
+                      "fr/2024/chart.png": b"png"})
+    site.build_ok()
+    page = "https://example.org/sub/fr/2024/07/a/"
+    links = entry_links(site.output / "fr/feed.xml")[page]
+    assert links == [f"{page}#fn1", "https://example.org/sub/fr/2024/07/b/", "https://example.com/x",
+                     f"{page}chart.png", "mailto:a@example.org", f"{page}#suite", f"{page}#fnref1"]
+    # the page itself keeps its short links
+    assert site.page("fr/2024/07/a/").xpath("//*[contains(@class,'article-body')]//a[@href='#fn1']")
+
+
+def test_example_feeds_have_only_absolute_links(example: Path):
+    checked = 0
+    for feed in sorted(example.rglob("*.xml")):
+        if feed.name in ("sitemap.xml", "news-sitemap.xml"):
+            continue
+        for links in entry_links(feed).values():
+            for link in links:
+                assert re.match(r"(https?|mailto):", link), f"{feed.relative_to(example)}: {link}"
+                checked += 1
+    assert checked > 20
