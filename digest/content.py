@@ -113,6 +113,14 @@ class Article:
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
 
+    @property
+    def author(self) -> str | None:
+        """The byline: `author` in the front matter (kept with the other extra fields), as text."""
+        value = self.extra.get("author")
+        if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None
+        return clean_field(value) or None
+
 
 def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
     """Yield (language code, file) for every article, sorted; report stray files and folders."""
@@ -380,6 +388,7 @@ class _ArticleReader:
         section = self.text("section")
         summary = self.text("summary")
         related = self.string_list("related")
+        self.text("author")  # an extra field, but templates show it: it must be text
         draft = meta.get("draft", False)
         if not isinstance(draft, bool):
             self.report("draft", f"'draft' must be true or false, not {draft!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
@@ -40,6 +41,7 @@ class Translator:
         self.language = language
         self.locale = babel_locale(language.locale)
         self._table = table
+        self._credit_label: re.Pattern[str] | None = None
 
     def __call__(self, key: str, count: int | None = None, **values: Any) -> str:
         text = self._table.get(key, key)
@@ -50,6 +52,19 @@ class Translator:
             values["count"] = count
         shown = {name: self.number(v) if isinstance(v, int) else v for name, v in values.items()}
         return text.format(**shown) if shown else text
+
+    def credit(self, credit: str) -> str:
+        """A photo credit with its label ("Photo : AFP"), unless it already starts with one: the label of
+        the `credit` string or one of `credit_labels` ("Photo: AFP", "Illustration : X" are shown as given)."""
+        if self._credit_label is None:
+            own, others = self._table.get("credit"), self._table.get("credit_labels")
+            labels = [own.split("{credit}")[0] if isinstance(own, str) else "",
+                      *(others.split(",") if isinstance(others, str) else ())]
+            names = sorted({" ".join(label.strip(" :\u00a0\u202f").split()) for label in labels} - {""},
+                           key=len, reverse=True)
+            pattern = "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in names) or "(?!)"
+            self._credit_label = re.compile(rf"(?:{pattern})\s*[:：]", re.IGNORECASE)
+        return credit if self._credit_label.match(credit) else self("credit", credit=credit)
 
     def number(self, value: int) -> str:
         return _number(value, self.locale)

@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from digest.cli import main
 
-from helpers import REPO, article
+from helpers import REPO, article, texts
 
 VOID_WITH_SLASH = re.compile(rb"<(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b[^>]*/>")
 
@@ -225,3 +225,66 @@ def test_example_feeds_have_only_absolute_links(example: Path):
                 assert re.match(r"(https?|mailto):", link), f"{feed.relative_to(example)}: {link}"
                 checked += 1
     assert checked > 20
+
+
+# --- bylines and credits --------------------------------------------------------------------------------------
+
+def test_author_is_shown_on_the_article_page_and_in_its_cards(make_site):
+    site = make_site({"fr/2024/a.md": article("Titre", author="Jeanne Dupont", tags="[Irak]", source="Le Monde"),
+                      "en/2024/a.md": article("Title", author="Jane Doe"),
+                      "ar/2024/a.md": article("عنوان", author="'سارة أحمد'"),
+                      "fr/2024/b.md": article("Sans auteur", date="2024-07-15")})
+    site.build_ok()
+    page = site.page("fr/2024/07/a/")
+    assert texts(page, "//article[contains(@class,'article')]//*[@class='byline']/*[@class='author']") == [
+        "Par Jeanne Dupont"]
+    for path in ("fr/", "fr/tags/irak/", "fr/2024/07/16/"):
+        card = site.page(path).xpath("//article[contains(@class,'card')][.//a[@href='/sub/fr/2024/07/a/']]")[0]
+        assert texts(card, ".//*[@class='author']") == ["Par Jeanne Dupont"], path
+    assert texts(site.page("en/2024/07/a/"), "//*[@class='byline']/*[@class='author']") == ["By Jane Doe"]
+    assert texts(site.page("ar/2024/07/a/"), "//*[@class='byline']/*[@class='author']") == ["بقلم سارة أحمد"]
+    assert site.page("fr/2024/07/b/").xpath("//*[@class='author']") == []
+
+
+def test_author_that_is_not_text_is_an_error_at_its_line(make_site):
+    site = make_site({"fr/2024/a.md": article("Titre", author="[Jeanne, Paul]")})
+    result = site.build()
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["content/fr/2024/a.md:4: 'author' must be text, not list"]
+    assert not site.output.exists()
+
+
+@pytest.mark.parametrize(("lang", "credit", "shown"), [
+    ("fr", "AFP", "Photo : AFP"),
+    ("fr", "Photo : AFP", "Photo : AFP"),
+    ("fr", "photo: AFP", "photo: AFP"),
+    ("fr", "Illustration : L'Écho", "Illustration : L'Écho"),
+    ("fr", "Photographe inconnu", "Photo : Photographe inconnu"),
+    ("en", "Photo: Jane Doe / Reuters", "Photo: Jane Doe / Reuters"),
+    ("en", "Reuters", "Photo: Reuters"),
+    ("ar", "رويترز", "الصورة: رويترز"),
+    ("ar", "تصوير: رويترز", "تصوير: رويترز"),
+    ("ar", "الصورة: رويترز", "الصورة: رويترز"),
+])
+def test_a_credit_that_starts_with_its_label_is_not_labelled_twice(make_site, lang: str, credit: str, shown: str):
+    site = make_site({f"{lang}/2024/a.md": article("T", image=f'{{caption: Légende, credit: "{credit}"}}')})
+    site.build_ok()
+    assert texts(site.page(f"{lang}/2024/07/a/"), "//figcaption/*[@class='credit']") == [shown]
+
+
+def test_example_site_shows_every_credit_once(example: Path):
+    credits = []
+    for path in example_pages(example).values():
+        credits += texts(lxml_html.fromstring(path.read_bytes()), "//figcaption/*[@class='credit']")
+    assert len(credits) > 20
+    for credit in credits:
+        assert not re.match(r"(Photo|الصورة) ?: ?(Photo|تصوير|الصورة) ?:", credit), credit
+    assert "Photo : Gazette des Alpes / M. Reynaud" in credits
+    assert "Illustration : L'Écho des Vallées" in credits
+
+
+def test_example_content_credits_carry_no_photo_label():
+    for file in sorted((REPO / "content").rglob("*.md")):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("credit:"):
+                assert not re.match(r'credit: "?(Photo|تصوير|الصورة) ?:', line.strip()), f"{file}: {line}"
