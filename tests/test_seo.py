@@ -22,12 +22,9 @@ VOID_WITH_SLASH = re.compile(rb"<(?:area|base|br|col|embed|hr|img|input|link|met
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's example site, built into a temporary folder: its output folder."""
     site = tmp_path_factory.mktemp("example")
-    for name in ("config.yaml", "content", "templates"):
+    for name in ("config.yaml", "content", "templates", "images"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, site / name)
-    for name in REPO.glob("*"):  # the site's own image files named in config.yaml (logo, default image)
-        if name.suffix in (".png", ".jpg", ".svg", ".webp"):
-            shutil.copy(name, site / name.name)
     result = CliRunner().invoke(main, ["build", "--config", str(site / "config.yaml")])
     assert result.exit_code == 0, result.output
     return site / "output"
@@ -288,3 +285,227 @@ def test_example_content_credits_carry_no_photo_label():
         for line in file.read_text(encoding="utf-8").splitlines():
             if line.strip().startswith("credit:"):
                 assert not re.match(r'credit: "?(Photo|تصوير|الصورة) ?:', line.strip()), f"{file}: {line}"
+
+
+# --- meta descriptions ----------------------------------------------------------------------------------------
+
+def description(page: lxml_html.HtmlElement) -> list[str]:
+    return page.xpath("//head/meta[@name='description']/@content")
+
+
+def test_every_page_has_its_own_meta_description(example: Path):
+    seen: dict[str, str] = {}
+    for name, path in example_pages(example).items():
+        page = lxml_html.fromstring(path.read_bytes())
+        found = description(page)
+        assert len(found) == 1 and found[0].strip(), name
+        if name != "index.html":  # the root redirect (noindex) describes the default language's home
+            assert found[0] not in seen, f"{name} and {seen.get(found[0])} share a description"
+            seen[found[0]] = name
+        og = page.xpath("//head/meta[@property='og:description']/@content")
+        assert og in ([], found), name
+    assert len(seen) > 100
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("fr/", "L’essentiel de l’actualité régionale et internationale, chaque jour, en bref."),
+    ("en/", "The day’s regional and world news, in brief."),
+    ("en/page/2/", "The day’s regional and world news, in brief – Page 2 of 3"),
+    ("ar/", "أهم الأخبار المحلية والدولية كل يوم باختصار."),
+    ("fr/tags/", "Tous les mots-clés de Revue de presse, avec leur nombre d’articles."),
+    ("en/tags/transport/", "Articles tagged Transport in News Digest: 3 articles."),
+    ("fr/2024/07/16/", "Revue de presse, édition du 16 juillet 2024 : 2 articles."),
+    ("en/2024/07/", "News Digest, editions of July 2024: 10 articles."),
+    ("en/2024/", "News Digest, archive of 2024: 11 articles."),
+    ("404.html", "La page demandée n’existe pas ou a été déplacée."),
+])
+def test_descriptions_are_localized_and_page_specific(example: Path, path: str, expected: str):
+    file = example / (path if path.endswith(".html") else path + "index.html")
+    assert description(lxml_html.fromstring(file.read_bytes())) == [expected]
+
+
+def test_description_falls_back_from_language_to_site_to_a_sentence(make_site):
+    from helpers import BASE_CONFIG
+
+    config = BASE_CONFIG.replace("  fr: {title: Revue de test, locale: fr_FR}",
+                                 "  fr: {title: Revue de test, locale: fr_FR, description: Les nouvelles du jour}")
+    site = make_site({"fr/2024/a.md": article("A"), "en/2024/a.md": article("A")}, config=config)
+    site.build_ok()
+    assert description(site.page("fr/")) == ["Les nouvelles du jour"]
+    assert description(site.page("en/")) == ["The latest news from Test Digest, in brief."]
+    assert description(site.page("ar/")) == ["موجز الاختبار: آخر الأخبار باختصار."]
+    site.write("config.yaml", config + "description: A digest for tests\n")
+    site.build_ok()
+    assert description(site.page("fr/")) == ["Les nouvelles du jour"]
+    assert description(site.page("en/")) == ["A digest for tests"]
+    assert description(site.page("ar/")) == ["A digest for tests"]
+    assert description(site.page("")) == ["Les nouvelles du jour"]  # the root redirect: the default language's
+
+
+# --- structured data and Open Graph images --------------------------------------------------------------------
+
+def json_ld(page: lxml_html.HtmlElement) -> dict:
+    import json
+
+    scripts = page.xpath("//script[@type='application/ld+json']")
+    assert len(scripts) == 1
+    return json.loads(scripts[0].text)
+
+
+def png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+IMAGES_CONFIG = "logo: images/logo.png\ndefault_image: images/share.png\n"
+
+
+@pytest.fixture
+def pictured_site(make_site):
+    from helpers import BASE_CONFIG
+
+    site = make_site({
+        "fr/2024/photo.md": article("Avec photo", image="{src: photo.png, caption: Légende, alt: Le port}",
+                                    source="{name: Le Courrier, url: 'https://example.com/courrier/1'}",
+                                    updated="2024-07-17T10:00:00+02:00"),
+        "fr/2024/photo.png": png(1600, 900),
+        "fr/2024/auteur.md": article("Sans photo", author="Jeanne Dupont", source="Le Courrier"),
+        "fr/2024/source.md": article("Source seule", source="{name: Le Courrier, url: 'https://example.com/c/2'}"),
+        "fr/2024/rien.md": article("Ni source ni auteur"),
+    }, config=BASE_CONFIG + IMAGES_CONFIG)
+    site.write("images/logo.png", png(600, 60))
+    site.write("images/share.png", png(1200, 675))
+    site.build_ok()
+    return site
+
+
+def test_logo_and_default_image_are_copied_to_the_output(pictured_site):
+    site = pictured_site
+    assert (site.output / "images/logo.png").read_bytes() == (site.root / "images/logo.png").read_bytes()
+    assert (site.output / "images/share.png").read_bytes() == (site.root / "images/share.png").read_bytes()
+
+
+def test_json_ld_publisher_has_the_logo(pictured_site):
+    data = json_ld(pictured_site.page("fr/2024/07/rien/"))
+    assert data["@type"] == "NewsArticle"
+    assert data["publisher"] == {
+        "@type": "Organization", "name": "Revue de test", "url": "https://example.org/sub/fr/",
+        "logo": {"@type": "ImageObject", "url": "https://example.org/sub/images/logo.png", "width": 600,
+                 "height": 60}}
+
+
+def test_every_article_has_an_image_its_photo_else_the_default(pictured_site):
+    site = pictured_site
+    photo = site.page("fr/2024/07/photo/")
+    assert json_ld(photo)["image"] == ["https://example.org/sub/fr/2024/07/photo/photo.png"]
+    assert meta_property(photo, "og:image") == ["https://example.org/sub/fr/2024/07/photo/photo.png"]
+    assert meta_property(photo, "og:image:width") == ["1600"]
+    assert meta_property(photo, "og:image:height") == ["900"]
+    assert meta_property(photo, "og:image:alt") == ["Le port"]
+    for slug in ("auteur", "source", "rien"):
+        page = site.page(f"fr/2024/07/{slug}/")
+        assert json_ld(page)["image"] == ["https://example.org/sub/images/share.png"], slug
+        assert meta_property(page, "og:image") == ["https://example.org/sub/images/share.png"], slug
+        assert meta_property(page, "og:image:width") == ["1200"]
+        assert meta_property(page, "og:image:height") == ["675"]
+        assert page.xpath("//meta[@name='twitter:card']/@content") == ["summary_large_image"]
+    # other pages share the default image too
+    assert meta_property(site.page("fr/"), "og:image") == ["https://example.org/sub/images/share.png"]
+
+
+def test_remote_photo_has_no_size_but_is_the_image(make_site):
+    site = make_site({"fr/2024/a.md": article("A", image="https://cdn.example.com/p.jpg")})
+    site.build_ok()
+    page = site.page("fr/2024/07/a/")
+    assert json_ld(page)["image"] == ["https://cdn.example.com/p.jpg"]
+    assert meta_property(page, "og:image") == ["https://cdn.example.com/p.jpg"]
+    assert meta_property(page, "og:image:width") == []
+    assert "logo" not in json_ld(page)["publisher"]
+
+
+def test_author_is_a_person_else_the_source_an_organization(pictured_site):
+    site = pictured_site
+    assert json_ld(site.page("fr/2024/07/auteur/"))["author"] == {"@type": "Person", "name": "Jeanne Dupont"}
+    assert json_ld(site.page("fr/2024/07/source/"))["author"] == {
+        "@type": "Organization", "name": "Le Courrier", "url": "https://example.com/c/2"}
+    assert json_ld(site.page("fr/2024/07/photo/"))["author"] == {
+        "@type": "Organization", "name": "Le Courrier", "url": "https://example.com/courrier/1"}
+    assert "author" not in json_ld(site.page("fr/2024/07/rien/"))
+
+
+def test_modified_time_whenever_updated_is_set(pictured_site):
+    site = pictured_site
+    page = site.page("fr/2024/07/photo/")
+    assert meta_property(page, "article:modified_time") == ["2024-07-17T10:00:00+02:00"]
+    assert json_ld(page)["dateModified"] == "2024-07-17T10:00:00+02:00"
+    assert meta_property(site.page("fr/2024/07/rien/"), "article:modified_time") == []
+
+
+def test_example_articles_have_complete_news_article_data(example: Path):
+    checked = 0
+    for name, path in example_pages(example).items():
+        page = lxml_html.fromstring(path.read_bytes())
+        if page.xpath("//meta[@property='og:type']/@content") != ["article"]:
+            continue
+        data = json_ld(page)
+        for key in ("headline", "image", "datePublished", "dateModified", "author", "publisher"):
+            assert data.get(key), f"{name}: {key}"
+        assert data["publisher"]["logo"]["url"] == "https://example.org/digest/images/logo.png"
+        assert data["author"]["@type"] in ("Person", "Organization")
+        assert meta_property(page, "og:image"), name
+        checked += 1
+    assert checked >= 30
+
+
+# --- config errors for the new keys ---------------------------------------------------------------------------
+
+CONFIG_LINE = re.compile(r"^.*config\.yaml:(\d+): (.+)$")
+
+
+@pytest.mark.parametrize(("extra", "files", "message"), [
+    ("logo: images/nope.png", {}, r"^'logo': file not found: 'images/nope.png' \(looked for .*images/nope\.png\)$"),
+    ("default_image: share.jpg", {}, r"^'default_image': file not found: 'share.jpg'"),
+    ("logo: [a.png]", {}, r"^'logo' must be the path of an image file in the site folder, such as logo.png, "
+                          r"not a list$"),
+    ("logo: ../outside.png", {}, r"^'logo' must be inside the site folder, not '../outside.png'$"),
+    ("logo: /etc/logo.png", {}, r"^'logo' must be a path relative to the site folder"),
+    ("default_image: https://cdn.example.com/x.png", {}, r"^'default_image' must be a path relative to the site"),
+    ("logo: fr/logo.png", {"fr/logo.png": b"x"}, r"^'logo' cannot be in fr/: the build writes that folder"),
+    ("logo: notes.txt", {"notes.txt": b"x"}, r"^'logo' must be an image file \(.png, .jpg"),
+    ("logo: fake.png", {"fake.png": b"not a png"}, r"^'logo': 'fake.png' is not an image digest can read$"),
+    ("description: [a, b]", {}, r"^'description' must be a string, not a list$"),
+])
+def test_bad_image_and_description_keys_are_errors_at_their_line(make_site, extra: str, files: dict, message: str):
+    from helpers import BASE_CONFIG
+
+    config = BASE_CONFIG + extra + "\n"
+    site = make_site({"fr/2024/a.md": article("A")}, config=config)
+    for relative, data in files.items():
+        site.write(relative, data)
+    result = site.build()
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    match = CONFIG_LINE.match(lines[0])
+    assert match, lines[0]
+    assert int(match[1]) == config.splitlines().index(extra) + 1
+    assert re.search(message, match[2]), match[2]
+    assert not site.output.exists()
+
+
+def test_language_description_must_be_text(make_site):
+    from helpers import BASE_CONFIG
+
+    config = BASE_CONFIG.replace("  en: {title: Test Digest, locale: en_GB}",
+                                 "  en:\n    title: Test Digest\n    description: {a: b}")
+    site = make_site({"fr/2024/a.md": article("A")}, config=config)
+    result = site.build()
+    assert result.exit_code == 1
+    match = CONFIG_LINE.match(result.output.strip())
+    assert match and match[2] == "'languages.en.description' must be a string, not a mapping", result.output
+    assert int(match[1]) == config.splitlines().index("    description: {a: b}") + 1
