@@ -296,6 +296,10 @@ def copied_files(site: Site) -> Iterator[Output]:
     """Theme assets, then every file an article refers to, beside its page."""
     for file, name in asset_files(site.config):
         yield Output(urls.assets(name), file_fingerprint(file), source=file)
+    site_images = {image.path for image in (site.config.logo, site.config.default_image) if image}
+    for path in sorted(site_images):  # the logo and default image of config.yaml, at their own path
+        file = site.config.root / path
+        yield Output(path, file_fingerprint(file), source=file)
     for article in site.all_articles():
         for asset in article.assets:
             yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)

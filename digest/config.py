@@ -17,10 +17,14 @@ from babel import Locale, UnknownLocaleError
 
 from digest import yamlfile
 from digest.errors import Collector, display_path
+from digest.images import ImageError, size_of
 from digest.text import clean_field
 
 TOP_LEVEL_KEYS = (
     "title",
+    "description",
+    "logo",
+    "default_image",
     "base_url",
     "default_language",
     "languages",
@@ -32,7 +36,9 @@ TOP_LEVEL_KEYS = (
     "search",
 )
 REQUIRED_KEYS = ("base_url", "default_language", "languages")
-LANGUAGE_KEYS = ("title", "locale", "direction")
+LANGUAGE_KEYS = ("title", "locale", "direction", "description")
+# logo and default_image: image files of the site, copied to the output at the same path.
+SITE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 MARKDOWN_KEYS = ("html",)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -43,6 +49,16 @@ class Language:
     title: str
     locale: str
     direction: str  # "ltr" or "rtl"
+    description: str = ""  # the language's own, else the site's
+
+
+@dataclass(frozen=True)
+class SiteImage:
+    """An image file of the site (logo, default image) named in config.yaml."""
+
+    path: str  # below the site folder, with "/": also its path in the output (relative to base_url)
+    width: int | None = None  # read from the file; None for SVG
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,9 @@ class Config:
     timezone: str = "UTC"
     strings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     markdown_html: bool = False
+    description: str = ""
+    logo: SiteImage | None = None
+    default_image: SiteImage | None = None
     cname: str | None = None
     search: bool = True
     output_dir: Path = Path("output")
@@ -148,7 +167,8 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         report(("base_url",), f"'base_url' must be an absolute http(s) URL, not {url!r}")
     # Every language needs a title (pages, feeds): its own, else the site's, else the host name.
     title = title or urlsplit(url).netloc or "digest"
-    languages = _languages(data.get("languages"), title, report)
+    description = clean_field(expect(data, "description", str, "a string", report, default=""))
+    languages = _languages(data.get("languages"), title, report, description)
     default_language = expect(data, "default_language", str, "a language code", report, default="")
     codes = [language.code for language in languages]
     if "default_language" in data and languages and default_language not in codes:
@@ -166,6 +186,8 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         except (ZoneInfoNotFoundError, ValueError):
             report(("timezone",), f"unknown time zone {timezone!r} (expected a name such as Europe/Paris)")
     strings = _strings(data.get("strings"), codes, report)
+    images = {key: _site_image(data, key, root, output_dir or root / "output", codes, report)
+              for key in ("logo", "default_image")}
     markdown = data.get("markdown", {})
     markdown_html = False
     if not isinstance(markdown, dict):
@@ -187,6 +209,9 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         timezone=timezone,
         strings=strings,
         markdown_html=markdown_html,
+        description=description,
+        logo=images["logo"],
+        default_image=images["default_image"],
         cname=cname,
         search=search,
         output_dir=(output_dir or root / "output").resolve(),
@@ -237,7 +262,7 @@ def _is_absolute_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _languages(value: Any, site_title: str, report: Any) -> list[Language]:
+def _languages(value: Any, site_title: str, report: Any, site_description: str = "") -> list[Language]:
     if value is None:
         return []
     if not isinstance(value, dict) or not value:
@@ -268,7 +293,9 @@ def _languages(value: Any, site_title: str, report: Any) -> list[Language]:
             direction = None
         if direction is None:
             direction = locale.text_direction if locale else "ltr"
-        languages.append(Language(code=code, title=title, locale=locale_name, direction=direction))
+        description = clean_field(expect(settings, "description", str, "a string", report, "", path))
+        languages.append(Language(code=code, title=title, locale=locale_name, direction=direction,
+                                  description=description or site_description))
     return languages
 
 
@@ -292,3 +319,44 @@ def _strings(value: Any, codes: list[str], report: Any) -> Mapping[str, Mapping[
                 report(("strings", code, key), f"'strings.{code}.{key}' must be text")
         result[code] = MappingProxyType(dict(table))
     return MappingProxyType(result)
+
+
+def _site_image(data: Mapping[str, Any], key: str, root: Path, output_dir: Path, codes: list[str],
+                report: Any) -> SiteImage | None:
+    """`logo` or `default_image`: an image file inside the site folder, outside what the build writes."""
+    value = expect(data, key, str, "the path of an image file in the site folder, such as logo.png", report, None)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    where = (key,)
+    if urlsplit(value).scheme or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", value):
+        report(where, f"'{key}' must be a path relative to the site folder (such as images/logo.png), not {value!r}")
+        return None
+    if not value.lower().endswith(SITE_IMAGE_SUFFIXES):
+        report(where, f"'{key}' must be an image file ({', '.join(SITE_IMAGE_SUFFIXES)}), not {value!r}")
+        return None
+    try:
+        file = (root / value).resolve()
+        relative = file.relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        report(where, f"'{key}' must be inside the site folder, not {value!r}")
+        return None
+    parts = relative.parts
+    if file.is_relative_to(output_dir.resolve()) or parts[0] in (*codes, "assets", "pagefind") or \
+            any(part.startswith(".") for part in parts):
+        report(where, f"'{key}' cannot be in {parts[0]}/: the build writes that folder (put it in images/, "
+               "for example)")
+        return None
+    if not file.is_file():
+        report(where, f"'{key}': file not found: {value!r} (looked for {file})")
+        return None
+    try:
+        size = size_of(file)
+    except (ImageError, OSError) as error:
+        report(where, f"'{key}': cannot read {value!r}: {error}")
+        return None
+    if size is None and file.suffix.lower() != ".svg":
+        report(where, f"'{key}': {value!r} is not an image digest can read")
+        return None
+    width, height = size or (None, None)
+    return SiteImage(path=relative.as_posix(), width=width, height=height)

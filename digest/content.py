@@ -20,6 +20,7 @@ from digest import __version__, markdown, urls, yamlfile
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
+from digest.i18n import translator
 from digest.images import ImageError, picture, size_of
 from digest.output import write_atomically
 from digest.parallel import run_chunked
@@ -126,6 +127,14 @@ class Article:
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
 
+    @property
+    def author(self) -> str | None:
+        """The byline: `author` in the front matter (kept with the other extra fields), as text."""
+        value = self.extra.get("author")
+        if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return None
+        return clean_field(value) or None
+
 
 def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
     """Yield (language code, file) for every article, sorted; report stray files and folders."""
@@ -156,9 +165,8 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 
 # Bump when the parsing changes meaning, so an old cache is never reused (a change to the classes
 # stored is noticed by itself).
-CACHE_FORMAT = (3, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
-                                      for cls in (Article, Source, Image, TagRef, Asset, ArticleLink,
-                                                                  Correction)))
+CACHE_FORMAT = (4, __version__, tuple((cls.__name__, tuple(f.name for f in fields(cls)))  # type: ignore[arg-type]
+                                      for cls in (Article, Source, Image, TagRef, Asset, ArticleLink, Correction)))
 
 
 class ArticleCache:
@@ -397,13 +405,15 @@ class _ArticleReader:
         summary = self.text("summary")
         related = self.string_list("related")
         corrections = self.corrections(tz)
+        self.text("author")  # an extra field, but templates show it: it must be text
         draft = meta.get("draft", False)
         if not isinstance(draft, bool):
             self.report("draft", f"'draft' must be true or false, not {draft!r}")
 
         self.body_line = body_line
         rendered = markdown.render(clean(body), self.config.markdown_html,
-                                   lambda reference, line: self.body_link(reference, line, url))
+                                   lambda reference, line: self.body_link(reference, line, url),
+                                   footnotes_heading=translator(self.config, self.lang)("footnotes"))
         for line, message in rendered.problems:
             self.problems.add(self.shown, body_line + line - 1, message)
             self.failed = True

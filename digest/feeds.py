@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
+import lxml.html
 from feedgen.feed import FeedGenerator
 
 from digest import __version__, urls
@@ -18,14 +17,16 @@ from digest.site import Edition
 FEED_LENGTH = 20
 # A feed without entries still needs an <updated>; a fixed instant keeps builds reproducible.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')
 
 
-def absolutize(html: str, base_url: str) -> str:
-    """Root-relative links in HTML -> absolute ones, for feed readers that know no page URL."""
-    parts = urlsplit(base_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}{origin}{m.group(2)}"', html)
+def absolutize(body: str, page_url: str) -> str:
+    """Every relative URL of an HTML fragment made absolute against the URL of its page (footnote links
+    "#fn1", root-relative "/digest/fr/...", "photo.jpg"): feed readers know no page to resolve them against."""
+    if not body.strip():
+        return body
+    container = lxml.html.fragment_fromstring(body, create_parent="div")
+    container.make_links_absolute(page_url, resolve_base_href=False, handle_failures="ignore")
+    return lxml.html.tostring(container, encoding="unicode").removeprefix("<div>").removesuffix("</div>")
 
 
 def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: str,
@@ -52,7 +53,7 @@ def atom_feed(config: Config, lang: str, title: str, feed_path: str, page_path: 
         if article.summary:
             entry.summary(article.summary)
         if full_content:
-            entry.content(absolutize(article.body_html, config.base_url), type="html")
+            entry.content(absolutize(article.body_html, absolute(article.url)), type="html")
         if article.source:
             entry.author({"name": article.source.name, **({"uri": article.source.url} if article.source.url else {})})
         for tag in article.tags:

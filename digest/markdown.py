@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from html import unescape
+from html import escape, unescape
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -39,10 +39,20 @@ class Rendered:
 def parser(allow_html: bool) -> MarkdownIt:
     # markdown-it's validateLink already refuses javascript:, vbscript:, file: and data: links;
     # with html off, raw HTML is rendered as text.
-    md = MarkdownIt("commonmark", {"html": allow_html})
+    # HTML5 output: void elements without a trailing slash (<hr>, <br>, <img>).
+    md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.add_render_rule("footnote_block_open", _footnote_block_open)
     return md
+
+
+def _footnote_block_open(self: object, tokens: list[Token], idx: int, options: object, env: dict) -> str:
+    """The footnotes section, with a heading (visually hidden by the theme) so that it is not an
+    untitled section."""
+    heading = escape(env.get("footnotes_heading") or "Notes")
+    return ('<hr class="footnotes-sep">\n<section class="footnotes">\n'
+            f'<h2 class="footnotes-heading visually-hidden">{heading}</h2>\n<ol class="footnotes-list">\n')
 
 
 def is_relative_reference(url: str) -> bool:
@@ -51,9 +61,10 @@ def is_relative_reference(url: str) -> bool:
     return not (parts.scheme or parts.netloc or url.startswith(("/", "#", "?")) or not parts.path)
 
 
-def render(text: str, allow_html: bool, resolve_link: LinkResolver) -> Rendered:
+def render(text: str, allow_html: bool, resolve_link: LinkResolver, footnotes_heading: str = "Notes") -> Rendered:
+    """Render a body; `footnotes_heading` titles the footnotes section, in the article's language."""
     md = parser(allow_html)
-    env: dict = {}
+    env: dict = {"footnotes_heading": footnotes_heading}
     tokens = md.parse(text, env)
     problems: list[tuple[int, str]] = []
     first_paragraph = ""

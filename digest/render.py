@@ -22,7 +22,7 @@ from digest import urls
 from digest.config import Config
 from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
-from digest.i18n import language_name, translator
+from digest.i18n import language_name, og_locale, translator
 from digest.output import Output, fingerprint
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
@@ -92,6 +92,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         absolute_url=lambda path: config.base_url + urls.encode(path),
         iso=lambda moment: moment.isoformat(),
         urls=urls,
+        og_locale=lambda code: og_locale(config.language(code).locale),
     )
     # Jinja's urlencode keeps "/" and ":"; share links need query values encoded whole.
     env.filters["query_value"] = lambda value: quote(str(value), safe="")
@@ -108,6 +109,17 @@ class PageContext:
     switch_to: Mapping[str, str] = field(default_factory=dict)  # language -> the switcher's link
     lastmod: datetime | None = None
     values: Callable[[], dict[str, Any]] = dict  # the template's own variables
+    description: str = ""  # the page's meta description (an article page writes its summary itself)
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """The image of a page for Open Graph and JSON-LD: absolute URL, and its size when known."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    alt: str | None = None
 
 
 class Renderer:
@@ -147,7 +159,8 @@ class Renderer:
     def pages(self) -> Iterator[Output]:
         config = self.config
         yield self._page("root.html", urls.ROOT, config.default_language, (),
-                         lambda: PageContext(title=config.title), in_sitemap=False)
+                         lambda: PageContext(title=config.title, description=self.home_description(
+                             config.default_language)), in_sitemap=False)
         for code in config.language_codes:
             yield from self.home_pages(code)
             for article in self.site.articles[code]:
@@ -158,7 +171,8 @@ class Renderer:
             yield from self.date_pages(code)
         t = self.translators[config.default_language]
         yield self._page("404.html", urls.NOT_FOUND, config.default_language, (),
-                         lambda: PageContext(title=t("not_found_title")), in_sitemap=False)
+                         lambda: PageContext(title=t("not_found_title"), description=t("not_found_text")),
+                         in_sitemap=False)
 
     def home_pages(self, code: str) -> Iterator[Output]:
         alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
@@ -167,10 +181,13 @@ class Renderer:
         shown = self.shown
         for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
             def context(page: Page = page) -> PageContext:
+                description = self.home_description(code)
                 if page.number == 1:
-                    return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page})
-                return PageContext(title=f"{site_title} – {t('page_of', page=page.number, pages=page.count)}",
-                                   values=lambda: {"page": page})
+                    return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page},
+                                       description=description)
+                page_of = t('page_of', page=page.number, pages=page.count)
+                return PageContext(title=f"{site_title} – {page_of}", values=lambda: {"page": page},
+                                   description=f"{description.rstrip('.')} – {page_of}")
 
             yield self._page("home.html", page.url, code, (page.count, [shown(a) for a in page.items]), context)
 
@@ -184,9 +201,9 @@ class Renderer:
                 title=f"{article.title} – {self.site_title(article.lang)}",
                 alternates=tuple((a.lang, a.url) for a in versions) if translations else (),
                 switch_to={a.lang: a.url for a in translations},
-                lastmod=article.updated or article.date,
+                lastmod=article.modified,
                 values=lambda: {"article": article, "translations": translations, "related": related,
-                                "json_ld": self.json_ld(article)},
+                                "json_ld": self.json_ld(article), "share_image": self.share_image(article)},
             )
 
         shown = self.shown
@@ -199,7 +216,8 @@ class Renderer:
         return self._page(
             "tags.html", urls.tag_index(code), code, [(tag.slug, tag.name, len(tag.articles)) for tag in tags],
             lambda: PageContext(title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
-                                alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags}))
+                                alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags},
+                                description=self.translators[code]("tags_description", site=self.site_title(code))))
 
     def tag_pages(self, tag: Tag) -> Iterator[Output]:
         t = self.translators[tag.lang]
@@ -210,12 +228,16 @@ class Renderer:
         for page in paginate(tag.articles, self.config.per_page, tag.url):
             def context(page: Page = page) -> PageContext:
                 title = t("tag_title", tag=tag.name)
+                description = t("tag_description", tag=tag.name, site=self.site_title(tag.lang),
+                                articles=t("article_count", count=len(tag.articles)))
                 if page.number > 1:
                     title += f" – {t('page_of', page=page.number, pages=page.count)}"
+                    description = f"{description.rstrip('.')} – {t('page_of', page=page.number, pages=page.count)}"
                 switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
                              for c in codes}
                 return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
-                                   values=lambda: {"tag": tag, "page": page, "feed_url": feed_url})
+                                   values=lambda: {"tag": tag, "page": page, "feed_url": feed_url},
+                                   description=description)
 
             yield self._page("tag.html", page.url, tag.lang,
                              (tag.name, page.count, len(tag.articles), elsewhere, [shown(a) for a in page.items]),
@@ -243,7 +265,9 @@ class Renderer:
                     title=f"{t('edition_title', date=t.date(edition.day))} – {site_title}",
                     alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
                     values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
-                                    "older": older, "newer": newer, "feed_url": feed_url})
+                                    "older": older, "newer": newer, "feed_url": feed_url},
+                    description=t("edition_description", date=t.date(edition.day), site=site_title,
+                                  articles=t("article_count", count=len(edition.articles))))
 
             yield self._page("edition.html", edition.url, code,
                              (older.url if older else None, newer.url if newer else None, elsewhere,
@@ -260,7 +284,9 @@ class Renderer:
                 return PageContext(
                     title=f"{t.month(first_day)} – {site_title}",
                     alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
-                    values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url})
+                    values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url},
+                    description=t("month_description", month=t.month(first_day), site=site_title,
+                                  articles=t("article_count", count=sum(len(e.articles) for e in days))))
 
             yield self._page("month.html", urls.month(code, year, month), code,
                              (elsewhere, [shown(a) for e in days for a in e.articles]), month_context)
@@ -275,7 +301,9 @@ class Renderer:
                 return PageContext(
                     title=f"{year} – {site_title}",
                     alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
-                    values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url})
+                    values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url},
+                    description=t("year_description", year=str(year), site=site_title,
+                                  articles=t("article_count", count=sum(n for _, n in month_counts))))
 
             yield self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), year_context)
 
@@ -286,6 +314,22 @@ class Renderer:
 
     def site_title(self, code: str) -> str:
         return self.config.language(code).title
+
+    def home_description(self, code: str) -> str:
+        """The language's description from config.yaml, else a sentence naming the digest."""
+        return self.config.language(code).description or self.translators[code]("home_description",
+                                                                                 site=self.site_title(code))
+
+    def share_image(self, article: Article | None = None) -> ShareImage | None:
+        """The article's photo, else the site's default image (config `default_image`), if any."""
+        image = article.image if article else None
+        if image and image.has_picture:
+            return ShareImage(image_url(self.config, image.site_path, image.remote_url), image.width, image.height,
+                              image.alt)
+        default = self.config.default_image
+        if default is None:
+            return None
+        return ShareImage(self.config.base_url + urls.encode(default.path), default.width, default.height)
 
     def json_ld(self, article: Article) -> dict[str, Any]:
         config = self.config
@@ -300,7 +344,7 @@ class Renderer:
             "dateModified": article.modified.isoformat(),
             "inLanguage": article.lang,
             "description": article.summary,
-            "publisher": {"@type": "Organization", "name": self.site_title(article.lang)},
+            "publisher": self.publisher(article.lang),
         }
         if article.corrections:
             data["correction"] = [{"@type": "CorrectionComment", "text": c.text, "datePublished": c.date.isoformat()}
@@ -309,13 +353,28 @@ class Renderer:
             data["keywords"] = [tag.name for tag in article.tags]
         if article.section:
             data["articleSection"] = article.section
-        if article.source:
+        if article.author:
+            data["author"] = {"@type": "Person", "name": article.author}
+        elif article.source:
             data["author"] = {"@type": "Organization", "name": article.source.name}
             if article.source.url:
-                data["isBasedOn"] = article.source.url
-        if article.image and article.image.has_picture:
-            data["image"] = [image_url(config, article.image.site_path, article.image.remote_url)]
+                data["author"]["url"] = article.source.url
+        if article.source and article.source.url:
+            data["isBasedOn"] = article.source.url
+        image = self.share_image(article)
+        if image:
+            data["image"] = [image.url]
         return data
+
+    def publisher(self, code: str) -> dict[str, Any]:
+        publisher: dict[str, Any] = {"@type": "Organization", "name": self.site_title(code),
+                                     "url": self.config.base_url + urls.encode(urls.home(code))}
+        logo = self.config.logo
+        if logo:
+            publisher["logo"] = {"@type": "ImageObject", "url": self.config.base_url + urls.encode(logo.path)}
+            if logo.width:
+                publisher["logo"] |= {"width": logo.width, "height": logo.height}
+        return publisher
 
     def _page(self, template: str, path: str, code: str, key: Any, context: Callable[[], PageContext],
               in_sitemap: bool = True) -> Output:
@@ -345,6 +404,8 @@ class Renderer:
             "date_month": t.month,
             "page_url": path,
             "page_title": page.title,
+            "page_description": page.description,
+            "share_image": self.share_image(),
             "site_title": self.site_title(code),
             "alternates": hreflang(page.alternates, self.config.default_language),
             "switcher": self.switcher(code, {**page.switch_to, code: path}),
@@ -412,7 +473,13 @@ def uses_site_variable(env: jinja2.Environment) -> bool:
 
 
 def hreflang(alternates: tuple[tuple[str, str], ...], default: str) -> tuple[tuple[str, str], ...]:
-    """Alternate links with their hreflang, plus x-default for the default language's version."""
+    """Alternate links with their hreflang, plus x-default for the default language's version.
+
+    A page that exists in one language only gets none (not even a self-reference), whatever its kind:
+    hreflang links versions of one page to one another.
+    """
+    if len(alternates) < 2:
+        return ()
     default_version = [path for code, path in alternates if code == default]
     return (*alternates, ("x-default", default_version[0])) if default_version else alternates
 

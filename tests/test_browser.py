@@ -30,7 +30,7 @@ def served(tmp_path_factory) -> Iterator[str]:
     """The example site built for and served under http://127.0.0.1:<port>/digest/."""
     root = tmp_path_factory.mktemp("served")
     site = tmp_path_factory.mktemp("site")
-    for name in ("config.yaml", "content", "templates"):
+    for name in ("config.yaml", "content", "templates", "images"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, site / name)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))

@@ -92,7 +92,7 @@ def crawl(start: str) -> tuple[set[str], dict[str, str]]:
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("example")
-    for name in ("config.yaml", "content", "templates"):
+    for name in ("config.yaml", "content", "templates", "images"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, site / name)
     return site

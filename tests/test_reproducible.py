@@ -11,7 +11,7 @@ from pathlib import Path
 
 from helpers import REPO, tree_hashes
 
-SITE_PARTS = ("config.yaml", "content", "templates")
+SITE_PARTS = ("config.yaml", "content", "templates", "images")
 
 
 def source_files() -> list[Path]:

@@ -1,0 +1,106 @@
+"""The default theme's layout in real headless Chromium: list markers and alignment, read from computed styles
+and bounding boxes."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+
+from browser import chromium
+from helpers import BASE_CONFIG, Site, article
+
+PREFIX = "/digest/"
+ARTICLES = {
+    "fr/2024/a.md": article("Titre", tags="[Irak, Drones]", author="Jeanne Dupont"),
+    "ar/2024/a.md": article("عنوان", tags="[العراق, اقتصاد]"),
+}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A small site built for and served under http://127.0.0.1:<port>/digest/."""
+    site = Site(tmp_path_factory.mktemp("site"))
+    site.write("config.yaml", BASE_CONFIG)
+    for relative, text in ARTICLES.items():
+        site.write(f"content/{relative}", text)
+    root = tmp_path_factory.mktemp("served")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    base = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"),
+                                       "--output", str(Path(root) / PREFIX.strip("/")), "--base-url", base])
+    assert result.exit_code == 0, result.output
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture
+def open_page(browser, served: str) -> Iterator[Callable[[str, int], object]]:
+    pages = []
+
+    def open_(path: str, width: int = 1600) -> object:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        pages.append(page)
+        page.goto(served + path)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+LIST_STYLE = "el => getComputedStyle(el).listStyleType"
+BOX = "el => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width]; }"
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_tag_and_share_lists_show_no_bullets(open_page, lang: str):
+    page = open_page(f"{lang}/2024/07/a/")
+    for selector in (".tags ul", ".tags li", ".share ul", ".share li"):
+        items = page.locator(selector)
+        assert items.count() >= 1, selector
+        for index in range(items.count()):
+            assert items.nth(index).evaluate(LIST_STYLE) == "none", selector
+    # still laid out as a row of pills starting at the column's edge
+    tags_list, first_tag = page.locator(".tags ul"), page.locator(".tags li").first
+    edge = 0 if lang == "fr" else 1  # left edge in LTR, right edge in RTL
+    assert abs(tags_list.evaluate(BOX)[edge] - first_tag.evaluate(BOX)[edge]) < 1
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("width", [1600, 600])
+def test_footer_links_line_up_with_the_footer_title(open_page, lang: str, width: int):
+    page = open_page(f"{lang}/", width)
+    title_left, title_right, title_width = page.locator(".site-footer > p").evaluate(BOX)
+    links_left, links_right, links_width = page.locator(".site-footer > ul").evaluate(BOX)
+    assert abs(title_left - links_left) < 1 and abs(title_right - links_right) < 1
+    assert abs(title_width - links_width) < 1
+    first_link = page.locator(".site-footer li").first.evaluate(BOX)
+    if lang == "fr":
+        assert abs(first_link[0] - title_left) < 1
+    else:
+        assert abs(first_link[1] - title_right) < 1
+    if width == 1600:  # wider than the column: both are centred in it, away from the page edge
+        assert title_left > 100 and links_left > 100
+        assert abs(title_left - (width - title_right)) < 20
