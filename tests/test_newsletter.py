@@ -5,12 +5,18 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner, Result
 from lxml import html as lxml_html
 from PIL import Image as PILImage
@@ -337,3 +343,204 @@ def test_newsletter_config_does_not_change_the_site(make_site: Callable[..., Sit
     plain.write("config.yaml", BASE_CONFIG + NEWSLETTER_CONFIG)
     plain.build_ok()
     assert plain.files() == before
+
+
+# --- Sending: through a real SMTP server (aiosmtpd) on 127.0.0.1 ---
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives and refuses some recipients."""
+
+    def __init__(self, refuse: tuple[str, ...] = ()) -> None:
+        self.refuse = refuse
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(mailbox: Mailbox, **options: Any) -> Iterator[int]:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+def sending_config(port: int, username: str | None = None) -> str:
+    user = f", username: {username}" if username else ""
+    return BASE_CONFIG + NEWSLETTER_CONFIG + f"  smtp: {{host: 127.0.0.1, port: {port}, security: none{user}}}\n"
+
+
+def test_send_once_then_refused_then_forced(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        site = make_site(ARTICLES, config=sending_config(port))
+        monkeypatch.chdir(site.root)
+        result = newsletter_ok(site, "--lang", "fr", "--edition", "2024-07-16", "--send")
+        assert len(mailbox.received) == 1
+        sender, recipients, data = mailbox.received[0]
+        assert sender == "digest@example.org" and recipients == ["lecteurs@lists.example.org"]
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        text, html = parts(message)
+        assert "Irak : une base visée par des drones" in text and "Irak : une base visée par des drones" in html
+        assert message["Subject"] == "Revue de test – 16 juillet 2024"
+        message_id = message["Message-ID"]
+        assert message_id in result.output and "lecteurs@lists.example.org" in result.output
+        assert not (site.root / "newsletters/fr").exists()  # sent, not written
+
+        sent = yaml.safe_load((site.root / "newsletters/sent.yaml").read_text(encoding="utf-8"))
+        assert len(sent) == 1
+        assert {k: v for k, v in sent[0].items() if k != "time"} == {
+            "message_id": message_id, "lang": "fr", "edition": "2024-07-16",
+            "recipients": ["lecteurs@lists.example.org"]}
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", sent[0]["time"])
+
+        # The same language and edition again: refused, with when it was sent; nothing sent or recorded.
+        record = (site.root / "newsletters/sent.yaml").read_bytes()
+        again = newsletter(site, "--lang", "fr", "--edition", "2024-07-16", "--send")
+        assert again.exit_code == 1
+        assert again.output.splitlines() == [
+            f"newsletters/sent.yaml:2: the 'fr' edition 2024-07-16 was already sent on {sent[0]['time']} "
+            "to lecteurs@lists.example.org; --force sends it again"]
+        assert len(mailbox.received) == 1
+        assert (site.root / "newsletters/sent.yaml").read_bytes() == record
+
+        # Another edition or language is sent; --force sends the same one again, recorded twice.
+        newsletter_ok(site, "--lang", "en", "--edition", "2024-07-16", "--send")
+        newsletter_ok(site, "--lang", "fr", "--edition", "2024-07-16", "--send", "--force")
+        assert len(mailbox.received) == 3
+        assert mailbox.received[2][2] == mailbox.received[0][2]  # the same message, byte for byte
+        sent = yaml.safe_load((site.root / "newsletters/sent.yaml").read_text(encoding="utf-8"))
+        assert [(e["lang"], e["edition"]) for e in sent] == [("fr", "2024-07-16"), ("en", "2024-07-16"),
+                                                             ("fr", "2024-07-16")]
+        assert (site.root / "newsletters/sent.yaml").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_a_week_is_recorded_by_its_week(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        site = make_site(ARTICLES, config=sending_config(port))
+        newsletter_ok(site, "--lang", "fr", "--week", "2024-W29", "--send")
+        newsletter_ok(site, "--lang", "fr", "--edition", "2024-07-16", "--send")  # a day is another edition
+        assert newsletter(site, "--lang", "fr", "--week", "2024-W29", "--send").exit_code == 1
+    sent = yaml.safe_load((site.root / "newsletters/sent.yaml").read_text(encoding="utf-8"))
+    assert [e["edition"] for e in sent] == ["2024-W29", "2024-07-16"]
+    assert len(mailbox.received) == 2
+
+
+def test_a_refused_recipient_records_nothing(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox = Mailbox(refuse=("lecteurs@lists.example.org",))
+    with smtp_server(mailbox) as port:
+        site = make_site(ARTICLES, config=sending_config(port))
+        result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"smtp://127.0.0.1:{port}: not sent: the server refused lecteurs@lists.example.org "
+        "(550 5.1.1 no such mailbox here)"]
+    assert mailbox.received == []
+    assert not (site.root / "newsletters").exists()
+
+
+def test_nothing_listening_records_nothing_and_can_be_run_again(make_site: Callable[..., Site]) -> None:
+    port = free_port()
+    site = make_site(ARTICLES, config=sending_config(port))
+    result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: not sent: connection refused "
+                                          "(is the host and port right, and the server up?)"]
+    assert not (site.root / "newsletters").exists()
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port_now:
+        site.write("config.yaml", sending_config(port_now))
+        newsletter_ok(site, "--lang", "fr", "--send")
+    assert len(mailbox.received) == 1
+
+
+def test_login_with_the_password_from_the_environment(make_site: Callable[..., Site],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret", handled=False)
+
+    mailbox = Mailbox()
+    with smtp_server(mailbox, authenticator=authenticator, auth_require_tls=False) as port:
+        site = make_site(ARTICLES, config=sending_config(port, username="digest"))
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "wrong")
+        result = newsletter(site, "--lang", "fr", "--send")
+        assert result.exit_code == 1
+        assert result.output.startswith(f"smtp://127.0.0.1:{port}: not sent: authentication failed for user "
+                                        "'digest' (535")
+        assert len(result.output.splitlines()) == 1
+        assert not (site.root / "newsletters").exists()
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "s3cret")
+        newsletter_ok(site, "--lang", "fr", "--send")
+    assert logins[-1] == (b"digest", b"s3cret")
+    assert len(mailbox.received) == 1
+    assert "s3cret" not in (site.root / "newsletters/sent.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    (BASE_CONFIG, "config.yaml: --send needs a 'newsletter' section (from, to, smtp: see the README)"),
+    (BASE_CONFIG + NEWSLETTER_CONFIG, "config.yaml: --send needs 'newsletter.smtp' (host, port, security, username)"),
+    (sending_config(2525, username="digest"), "config.yaml: 'newsletter.smtp.username' is set but "
+     "DIGEST_SMTP_PASSWORD is not: put the SMTP password in that environment variable"),
+])
+def test_send_without_what_it_needs(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch,
+                                    config: str, message: str) -> None:
+    monkeypatch.delenv("DIGEST_SMTP_PASSWORD", raising=False)
+    site = make_site(ARTICLES, config=config)
+    monkeypatch.chdir(site.root)
+    result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [message]
+    assert not (site.root / "newsletters").exists()
+
+
+def test_a_damaged_sent_record_stops_sending(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        site = make_site(ARTICLES, config=sending_config(port))
+        monkeypatch.chdir(site.root)
+        site.write("newsletters/sent.yaml", "- message_id: <x@y>\n  lang: fr\n- [not, a, record]\n")
+        result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["newsletters/sent.yaml:1: each entry needs message_id, lang, edition "
+                                          "and time as text (as digest writes them)"]
+    assert mailbox.received == []
+
+
+@pytest.mark.parametrize(("security", "reason"), [
+    ("starttls", "not sent: the server does not offer STARTTLS (STARTTLS extension not supported by server.); "
+                 "check newsletter.smtp.security"),
+    ("ssl", "not sent: TLS error: "),
+])
+def test_tls_failures_are_one_line(make_site: Callable[..., Site], security: str, reason: str) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        site = make_site(ARTICLES, config=sending_config(port).replace("security: none", f"security: {security}"))
+        result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"smtp://127.0.0.1:{port}: {reason}")
+    assert mailbox.received == [] and not (site.root / "newsletters").exists()
