@@ -544,3 +544,27 @@ def test_tls_failures_are_one_line(make_site: Callable[..., Site], security: str
     (line,) = result.output.splitlines()
     assert line.startswith(f"smtp://127.0.0.1:{port}: {reason}")
     assert mailbox.received == [] and not (site.root / "newsletters").exists()
+
+
+def test_one_refused_recipient_of_two(make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sent to the other one: recorded (so it is not sent to them twice), and the refusal reported."""
+    mailbox = Mailbox(refuse=("gone@example.org",))
+    with smtp_server(mailbox) as port:
+        config = sending_config(port).replace("to: [lecteurs@lists.example.org]",
+                                              "to: [lecteurs@lists.example.org, Parti <gone@example.org>]")
+        site = make_site(ARTICLES, config=config)
+        result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: sent, but the server refused gone@example.org"]
+    assert [recipients for _, recipients, _ in mailbox.received] == [["lecteurs@lists.example.org"]]
+    sent = yaml.safe_load((site.root / "newsletters/sent.yaml").read_text(encoding="utf-8"))
+    assert sent[0]["recipients"] == ["lecteurs@lists.example.org"]
+
+
+def test_output_must_not_be_the_html_file(site: Site, tmp_path: Path) -> None:
+    result = newsletter(site, "--lang", "fr", "--output", str(tmp_path / "issue.html"))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"{tmp_path / 'issue.html'}: the message file must not end in .html "
+                                          "(its HTML part is written beside it as .html)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert not (site.root / "newsletters").exists()
