@@ -182,6 +182,41 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
 
 
 @main.command()
+@click.option("--lang", required=True, help="Language of the edition.")
+@click.option("--edition", "edition_day", metavar="YYYY-MM-DD", help="The day's edition (default: the newest).")
+@click.option("--week", metavar="YYYY-Www", help="The editions of an ISO week, day by day (e.g. 2024-W29).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The .eml file to write (default: newsletters/<lang>/<edition>.eml); the HTML part goes beside it.")
+@click.option("--send", is_flag=True, help="Send it over SMTP (newsletter.smtp in config.yaml) instead of writing it.")
+@click.option("--force", is_flag=True, help="Send it even if newsletters/sent.yaml says it was sent already.")
+@config_option
+@reports_problems
+def newsletter(lang: str, edition_day: str | None, week: str | None, output: Path | None, send: bool, force: bool,
+               config_file: Path) -> None:
+    """The day's (or week's) edition as an e-mail (HTML and text); --send sends it, never twice."""
+    from digest.newsletter import PASSWORD_VARIABLE, parse_day, parse_week, run
+
+    if edition_day is not None and week is not None:
+        raise click.UsageError("--edition and --week exclude each other: give one")
+    if send and output is not None:
+        raise click.UsageError("--output is for writing the message; --send sends it")
+    try:
+        day = parse_day(edition_day) if edition_day is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--edition'") from None
+    try:
+        iso_week = parse_week(week) if week is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--week'") from None
+    result = run(config_file, lang, day, iso_week, output, send, force, os.environ.get(PASSWORD_VARIABLE))
+    for path in result.files:
+        click.echo(_shown(path))
+    if result.sent is not None:
+        click.echo(f"sent {result.newsletter.message_id} ({result.newsletter.subject}) "
+                   f"to {', '.join(result.sent.recipients)}")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @reports_problems
 def init(directory: Path) -> None:

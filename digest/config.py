@@ -34,6 +34,7 @@ TOP_LEVEL_KEYS = (
     "markdown",
     "cname",
     "search",
+    "newsletter",
 )
 REQUIRED_KEYS = ("base_url", "default_language", "languages")
 LANGUAGE_KEYS = ("title", "locale", "direction", "description")
@@ -78,6 +79,8 @@ class Config:
     cname: str | None = None
     search: bool = True
     output_dir: Path = Path("output")
+    # Only `digest newsletter` reads it: left out of repr, which keys the build's caches.
+    newsletter: Newsletter | None = field(default=None, repr=False)
 
     @property
     def content_dir(self) -> Path:
@@ -197,6 +200,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         markdown_html = expect(markdown, "html", bool, "true or false", report, False, ("markdown",))
     cname = expect(data, "cname", str, "a host name", report, default=None)
     search = expect(data, "search", bool, "true or false", report, default=True)
+    newsletter = _newsletter(data.get("newsletter"), report)
 
     problems.raise_if_any()
     return Config(
@@ -215,6 +219,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         cname=cname,
         search=search,
         output_dir=(output_dir or root / "output").resolve(),
+        newsletter=newsletter,
     )
 
 
@@ -360,3 +365,133 @@ def _site_image(data: Mapping[str, Any], key: str, root: Path, output_dir: Path,
         return None
     width, height = size or (None, None)
     return SiteImage(path=relative.as_posix(), width=width, height=height)
+# --- newsletter: (digest newsletter, see digest/newsletter.py) ---
+
+NEWSLETTER_KEYS = ("from", "to", "reply_to", "unsubscribe", "subject", "smtp")
+SMTP_KEYS = ("host", "port", "security", "username")
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}  # -> default port
+SUBJECT_FIELDS = ("title", "date")
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    sender: str  # "Name <address>"
+    to: tuple[str, ...]
+    reply_to: str | None = None
+    unsubscribe: str | None = None  # mailto: or https: URL
+    subject: str = "{title} – {date}"
+    smtp: Smtp | None = None
+
+
+def _newsletter(value: Any, report: Any) -> Newsletter | None:
+    if value is None:
+        return None
+    where = ("newsletter",)
+    if not isinstance(value, dict):
+        report(where, f"'newsletter' must be a mapping such as {{from: ..., to: [...]}}, not {type_name(value)}")
+        return None
+    check_keys(value, NEWSLETTER_KEYS, where, report)
+    for key in ("from", "to"):
+        if value.get(key) is None:
+            report(where, f"missing required key 'newsletter.{key}'")
+    sender = _address(value, "from", report)
+    to = value.get("to")
+    recipients: list[str] = []
+    if isinstance(to, str):
+        to = [to]
+    if isinstance(to, list) and to:
+        for index, item in enumerate(to):
+            if not isinstance(item, str) or _bad_address(item):
+                report((*where, "to", index), f"'newsletter.to' must list e-mail addresses, not {item!r}")
+            else:
+                recipients.append(item.strip())
+    elif to is not None:
+        report((*where, "to"), f"'newsletter.to' must be an e-mail address or a list of them, not {type_name(to)}")
+    reply_to = _address(value, "reply_to", report)
+    unsubscribe = expect(value, "unsubscribe", str, "a mailto: or https: URL", report, None, where)
+    if unsubscribe is not None:
+        parts = urlsplit(unsubscribe.strip())
+        if not ((parts.scheme == "https" and parts.netloc) or (parts.scheme == "mailto" and parts.path)):
+            report((*where, "unsubscribe"), f"'newsletter.unsubscribe' must be a mailto: or https: URL, "
+                                            f"not {unsubscribe!r}")
+        unsubscribe = unsubscribe.strip()
+    subject = expect(value, "subject", str, "a text such as \"{title} – {date}\"", report, None, where)
+    if subject is not None:
+        problem = _subject_problem(subject)
+        if problem:
+            report((*where, "subject"), f"'newsletter.subject' {problem}")
+    smtp = _smtp(value.get("smtp"), report)
+    if sender is None or not recipients:
+        return None
+    return Newsletter(sender=sender, to=tuple(recipients), reply_to=reply_to, unsubscribe=unsubscribe,
+                      subject=subject or Newsletter.subject, smtp=smtp)
+
+
+def _address(data: Mapping[str, Any], key: str, report: Any) -> str | None:
+    value = expect(data, key, str, "an e-mail address", report, None, ("newsletter",))
+    if value is not None and _bad_address(value):
+        report(("newsletter", key), f"'newsletter.{key}' must be an e-mail address such as "
+                                    f"\"Name <name@example.org>\", not {value!r}")
+        return None
+    return value.strip() if value else None
+
+
+def _bad_address(text: str) -> bool:
+    """Whether the text is not exactly one e-mail address ("name@example.org" or "Name <name@example.org>")."""
+    from email.errors import HeaderParseError
+    from email.policy import default
+
+    if "\n" in text or "\r" in text:
+        return True
+    try:
+        header = default.header_factory("to", text)
+        addresses = header.addresses
+    except (HeaderParseError, ValueError, IndexError):
+        return True
+    return bool(header.defects) or len(addresses) != 1 or not addresses[0].username \
+        or not addresses[0].domain
+
+
+def _subject_problem(subject: str) -> str | None:
+    import string
+
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(subject) if name is not None]
+    except ValueError as error:
+        return f"is not a valid template ({error}; write {{{{ and }}}} for braces)"
+    unknown = [name for name in names if name not in SUBJECT_FIELDS]
+    if unknown:
+        return f"has an unknown field {{{unknown[0]}}} (known: {{title}}, {{date}})"
+    return None
+
+
+def _smtp(value: Any, report: Any) -> Smtp | None:
+    if value is None:
+        return None
+    where = ("newsletter", "smtp")
+    if not isinstance(value, dict):
+        report(where, f"'newsletter.smtp' must be a mapping such as {{host: ..., port: 587}}, not {type_name(value)}")
+        return None
+    check_keys(value, SMTP_KEYS, where, report)
+    host = expect(value, "host", str, "a host name", report, None, where)
+    if not host:
+        report(where, "missing required key 'newsletter.smtp.host'")
+    security = expect(value, "security", str, "starttls, ssl or none", report, "starttls", where)
+    if security not in SMTP_SECURITY:
+        report((*where, "security"), f"'newsletter.smtp.security' must be starttls, ssl or none, not {security!r}")
+        security = "starttls"
+    port = expect(value, "port", int, "a port number", report, SMTP_SECURITY[security], where)
+    if not 0 < port < 65536:
+        report((*where, "port"), f"'newsletter.smtp.port' must be a port number (1 to 65535), not {port}")
+    username = expect(value, "username", str, "a user name", report, None, where)
+    if not host:
+        return None
+    return Smtp(host=host.strip(), port=port, security=security, username=username or None)
