@@ -36,7 +36,18 @@ from digest.output import (
 )
 from digest.parallel import jobs
 from digest.render import Renderer
-from digest.search import BUNDLE, index_site, pagefind_executable, reindex_in_place
+from digest.search import (
+    BUNDLE,
+    Shard,
+    index_is_current,
+    listing,
+    load_state,
+    pagefind_executable,
+    save_state,
+    shards,
+    update_index,
+    write_index,
+)
 from digest.site import Site, build_site, build_time
 from digest.theme import asset_files, check_templates, template_dirs
 
@@ -75,7 +86,9 @@ class Builder:
         self.progress = progress  # told (stage, done, total) as articles are read and pages written
         self.articles: ArticleCache | None = None
         self.manifest: dict[str, str] | None = None  # what the output folder holds, after a first build
-        self.search_dir: Path | None = None  # an output folder whose search index is out of date
+        # An output folder updated in place whose search index is not yet, and the shards it should hold.
+        self.search_due: tuple[Path, tuple[Shard, ...]] | None = None
+        self.search_held: dict[str, str] = {}  # the shards the output folder's index holds (see digest.search)
 
     def build(self, incremental: bool = False, reindex: bool = True) -> BuildResult:
         """Build the site; with `incremental`, update the output folder of the previous build in place.
@@ -105,13 +118,14 @@ class Builder:
 
     def _write(self, config: Config, site: Site, started: float, incremental: bool, reindex: bool) -> BuildResult:
         outputs = list(plan(site, self.include_drafts))
+        wanted = shards(site.articles, config.language_codes) if config.search else ()
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
-            self.search_dir = config.output_dir if config.search else None
+            self.search_due = (config.output_dir, wanted) if config.search else None
             if reindex:
                 self.reindex_search()
         else:
-            result = self._write_tree(config, outputs) or WriteResult(  # None: output/ is this site already
+            result = self._write_tree(config, outputs, wanted) or WriteResult(  # None: output/ is this site already
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
         self.manifest = result.manifest
         if self.persistent:
@@ -120,17 +134,19 @@ class Builder:
         return replace(built, scheduled=len(site.scheduled), future=self.include_future,
                        next_due=site.scheduled[0].date if site.scheduled else None)
 
-    def _write_tree(self, config: Config, outputs: list[Output]) -> WriteResult | None:
+    def _write_tree(self, config: Config, outputs: list[Output], wanted: tuple[Shard, ...]) -> WriteResult | None:
         """Write the site into a new tree and swap it in; None if output/ holds exactly this site already.
 
         A persistent build keeps the site it replaces (the spare) and, next time, updates that tree
         rather than a fresh one: only the files changed since the build before last are touched.
         """
         if not self.persistent:
-            return write_site(config.output_dir, outputs, finish=search_step(config, outputs, None),
-                              workers=self.workers, progress=self._progress("write"))
+            result = write_site(config.output_dir, outputs, finish=search_step(config, wanted, False, self.workers),
+                                workers=self.workers, progress=self._progress("write"))
+            self.search_held = listing(wanted)
+            return result
         previous = load_tree(config, "manifest", config.output_dir)
-        if previous is not None and holds_exactly(previous, outputs, config.search):
+        if previous is not None and holds_exactly(previous, outputs, wanted, search_state(config)):
             return None
         keep_at = spare_dir(config)
         spare = load_tree(config, "spare", keep_at) if keep_at and previous else None
@@ -138,7 +154,7 @@ class Builder:
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
         # From here until the new manifests are saved, neither folder is what its manifest says.
         manifest_file(config, "spare").unlink(missing_ok=True)
-        search = search_step(config, outputs, previous)
+        search = search_step(config, wanted, True, self.workers)
 
         def finish(staging: Path, written: int) -> None:
             search(staging, written)
@@ -151,6 +167,8 @@ class Builder:
         if result.kept_old and previous is not None:
             save_tree(config, "spare", previous.files, previous.written_ns)
         save_tree(config, "manifest", result.manifest, time.time_ns())
+        save_state(search_state(config), wanted)
+        self.search_held = listing(wanted)
         return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:
@@ -159,9 +177,10 @@ class Builder:
 
     def reindex_search(self) -> None:
         """Bring the search index of an incrementally updated output folder up to date."""
-        if self.search_dir is not None:
-            search_dir, self.search_dir = self.search_dir, None
-            reindex_in_place(search_dir)
+        if self.search_due is not None:
+            (folder, wanted), self.search_due = self.search_due, None
+            update_index(folder, wanted, self.search_held)
+            self.search_held = listing(wanted)
 
 
 ARTICLES = "articles"  # folder of the parsed-article cache
@@ -199,30 +218,33 @@ def save_tree(config: Config, name: str, files: Mapping[str, str], written_ns: i
     write_atomically(manifest_file(config, name), json.dumps(data).encode())
 
 
-def holds_exactly(tree: Tree, outputs: list[Output], search: bool) -> bool:
-    """Whether the folder already is, file for file, what these outputs would write (and the search
-    index of these same pages, if search is on)."""
+def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: Path) -> bool:
+    """Whether the folder already is, file for file, what these outputs would write (and holds the
+    search index of these same articles, if search is on)."""
     if len(outputs) != len(tree.files) or not all(tree.holds(output) for output in outputs):
         return False
-    return tree.untouched and (not search or (tree.folder / BUNDLE).is_dir())
+    return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state))
 
 
-def search_step(config: Config, outputs: list[Output], previous: Tree | None) -> Callable[[Path, int], None]:
-    """Index the new tree for search, or reuse the previous index when no page changed."""
+def search_step(config: Config, wanted: tuple[Shard, ...], reuse: bool, workers: int) -> Callable[[Path, int], None]:
+    """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
+    cache records) are reused, the others indexed. Until the caller records the new state, none is
+    recorded: the swap may still fail."""
 
     def finish(staging: Path, _written: int) -> None:
-        shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-        if not config.search:
-            return
-        old_index = config.output_dir / BUNDLE
-        pages = {o.file: o.fingerprint for o in outputs if o.file.endswith(".html")}
-        if previous is not None and old_index.is_dir() and \
-                pages == {f: key for f, key in previous.files.items() if f.endswith(".html")}:
-            shutil.copytree(old_index, staging / BUNDLE, copy_function=os.link)
+        state = search_state(config)
+        if config.search:
+            write_index(staging, wanted, config.output_dir, load_state(state) if reuse else {}, workers)
         else:
-            index_site(staging)
+            shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
+        state.unlink(missing_ok=True)
 
     return finish
+
+
+def search_state(config: Config) -> Path:
+    """Which search shards the output folder holds (see digest.search), one file per output folder."""
+    return manifest_file(config, "search")
 
 
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,

@@ -383,7 +383,7 @@ def test_search_index_follows_edits(make_site: MakeSite) -> None:
     pytest.importorskip("pagefind_bin")
     assert "search: false" in BASE_CONFIG
     site = Incremental(make_site(ARTICLES, config=BASE_CONFIG.replace("search: false", "search: true")))
-    assert (site.output / "pagefind/pagefind-entry.json").is_file()
+    assert (site.output / "pagefind/shards.json").is_file()
     site.edit("content/fr/2024/ain.md", "Irak : drones sur Ain al-Asad", "Irak : nouvelle attaque de drones")
     site.rebuild()
     site.assert_equals_clean_build()

@@ -3,7 +3,6 @@ output until then, unless --future; the incremental build notices when one becom
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from datetime import datetime
@@ -173,13 +172,12 @@ def test_serve_future(make_site: MakeSite, serve: Callable[..., Server]) -> None
 
 
 def test_search_index_leaves_scheduled_articles_out_until_due(make_site: MakeSite) -> None:
-    from test_search import SEARCH_CONFIG
+    from test_search import SEARCH_CONFIG, indexed_pages
 
     site = make_site(ARTICLES, config=SEARCH_CONFIG)
 
     def indexed() -> dict[str, int]:
-        entry = json.loads((site.output / "pagefind/pagefind-entry.json").read_text())
-        return {code: info["page_count"] for code, info in entry["languages"].items()}
+        return indexed_pages(site.output)
 
     assert build(site, BEFORE).exit_code == 0
     assert indexed() == {"fr": 1}

@@ -1,10 +1,13 @@
-"""Search: a Pagefind index per language, built with the site, and a search box that uses it."""
+"""Search: a Pagefind index per language and year (shards), built from the articles, and a search box."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
+
+from digest.search import indexed_shards
 
 from helpers import BASE_CONFIG, article
 
@@ -19,14 +22,25 @@ def searchable_site(make_site):
     }, config=SEARCH_CONFIG)
 
 
+def indexed_pages(output) -> dict[str, int]:
+    """Language -> how many pages its shards hold, from each shard's own Pagefind entry file."""
+    counts: dict[str, int] = {}
+    for lang, bundle in indexed_shards(output):
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        assert list(entry["languages"]) == [lang], f"{bundle.name} holds another language"
+        counts[lang] = counts.get(lang, 0) + entry["languages"][lang]["page_count"]
+    return counts
+
+
 def test_build_indexes_articles_per_language(make_site):
     site = searchable_site(make_site)
     site.build_ok()
-    entry = json.loads((site.output / "pagefind/pagefind-entry.json").read_text())
-    assert sorted(entry["languages"]) == ["ar", "en", "fr"]
-    # only article pages carry data-pagefind-body: lists and archives are not search results
-    assert {code: info["page_count"] for code, info in entry["languages"].items()} == {"ar": 1, "en": 1, "fr": 1}
-    assert (site.output / "pagefind/pagefind.js").is_file()
+    # only articles are search results: lists and archives are not
+    assert indexed_pages(site.output) == {"ar": 1, "en": 1, "fr": 1}
+    shards = json.loads((site.output / "pagefind/shards.json").read_text())
+    assert {lang: [s["bundle"] for s in items] for lang, items in shards["languages"].items()} == \
+        {"ar": ["ar-2024"], "en": ["en-2024"], "fr": ["fr-2024"]}
+    assert (site.output / "pagefind/fr-2024/pagefind.js").is_file()
     home = site.page("fr/")
     box = home.xpath("//form[@role='search']")[0]
     assert box.get("data-search-base") == "/sub/"
@@ -61,3 +75,67 @@ def test_missing_pagefind_binary_is_a_clear_error(make_site):
     assert "search: search is on but the pagefind binary is missing" in result.stderr
     assert "Traceback" not in result.stderr
     assert site.files() == before
+
+
+def indexed_records(bundle) -> dict[str, dict]:
+    """URL -> the record (url, content, meta) of each page a shard holds, read from its fragments."""
+    records = {}
+    for fragment in sorted((bundle / "fragment").iterdir()):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        records[record["url"]] = record
+    return records
+
+
+def inodes(folder) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_an_edit_reindexes_only_the_shard_of_its_language_and_year(make_site):
+    site = make_site({
+        "fr/2023/ancien.md": article("Un ancien article", date="2023-11-20T08:00:00+01:00", body="Texte ancien."),
+        "fr/2024/glacier.md": article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite."),
+        "en/2024/glacier.md": article("The glacier retreats", body="The Combe Blanche glacier melts fast."),
+    }, config=SEARCH_CONFIG)
+    site.build_ok()
+    shards = json.loads((site.output / "pagefind/shards.json").read_text())["languages"]
+    assert [s["bundle"] for s in shards["fr"]] == ["fr-2024", "fr-2023"]  # newest first
+    record = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/glacier/"]
+    assert record["meta"]["title"] == "Le glacier recule"
+    assert "Combe Blanche fond vite" in record["content"]
+    before = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023", "fr-2024", "en-2024")}
+
+    site.write("content/fr/2024/glacier.md", article("Le glacier fond", body="La Combe Blanche perd dix mètres."))
+    site.build_ok()
+    after = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023", "fr-2024", "en-2024")}
+    # the other shards are the very same files (reused, not indexed again); the edited one is new
+    assert after["fr-2023"] == before["fr-2023"] and after["en-2024"] == before["en-2024"]
+    assert not set(after["fr-2024"].values()) & set(before["fr-2024"].values())
+    record = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/glacier/"]
+    assert record["meta"]["title"] == "Le glacier fond"
+    assert "perd dix mètres" in record["content"] and "fond vite" not in record["content"]
+
+
+def test_records_hold_the_text_a_reader_sees_not_markup(make_site):
+    site = make_site({"fr/2024/a.md": article(
+        "Titre", tags="[Climat]", section="Sciences", image="{src: https://example.org/p.jpg, caption: La légende}",
+        body="Un *mot* & [un lien](https://example.org/).\n\n| a | b |\n|---|---|\n| 1 | 2 |")},
+        config=SEARCH_CONFIG)
+    site.build_ok()
+    content = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/a/"]["content"]
+    for seen in ("Titre", "Sciences", "Un mot & un lien.", "La légende", "Climat"):
+        assert seen in content
+    assert "<" not in content and "&amp;" not in content
+
+
+def test_a_year_without_articles_loses_its_shard(make_site):
+    site = make_site({"fr/2023/a.md": article("Ancien", date="2023-03-01T08:00:00+01:00"),
+                      "fr/2024/b.md": article("Récent")}, config=SEARCH_CONFIG)
+    site.build_ok()
+    assert (site.output / "pagefind/fr-2023").is_dir()
+    (site.root / "content/fr/2023/a.md").unlink()
+    site.build_ok()
+    assert not (site.output / "pagefind/fr-2023").exists()
+    assert [s["bundle"] for s in json.loads((site.output / "pagefind/shards.json").read_text())["languages"]["fr"]] \
+        == ["fr-2024"]
