@@ -25,10 +25,12 @@ class KnownArticle:
     file: str  # as shown in messages
     tags: tuple[TagRef, ...] = ()
     draft: bool = False
+    source_url: str | None = None  # the canonical URL of the page it was imported from
 
     @classmethod
     def of(cls, article: Article) -> KnownArticle:
-        return cls(article.key, article.lang, article.title, article.slug, article.file, article.tags, article.draft)
+        return cls(article.key, article.lang, article.title, article.slug, article.file, article.tags, article.draft,
+                   article.source.url if article.source is not None else None)
 
 
 def _trims(sequence: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:

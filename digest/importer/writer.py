@@ -10,11 +10,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from digest import yamlfile
 from digest.config import Config
 from digest.content import TagRef
 from digest.errors import Problem, SiteError, display_path
 from digest.importer.draft import ScrapedArticle
+from digest.importer.page import fetch, is_page, is_url, read_file, read_page
 from digest.importer.report import Note
 from digest.importer.text import _URL, _read_text, parse_scraped
 from digest.importer.titles import KnownArticle, SiteArticles, TitleIndex, find_tags
@@ -27,7 +30,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
 
 @dataclass
 class ImportResult:
-    input: Path
+    input: Path | str  # a file, or a URL
     path: Path | None = None  # the article written (or that would be)
     photo: Path | None = None  # the photo copied beside it
     text: str = ""  # the article file's text
@@ -35,6 +38,7 @@ class ImportResult:
     written: bool = False
     key: str | None = None
     problems: tuple[Problem, ...] = ()  # non-empty: the file was refused, nothing written
+    skipped: str | None = None  # why a feed entry was not imported (e.g. it is on the site already)
 
 
 def parse_date_option(text: str) -> date | datetime:
@@ -61,6 +65,10 @@ def _when(config: Config, scraped: ScrapedArticle, given: date | datetime | None
         if dateline is not None and not dateline.in_lead:
             scraped.notes.append(Note(dateline.line, "dateline not used (--date given)", dateline.text))
         return given, Note(None, f"date: {given.isoformat()} (--date)")
+    if scraped.date is not None:
+        stated = scraped.date.replace(tzinfo=tz) if isinstance(scraped.date, datetime) and \
+            scraped.date.tzinfo is None else scraped.date
+        return stated, Note(None, f"date: {stated.isoformat()} from {scraped.date_from}")
     if dateline is not None:
         stated = dateline.resolve(tz, now)
         if stated is not None:
@@ -68,78 +76,166 @@ def _when(config: Config, scraped: ScrapedArticle, given: date | datetime | None
             where = "the dateline opening the lead" if dateline.in_lead else "the dateline"
             return stated, Note(dateline.line, f"date: {stated.isoformat()} from {where}{assumed}", dateline.text)
         scraped.notes.append(Note(dateline.line, "dropped a dateline that is not a real date", dateline.text))
-    return now, Note(None, f"date: now, {now.isoformat()} (no --date and no dateline in the text)")
+    found = "no date in the page" if scraped.body_markdown is not None else "no dateline in the text"
+    return now, Note(None, f"date: now, {now.isoformat()} (no --date and {found})")
 
 
-def import_file(config: Config, path: Path, lang: str, date: date | datetime | None = None,
-                image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
-                *, site: SiteArticles | None = None, now: datetime | None = None) -> ImportResult:
-    """Import one scraped text as content/<lang>/<yyyy>/<slug>.md; raises SiteError (nothing written)."""
-    name = str(path)
+def read_input(source: Path | str) -> ScrapedArticle:
+    """The draft of one input: an http(s) URL, a saved page (.html, .htm) or scraped plain text."""
+    if isinstance(source, str) and is_url(source):
+        return read_page(fetch(source), source, source)
+    path = Path(source)
+    if is_page(path):
+        return read_page(read_file(path), str(path))
+    return parse_scraped(_read_text(path), str(path))
+
+
+def check_options(config: Config, name: str, lang: str, tags: Sequence[str]) -> None:
     if lang not in config.language_codes:
         raise SiteError([Problem(name, None, f"unknown language '{lang}' given with --lang "
                                  f"(languages: {', '.join(config.language_codes)})")])
     for tag in tags:
         if not slugify(tag):
             raise SiteError([Problem(name, None, f"--tags: tag {tag!r} has no letters or digits")])
-    scraped = parse_scraped(_read_text(path), name)
-    slug = slugify(scraped.title)
-    if not slug:
-        raise SiteError([Problem(name, scraped.title_line, "the title has no letters or digits "
-                                 "to make a file name from")])
-    site = site if site is not None else SiteArticles.load(config)
-    when, date_note = _when(config, scraped, date, now)
+
+
+def import_file(config: Config, path: Path | str, lang: str, date: date | datetime | None = None,
+                image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
+                *, site: SiteArticles | None = None, now: datetime | None = None) -> ImportResult:
+    """Import one input (text, saved page or URL) as content/<lang>/<yyyy>/<slug>.md; raises SiteError
+    (nothing written)."""
+    check_options(config, str(path), lang, tags)
+    scraped = read_input(path)
+    return import_draft(config, scraped, path, lang, date, image, tags, dry_run, force, site=site, now=now)
+
+
+def _language_name(code: str, lang: str) -> str:
+    try:
+        return f"{Locale.parse(code).get_display_name('en')} ({code})"
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def check_language(scraped: ScrapedArticle, name: str, lang: str, force: bool) -> Note | None:
+    """A page in another language than --lang is refused, unless --force."""
+    if scraped.lang is None or scraped.lang == lang.split("_")[0].split("-")[0].lower():
+        return None
+    if not force:
+        raise SiteError([Problem(name, None, f"the page is in {_language_name(scraped.lang, lang)}, not "
+                                 f"'{lang}': import it with --lang {scraped.lang} (or --force to import it anyway)")])
+    return Note(None, f"language: the page is in {_language_name(scraped.lang, lang)}, imported as '{lang}' (--force)")
+
+
+def _target(config: Config, scraped: ScrapedArticle, site: SiteArticles, name: str, lang: str, slug: str,
+            when: date | datetime, force: bool) -> Path:
+    """Where the article goes; an article of the site with the same source URL or slug is an error unless --force
+    (which replaces it)."""
+    same_source = sorted(a.file for a in site.known if scraped.source_url and a.source_url == scraped.source_url)
+    if same_source:
+        existing = same_source[0]
+        if existing in site.planned:
+            raise SiteError([Problem(name, scraped.title_line or None, f"same source URL {scraped.source_url} as "
+                                     f"{site.planned[existing]}, imported in this run as {existing}")])
+        if not force:
+            raise SiteError([Problem(name, scraped.title_line or None, f"already on the site: {existing} has the "
+                                     f"same source URL {scraped.source_url} (digest import never overwrites an "
+                                     "article; --force replaces it)")])
+        return config.root / existing
     target = article_path(config, lang, when, slug)
     same = sorted(a.file for a in site.known if a.lang == lang and a.slug == slug)
     if target.exists() or same:
         existing = display_path(target, config.root) if target.exists() else same[0]
         if existing in site.planned:
-            raise SiteError([Problem(name, scraped.title_line, f"same slug '{slug}' as {site.planned[existing]}, "
-                                     f"imported in this run as {existing}")])
+            raise SiteError([Problem(name, scraped.title_line or None, f"same slug '{slug}' as "
+                                     f"{site.planned[existing]}, imported in this run as {existing}")])
         if not force:
-            raise SiteError([Problem(name, scraped.title_line, f"an article with the same slug '{slug}' already "
-                                     f"exists: {existing} (imported before? digest import never overwrites an "
-                                     "article; --force replaces it)")])
+            raise SiteError([Problem(name, scraped.title_line or None, f"an article with the same slug '{slug}' "
+                                     f"already exists: {existing} (imported before? digest import never overwrites "
+                                     "an article; --force replaces it)")])
         target = config.root / existing  # --force: the article imported before, keeping its key
+    return target
+
+
+def _photo_target(name: str, image: Path | None, target: Path, slug: str, force: bool) -> Path | None:
+    if image is None:
+        return None
+    if not image.is_file():
+        raise SiteError([Problem(name, None, f"--image {image}: photo not found")])
+    if image.suffix.lower() not in IMAGE_SUFFIXES:
+        raise SiteError([Problem(name, None, f"--image {image}: not a photo "
+                                 f"(expected {', '.join(IMAGE_SUFFIXES)})")])
+    photo_target = target.with_name(slug + image.suffix.lower())
+    if photo_target.exists() and not force:
+        raise SiteError([Problem(name, None, f"{display_path(photo_target, Path.cwd())} already exists; "
+                                 "digest import never overwrites a photo unless given --force")])
+    return photo_target
+
+
+def _page_tags(site: SiteArticles, scraped: ScrapedArticle, lang: str, given: Sequence[str]) -> list[str]:
+    """The page's own tags that the site already has in this language (as the site writes them)."""
+    names = site.tag_names(lang)
+    skip = {slugify(tag) for tag in given}
+    kept = [names[slugify(tag)] for tag in scraped.keywords if slugify(tag) in names and slugify(tag) not in skip]
+    return list(dict.fromkeys(kept))
+
+
+def _picture_note(scraped: ScrapedArticle, image: Path | None, photo_target: Path | None) -> Note | None:
+    if image is not None and photo_target is not None:
+        return Note(None, f"photo: {display_path(photo_target, Path.cwd())}")
+    if scraped.image_src:
+        with_caption = " with its caption" if scraped.caption is not None else ""
+        return Note(None, f"photo: {scraped.image_src}{with_caption}")
+    if scraped.caption is not None:
+        return Note(None, "photo: caption and credit kept without a picture (no --image)")
+    return None
+
+
+def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, lang: str,
+                 date: date | datetime | None = None, image: Path | None = None, tags: Sequence[str] = (),
+                 dry_run: bool = False, force: bool = False, *, site: SiteArticles | None = None,
+                 now: datetime | None = None) -> ImportResult:
+    """Place a draft on the site (date, path, tags, related keys, report) and write it unless `dry_run`."""
+    name = str(source)
+    language_note = check_language(scraped, name, lang, force)
+    slug = slugify(scraped.title)
+    if not slug:
+        raise SiteError([Problem(name, scraped.title_line or None, "the title has no letters or digits "
+                                 "to make a file name from")])
+    site = site if site is not None else SiteArticles.load(config)
+    when, date_note = _when(config, scraped, date, now)
+    target = _target(config, scraped, site, name, lang, slug, when, force)
     file_shown = display_path(target, config.root)
     key = target.relative_to(config.content_dir / lang).with_suffix("").as_posix()
-
-    photo_target = None
-    if image is not None:
-        if not image.is_file():
-            raise SiteError([Problem(name, None, f"--image {image}: photo not found")])
-        if image.suffix.lower() not in IMAGE_SUFFIXES:
-            raise SiteError([Problem(name, None, f"--image {image}: not a photo "
-                                     f"(expected {', '.join(IMAGE_SUFFIXES)})")])
-        photo_target = target.with_name(slug + image.suffix.lower())
-        if photo_target.exists() and not force:
-            raise SiteError([Problem(name, None, f"{display_path(photo_target, Path.cwd())} already exists; "
-                                     "digest import never overwrites a photo unless given --force")])
+    photo_target = _photo_target(name, image, target, slug, force)
 
     index = TitleIndex(a for a in site.known if a.file != file_shown)
     related, read_also, notes = _place_related(config, scraped, index, lang, key)
-    auto_tags = find_tags(site.tag_names(lang), scraped.title, scraped.lead, given=tags)
-    all_tags = list(dict.fromkeys([*tags, *auto_tags]))
+    page_tags = _page_tags(site, scraped, lang, tags)
+    auto_tags = find_tags(site.tag_names(lang), scraped.title, scraped.lead, given=[*tags, *page_tags])
+    all_tags = list(dict.fromkeys([*tags, *page_tags, *auto_tags]))
 
-    report = [date_note]
+    report = [date_note] + ([language_note] if language_note else [])
+    if scraped.keywords:
+        dropped = [tag for tag in scraped.keywords if slugify(tag) not in {slugify(t) for t in all_tags}]
+        report.append(Note(None, f"tags: {', '.join(page_tags) or 'none'} of the page's own tags are the site's"
+                           + (f" (not on the site: {', '.join(dropped)})" if dropped else "")))
     report.append(Note(None, f"tags: {', '.join(auto_tags)} (found in the title or lead)" if auto_tags
                        else "tags: none of the site's tags appear in the title or lead"))
-    if image is not None and photo_target is not None:
-        report.append(Note(None, f"photo: {display_path(photo_target, Path.cwd())}"))
-    elif scraped.caption is not None:
-        report.append(Note(None, "photo: caption and credit kept without a picture (no --image)"))
+    if picture := _picture_note(scraped, image, photo_target):
+        report.append(picture)
     report += sorted([*scraped.notes, *notes], key=lambda note: note.line or 0)
     if site.unreadable:
         report.append(Note(None, f"{len(site.unreadable)} article(s) of the site have errors and were not searched "
                            f"for related titles or tags (run digest check): {', '.join(site.unreadable)}"))
 
     text = article_text(scraped, when, all_tags, related, read_also,
-                        photo_target.name if photo_target is not None else None,
+                        photo_target.name if photo_target is not None else scraped.image_src,
                         slug=None if slugify(target.stem) == slug else slug)
-    result = ImportResult(input=path, path=target, photo=photo_target, text=text, report=tuple(report), key=key)
+    result = ImportResult(input=Path(source) if isinstance(source, Path) else source, path=target,
+                          photo=photo_target, text=text, report=tuple(report), key=key)
     site.known = [a for a in site.known if a.file != file_shown]
     site.known.append(KnownArticle(key, lang, scraped.title, slug, file_shown,
-                                   tuple(TagRef(t, slugify(t)) for t in all_tags)))
+                                   tuple(TagRef(t, slugify(t)) for t in all_tags), source_url=scraped.source_url))
     site.planned[file_shown] = name
     if dry_run:
         return result
@@ -191,6 +287,9 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
 
     meta: dict[str, Any] = {"title": scraped.title, "date": when}
     lines = ["---", f"title: {yaml_text(scraped.title)}", f"date: {when.isoformat()}"]
+    if scraped.updated is not None:
+        lines.append(f"updated: {scraped.updated.isoformat()}")
+        meta["updated"] = scraped.updated
     if slug:
         lines.append(f"slug: {yaml_text(slug)}")
         meta["slug"] = slug
@@ -230,14 +329,17 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
     lines += ["---", "", ""]
     if yamlfile.parse(front) != meta:  # never write front matter that would read back differently
         raise RuntimeError(f"front matter does not read back as written:\n{front}")
-    body = "\n\n".join(markdown_escape(paragraph.text) for paragraph in scraped.paragraphs)
+    if scraped.body_markdown is not None:
+        body = scraped.body_markdown.strip()
+    else:
+        body = "\n\n".join(markdown_escape(paragraph.text) for paragraph in scraped.paragraphs)
     return "\n".join(lines) + (body + "\n" if body else "")
 
 
-def import_files(config: Config, paths: Sequence[Path], lang: str, date: date | datetime | None = None,
+def import_files(config: Config, paths: Sequence[Path | str], lang: str, date: date | datetime | None = None,
                  image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
                  *, now: datetime | None = None) -> Iterator[ImportResult]:
-    """Import each file on its own: a refused file (result.problems) does not stop the others."""
+    """Import each input (file or URL) on its own: a refused file (result.problems) does not stop the others."""
     site = SiteArticles.load(config) if lang in config.language_codes else SiteArticles([], [])
     for path in paths:
         try:

@@ -1,0 +1,345 @@
+"""A saved web page (`.html`/`.htm`) or an `http(s)://` URL -> a draft article.
+
+trafilatura finds the main text and the metadata (title, author, site name, tags, section, picture),
+htmldate the publication and modification dates; lxml reads what the page states outright (its
+language, canonical URL, the lead picture's caption and credit). The main text is turned into
+Markdown here from trafilatura's XML, every piece of text escaped and every link checked, so no
+markup of the page (script, style, iframe, event handler, `javascript:` link) reaches the article.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import htmldate
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.utils import decode_file
+
+from digest.errors import Problem, SiteError
+from digest.importer.draft import Caption, Paragraph, ScrapedArticle
+from digest.importer.report import Note
+from digest.importer.text import split_credit
+from digest.importer.words import clean
+
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+FETCH_TIMEOUT = 20.0  # seconds
+MAX_PAGE_BYTES = 20_000_000
+MIN_WORDS = 25  # less main text than this is not an article (an index page, a login wall, a maintenance page)
+USER_AGENT = "digest-import (+https://github.com/) Python-urllib"
+
+
+def is_url(text: str) -> bool:
+    return re.match(r"https?://", text, re.IGNORECASE) is not None
+
+
+def is_page(path: Path) -> bool:
+    return path.suffix.lower() in PAGE_SUFFIXES
+
+
+def fetch(url: str, timeout: float = FETCH_TIMEOUT) -> bytes:
+    """The bytes at an http(s) URL; raises SiteError naming the URL and why it could not be fetched."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = response.read(MAX_PAGE_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        raise SiteError([Problem(url, None, f"cannot fetch: HTTP {error.code} {error.reason}")]) from None
+    except urllib.error.URLError as error:
+        reason = error.reason
+        text = "timed out" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None) or str(reason)
+        raise SiteError([Problem(url, None, f"cannot fetch: {text}")]) from None
+    except TimeoutError:
+        raise SiteError([Problem(url, None, f"cannot fetch: timed out after {timeout:g} s")]) from None
+    except (OSError, ValueError) as error:
+        raise SiteError([Problem(url, None, f"cannot fetch: {error}")]) from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise SiteError([Problem(url, None, f"cannot fetch: larger than {MAX_PAGE_BYTES // 1_000_000} MB")])
+    return data
+
+
+def read_file(path: Path) -> bytes:
+    name = str(path)
+    if path.is_dir():
+        raise SiteError([Problem(name, None, "is a folder, not a file")])
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SiteError([Problem(name, None, "file not found")]) from None
+    except OSError as error:
+        raise SiteError([Problem(name, None, f"cannot read file: {error.strerror}")]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# What the page states outright
+
+
+def _tree(text: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _first(tree: lxml.html.HtmlElement, *paths: str) -> str | None:
+    for path in paths:
+        found = tree.xpath(path)
+        for value in [found] if isinstance(found, str) else found:
+            value = clean(str(value))
+            if value:
+                return value
+    return None
+
+
+def page_language(tree: lxml.html.HtmlElement) -> str | None:
+    """`fr` for `<html lang="fr-FR">`, else the Content-Language or og:locale metadata."""
+    found = _first(tree, "/html/@lang", "/html/@xml:lang", "//meta[@http-equiv='content-language' or "
+                   "@http-equiv='Content-Language']/@content", "//meta[@property='og:locale']/@content")
+    if not found:
+        return None
+    code = re.split(r"[-_,;\s]", found.strip())[0].lower()
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+def _web_url(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    url = urljoin(base or "", value.strip())
+    return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc else None
+
+
+def canonical_url(tree: lxml.html.HtmlElement, fetched: str | None) -> str | None:
+    """The page's canonical URL, else its og:url, else the URL it was fetched from (None for a saved page)."""
+    for path in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        url = _web_url(_first(tree, path), fetched)
+        if url:
+            return url
+    return fetched
+
+
+_PUBLISHED = ("//meta[@property='article:published_time' or @name='article:published_time' or "
+              "@itemprop='datePublished' or @name='pubdate' or @name='publish-date']/@content",
+              "//*[@itemprop='datePublished']/@datetime", "//article//time/@datetime", "//time[@pubdate]/@datetime")
+_MODIFIED = ("//meta[@property='article:modified_time' or @name='article:modified_time' or "
+             "@itemprop='dateModified' or @property='og:updated_time']/@content",
+             "//*[@itemprop='dateModified']/@datetime")
+
+
+def _stamps(tree: lxml.html.HtmlElement, paths: tuple[str, ...], json_key: str) -> list[datetime]:
+    found = [str(value) for path in paths for value in tree.xpath(path)]
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        found += re.findall(rf'"{json_key}"\s*:\s*("(?:[^"\\]|\\.)*")', script)
+    stamps = []
+    for value in found:
+        try:
+            text = json.loads(value) if value.startswith('"') else value
+            stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except (ValueError, TypeError):
+            continue
+        if stamp.tzinfo is not None and (stamp.hour, stamp.minute) != (0, 0):
+            stamps.append(stamp)
+    return stamps
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def page_dates(text: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[date | datetime | None,
+                                                                                   date | datetime | None]:
+    """(published, updated): the days htmldate finds, with their time when the metadata states it."""
+    published_day = _day(htmldate.find_date(text, url=url, original_date=True, extensive_search=False))
+    modified_day = _day(htmldate.find_date(text, url=url, original_date=False, extensive_search=False))
+    published_stamps = _stamps(tree, _PUBLISHED, "datePublished")
+    modified_stamps = _stamps(tree, _MODIFIED, "dateModified")
+    if published_day is None and published_stamps:
+        published_day = published_stamps[0].date()
+    published: date | datetime | None = next((s for s in published_stamps if s.date() == published_day),
+                                             published_day)
+    updated: date | datetime | None = next(iter(modified_stamps), None)
+    if updated is None and modified_day is not None and published_day is not None and modified_day > published_day:
+        updated = modified_day
+    if updated is not None and published is not None and _as_datetime(updated) <= _as_datetime(published):
+        updated = None
+    return published, updated
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def lead_caption(tree: lxml.html.HtmlElement, image: str | None, base: str | None) -> tuple[str | None, Caption | None]:
+    """(picture URL, caption) of the page's lead `<figure>` (the one showing `image`, else the first), or
+    `image` alone."""
+    figures = []
+    for figure in tree.xpath("//figure[.//img]"):
+        src = _web_url(_first(figure, ".//img/@src", ".//img/@data-src"), base)
+        if src:
+            figures.append((src, figure))
+    chosen = next(((src, f) for src, f in figures if src == image), figures[0] if figures else None)
+    if chosen is None:
+        return image, None
+    src, figure = chosen
+    credit_nodes = figure.xpath(".//*[contains(@class, 'credit') or contains(@class, 'copyright')]")
+    credit = clean(" ".join(credit_nodes[0].itertext())).lstrip("©").strip() if credit_nodes else None
+    for node in credit_nodes:
+        node.drop_tree()
+    caption = _first(figure, "normalize-space(.//figcaption)") or ""
+    if not credit and (split := split_credit(caption)):
+        caption, credit = split
+    alt = _first(figure, ".//img/@alt")
+    if not caption and not credit:
+        caption = alt or ""
+    if not caption and not credit:
+        return src, None
+    return src, Caption(0, caption.strip(), credit or None, caption)
+
+
+# ---------------------------------------------------------------------------------------------
+# trafilatura's XML -> Markdown
+
+
+def _link(target: str | None, base: str | None) -> str | None:
+    if not target:
+        return None
+    url = urljoin(base or "", target.strip())
+    if urlsplit(url).scheme not in ("http", "https", "mailto"):
+        return None  # javascript:, data:, vbscript: and relative links with no base to resolve them against
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def _inline(element: etree._Element, base: str | None) -> str:
+    """The text of an element as Markdown: escaped text, links, emphasis, line breaks."""
+    parts = [_escape(element.text or "")]
+    for child in element:
+        inner = _inline(child, base).strip()
+        if child.tag == "ref" and (target := _link(child.get("target"), base)) and inner:
+            parts.append(f"[{inner}]({target})")
+        elif child.tag == "hi" and inner:
+            rend = child.get("rend", "")
+            mark = "**" if "#b" in rend else "*" if "#i" in rend else ""
+            parts.append(f"{mark}{inner}{mark}" if mark else inner)
+        elif child.tag == "lb":
+            parts.append("\n")
+        elif child.tag != "graphic":
+            parts.append(inner)
+        parts.append(_escape(child.tail or ""))
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    text = re.sub(r"([\\`*_\[\]<>~|#])", r"\\\1", re.sub(r"\s+", " ", text))
+    return re.sub(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|\w+;)", r"\\&", text)
+
+
+def _block_start(text: str) -> str:
+    """A paragraph that would start a list, heading or quote in Markdown, escaped."""
+    text = "\n".join(line.strip() for line in text.strip().split("\n"))
+    if re.match(r"\d{1,9}[.)]", text):
+        number = re.match(r"\d{1,9}", text)
+        assert number is not None
+        return number.group() + "\\" + text[number.end() :]
+    return "\\" + text if text[:1] in ("-", "+", "=") else text
+
+
+def to_markdown(body: etree._Element, base: str | None) -> tuple[str, list[str]]:
+    """(Markdown, plain-text paragraphs) of trafilatura's `<main>` element."""
+    blocks: list[str] = []
+    plain: list[str] = []
+    for element in body:
+        _block(element, base, blocks, plain, "")
+    return "\n\n".join(blocks), plain
+
+
+def _block(element: etree._Element, base: str | None, blocks: list[str], plain: list[str], prefix: str) -> None:
+    tag = element.tag
+    if tag in ("quote", "div"):
+        for child in element:
+            _block(child, base, blocks, plain, prefix + "> " if tag == "quote" else prefix)
+        if not len(element) and (text := _block_start(_inline(element, base))):
+            blocks.append(prefix + ("> " if tag == "quote" else "") + text)
+        return
+    if tag == "list":
+        items = []
+        for number, item in enumerate(element.iterfind("item"), start=1):
+            text = _block_start(_inline(item, base))
+            if text:
+                items.append(prefix + (f"{number}. " if element.get("rend") == "ol" else "- ") + text)
+                plain.append(clean(" ".join(item.itertext())))
+        if items:
+            blocks.append("\n".join(items))
+        return
+    if tag == "table":
+        rows = [[_inline(cell, base).replace("\n", " ").strip() for cell in row.iterfind("cell")]
+                for row in element.iterfind("row")]
+        rows = [row for row in rows if any(row)]
+        if rows:
+            width = max(len(row) for row in rows)
+            lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
+            lines.insert(1, "|" + " --- |" * width)
+            blocks.append("\n".join(prefix + line for line in lines))
+        return
+    text = _block_start(_inline(element, base))
+    if not text or tag == "graphic":
+        return
+    if tag == "head":
+        level = int(element.get("rend", "h2")[1:] or 2) if re.fullmatch(r"h[1-6]", element.get("rend", "")) else 2
+        blocks.append(prefix + "#" * max(level, 2) + " " + text.replace("\n", " "))
+        return
+    blocks.append(prefix + text.replace("\n", "  \n" + prefix))
+    if tag == "p" and not prefix:
+        plain.append(clean(" ".join(element.itertext())))
+
+
+# ---------------------------------------------------------------------------------------------
+# The page as a draft
+
+
+def read_page(data: bytes, name: str, url: str | None = None, min_words: int = MIN_WORDS) -> ScrapedArticle:
+    """Read a saved page (or one fetched from `url`); raises SiteError (`name: message`), e.g. when the page
+    holds no article."""
+    if not data.strip():
+        raise SiteError([Problem(name, None, "empty page: nothing to import")])
+    text = decode_file(data)
+    tree = _tree(text)
+    if tree is None:
+        raise SiteError([Problem(name, None, "no article text found (not an HTML page)")])
+    source_url = canonical_url(tree, url)
+    base = url or source_url
+    document = trafilatura.bare_extraction(
+        text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        include_links=True, include_formatting=True, deduplicate=False)
+    body = getattr(document, "body", None)
+    if document is None or body is None or len(" ".join(body.itertext()).split()) < min_words:
+        raise SiteError([Problem(name, None, "no article text found")])
+    title = clean(document.title or "")
+    if not title:
+        raise SiteError([Problem(name, None, "no article title found in the page")])
+    markdown, plain = to_markdown(body, base)
+    notes = [Note(None, "dropped the page's navigation, share links, comments, related-article lists and other "
+                  "boxes around the article text")]
+    image, caption = lead_caption(tree, _web_url(document.image, base), base)
+    published, updated = page_dates(text, tree, base)
+    draft = ScrapedArticle(
+        title=title, title_line=0, section=clean(document.categories[0]) if document.categories else None,
+        caption=caption, source_name=clean(document.sitename or "") or None, source_url=source_url,
+        author=clean(document.author or "") or None, paragraphs=[Paragraph(0, plain[0])] if plain else [],
+        notes=notes, lang=page_language(tree), date=published, date_from="the page's metadata",
+        updated=updated, image_src=image, keywords=[clean(tag) for tag in document.tags or [] if clean(tag)],
+        body_markdown=markdown,
+    )
+    if draft.source_name is None and source_url:
+        draft.source_name = re.sub(r"^www\.", "", urlsplit(source_url).netloc)
+    return draft
