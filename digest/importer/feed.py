@@ -43,6 +43,8 @@ def _stamp(entry: Any) -> datetime | None:
 
 
 def _document(title: str, body: str, lang: str | None) -> bytes:
+    if "<" not in body:  # a plain-text summary
+        body = "".join(f"<p>{html.escape(part)}</p>" for part in body.split("\n\n"))
     lang_attr = f' lang="{html.escape(lang)}"' if lang else ""
     return (f"<!DOCTYPE html><html{lang_attr}><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"</head><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>").encode()
@@ -69,7 +71,7 @@ def entry_draft(entry: Any, feed: Any, name: str) -> ScrapedArticle:
         draft, note = _from_linked_page(link, name)
     if draft is None:
         body = content[0].get("value", "") if content else entry.get("summary", "")
-        draft = read_page(_document(title, body, lang), name, link, min_words=1)
+        draft = read_page(_document(title, body, lang), name, link, min_words=1, precise=False)
     draft.title = title
     draft.source_url = link or draft.source_url
     draft.source_name = clean(feed.feed.get("title", "")) or draft.source_name

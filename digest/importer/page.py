@@ -13,6 +13,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -27,7 +28,7 @@ from digest.errors import Problem, SiteError
 from digest.importer.draft import Caption, Paragraph, ScrapedArticle
 from digest.importer.report import Note
 from digest.importer.text import split_credit
-from digest.importer.words import clean
+from digest.importer.words import clean, fold
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 FETCH_TIMEOUT = 20.0  # seconds
@@ -44,8 +45,9 @@ def is_page(path: Path) -> bool:
     return path.suffix.lower() in PAGE_SUFFIXES
 
 
-def fetch(url: str, timeout: float = FETCH_TIMEOUT) -> bytes:
+def fetch(url: str, timeout: float | None = None) -> bytes:
     """The bytes at an http(s) URL; raises SiteError naming the URL and why it could not be fetched."""
+    timeout = timeout or FETCH_TIMEOUT
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -254,62 +256,100 @@ def _block_start(text: str) -> str:
     return "\\" + text if text[:1] in ("-", "+", "=") else text
 
 
-def to_markdown(body: etree._Element, base: str | None) -> tuple[str, list[str]]:
-    """(Markdown, plain-text paragraphs) of trafilatura's `<main>` element."""
-    blocks: list[str] = []
-    plain: list[str] = []
+@dataclass(frozen=True)
+class Block:
+    markdown: str
+    text: str  # as plain text
+    paragraph: bool = False  # a top-level paragraph (the lead is the first)
+
+
+def to_markdown(body: etree._Element, base: str | None) -> list[Block]:
+    """The blocks of trafilatura's `<main>` element as Markdown."""
+    blocks: list[Block] = []
     for element in body:
-        _block(element, base, blocks, plain, "")
-    return "\n\n".join(blocks), plain
+        _block(element, base, blocks, "")
+    return blocks
 
 
-def _block(element: etree._Element, base: str | None, blocks: list[str], plain: list[str], prefix: str) -> None:
+def _plain(element: etree._Element) -> str:
+    return clean(" ".join(element.itertext()))
+
+
+def _block(element: etree._Element, base: str | None, blocks: list[Block], prefix: str) -> None:
     tag = element.tag
     if tag in ("quote", "div"):
+        inner = prefix + "> " if tag == "quote" else prefix
         for child in element:
-            _block(child, base, blocks, plain, prefix + "> " if tag == "quote" else prefix)
+            _block(child, base, blocks, inner)
         if not len(element) and (text := _block_start(_inline(element, base))):
-            blocks.append(prefix + ("> " if tag == "quote" else "") + text)
+            blocks.append(Block(inner + text, _plain(element)))
         return
     if tag == "list":
         items = []
         for number, item in enumerate(element.iterfind("item"), start=1):
-            text = _block_start(_inline(item, base))
-            if text:
+            if text := _block_start(_inline(item, base)):
                 items.append(prefix + (f"{number}. " if element.get("rend") == "ol" else "- ") + text)
-                plain.append(clean(" ".join(item.itertext())))
         if items:
-            blocks.append("\n".join(items))
+            blocks.append(Block("\n".join(items), _plain(element)))
         return
     if tag == "table":
-        rows = [[_inline(cell, base).replace("\n", " ").strip() for cell in row.iterfind("cell")]
-                for row in element.iterfind("row")]
-        rows = [row for row in rows if any(row)]
-        if rows:
-            width = max(len(row) for row in rows)
-            lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
-            lines.insert(1, "|" + " --- |" * width)
-            blocks.append("\n".join(prefix + line for line in lines))
+        _table(element, base, blocks, prefix)
         return
     text = _block_start(_inline(element, base))
     if not text or tag == "graphic":
         return
     if tag == "head":
-        level = int(element.get("rend", "h2")[1:] or 2) if re.fullmatch(r"h[1-6]", element.get("rend", "")) else 2
-        blocks.append(prefix + "#" * max(level, 2) + " " + text.replace("\n", " "))
+        rend = element.get("rend", "")
+        level = int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2
+        blocks.append(Block(prefix + "#" * max(level, 2) + " " + text.replace("\n", " "), _plain(element)))
         return
-    blocks.append(prefix + text.replace("\n", "  \n" + prefix))
-    if tag == "p" and not prefix:
-        plain.append(clean(" ".join(element.itertext())))
+    blocks.append(Block(prefix + text.replace("\n", "  \n" + prefix), _plain(element), tag == "p" and not prefix))
+
+
+def _table(element: etree._Element, base: str | None, blocks: list[Block], prefix: str) -> None:
+    rows = [[_inline(cell, base).replace("\n", " ").strip() for cell in row.iterfind("cell")]
+            for row in element.iterfind("row")]
+    rows = [row for row in rows if any(row)]
+    if rows:
+        width = max(len(row) for row in rows)
+        lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
+        lines.insert(1, "|" + " --- |" * width)
+        blocks.append(Block("\n".join(prefix + line for line in lines), _plain(element)))
+
+
+def _after_title(blocks: list[Block], title: str) -> tuple[list[Block], list[Note]]:
+    """The blocks without the title repeated at the top of the text, and without what comes before it there
+    (a rubric, a kicker)."""
+    for index, block in enumerate(blocks[:4]):
+        if fold(block.text) == fold(title):
+            notes = [Note(None, "dropped the title repeated at the top of the text")]
+            notes += [Note(None, "dropped a line above the title", b.text) for b in blocks[:index]]
+            return blocks[index + 1 :], notes
+    return blocks, []
 
 
 # ---------------------------------------------------------------------------------------------
 # The page as a draft
 
 
-def read_page(data: bytes, name: str, url: str | None = None, min_words: int = MIN_WORDS) -> ScrapedArticle:
+def _running_words(body: etree._Element) -> int:
+    """Words of running text: sentences in paragraphs, outside links (an index page is mostly links and
+    headlines)."""
+    total = 0
+    for paragraph in body.iter("p", "item", "quote"):
+        if paragraph.tag != "p" and paragraph.find("p") is not None:
+            continue
+        linked = sum(len(" ".join(ref.itertext()).split()) for ref in paragraph.iter("ref"))
+        lines = "".join(paragraph.itertext()).split("\n")
+        sentences = [line for line in lines if len(line.split()) >= 8 or line.strip().endswith((".", "!", "?", "…"))]
+        total += max(len(" ".join(sentences).split()) - linked, 0)
+    return total
+
+
+def read_page(data: bytes, name: str, url: str | None = None, min_words: int = MIN_WORDS,
+              precise: bool = True) -> ScrapedArticle:
     """Read a saved page (or one fetched from `url`); raises SiteError (`name: message`), e.g. when the page
-    holds no article."""
+    holds no article. `precise=False` keeps all the text of a page that is all article (a feed entry's content)."""
     if not data.strip():
         raise SiteError([Problem(name, None, "empty page: nothing to import")])
     text = decode_file(data)
@@ -320,25 +360,27 @@ def read_page(data: bytes, name: str, url: str | None = None, min_words: int = M
     base = url or source_url
     document = trafilatura.bare_extraction(
         text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
-        include_links=True, include_formatting=True, deduplicate=False)
+        include_links=True, include_formatting=True, deduplicate=False, favor_precision=precise,
+        favor_recall=not precise)
     body = getattr(document, "body", None)
-    if document is None or body is None or len(" ".join(body.itertext()).split()) < min_words:
+    if document is None or body is None or _running_words(body) < min_words:
         raise SiteError([Problem(name, None, "no article text found")])
     title = clean(document.title or "")
     if not title:
         raise SiteError([Problem(name, None, "no article title found in the page")])
-    markdown, plain = to_markdown(body, base)
-    notes = [Note(None, "dropped the page's navigation, share links, comments, related-article lists and other "
-                  "boxes around the article text")]
+    blocks, notes = _after_title(to_markdown(body, base), title)
+    notes.append(Note(None, "dropped the page's navigation, share links, comments, related-article lists and "
+                      "other boxes around the article text"))
+    lead = next((block.text for block in blocks if block.paragraph), None)
     image, caption = lead_caption(tree, _web_url(document.image, base), base)
     published, updated = page_dates(text, tree, base)
     draft = ScrapedArticle(
         title=title, title_line=0, section=clean(document.categories[0]) if document.categories else None,
         caption=caption, source_name=clean(document.sitename or "") or None, source_url=source_url,
-        author=clean(document.author or "") or None, paragraphs=[Paragraph(0, plain[0])] if plain else [],
+        author=clean(document.author or "") or None, paragraphs=[Paragraph(0, lead)] if lead else [],
         notes=notes, lang=page_language(tree), date=published, date_from="the page's metadata",
         updated=updated, image_src=image, keywords=[clean(tag) for tag in document.tags or [] if clean(tag)],
-        body_markdown=markdown,
+        body_markdown="\n\n".join(block.markdown for block in blocks),
     )
     if draft.source_name is None and source_url:
         draft.source_name = re.sub(r"^www\.", "", urlsplit(source_url).netloc)
