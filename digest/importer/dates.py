@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
@@ -23,6 +24,8 @@ class Dateline:
     time: tuple[int, int] | None
     offset: timedelta | None  # a stated UTC offset, else the site time zone
     in_lead: bool  # an agency dateline opening the lead (kept in the text)
+    updated: Dateline | None = None  # "Publié le ... Mis à jour le ... à 11h02": the second date (or time)
+    year_from: str | None = None  # where a year the dateline did not state was found
 
     def resolve(self, tz: Any, now: datetime) -> date | datetime | None:
         year = self.year
@@ -44,7 +47,8 @@ class Dateline:
 
 
 _DATELINE_FILLERS = frozenset(words(
-    "publié publiée publie le la à a at on du de en published posted updated mis mise jour modifié modifiée date "
+    "publié publiée publie le la à a at on du de en published posted updated last mis mise jour modifié modifiée "
+    "actualisé actualisée date "
     "dated heure heures h gmt utc cet cest edt est bst نشر نشرت في بتاريخ تاريخ النشر الساعة آخر تحديث يوم "
     "مساء صباحا"
 ))
@@ -121,8 +125,32 @@ def _time_parts(text: str) -> tuple[tuple[int, int] | None, str]:
     return (hour, minute), text[: match.start()] + " " + text[match.end() :]
 
 
+_UPDATE_MARK = re.compile(r"[,;|–—-]?\s*\b(?:mis\s+à\s+jour|mise\s+à\s+jour|modifi[ée]e?|actualis[ée]e?|"
+                          r"updated|last\s+updated|آخر\s+تحديث)(?!\w)", re.IGNORECASE)
+
+
 def find_dateline(line: str, number: int) -> Dateline | None:
-    """A line that holds a date and nothing else but a weekday, a time and words like "Published"."""
+    """A line that holds a date and nothing else but a weekday, a time and words like "Published"; or two
+    of them, the second one the update (`Publié le 03/03/2025 à 09h15 Mis à jour le 03/03/2025 à 11h02`,
+    `..., modifié à 11h02`)."""
+    mark = _UPDATE_MARK.search(line)
+    if mark is None or mark.start() == 0:
+        return _one_dateline(line, number)
+    published = _one_dateline(line[: mark.start()], number)
+    rest = line[mark.start() :].lstrip(",;|–—- ")
+    if published is None:
+        return None
+    updated = _one_dateline(rest, number)
+    if updated is None:
+        time, leftover = _time_parts(fold(rest))
+        _, weekdays = _names()
+        if time is None or [w for w in words(leftover) if w not in _DATELINE_FILLERS and w not in weekdays]:
+            return None
+        updated = replace(published, text=rest, time=time)
+    return replace(published, text=line, updated=updated)
+
+
+def _one_dateline(line: str, number: int) -> Dateline | None:
     if len(line.split()) > 14:
         return None
     stripped = line.strip().strip(".")
@@ -175,3 +203,27 @@ def find_lead_dateline(lead: str, number: int) -> Dateline | None:
             year, month, day = parts
             return Dateline(number, lead[: opening.end() + match.end()], year, month, day, None, None, in_lead=True)
     return None
+
+
+def stated_dates(text: str) -> list[tuple[int, int, int]]:
+    """Every full date (day, month and year) written in a text, as (year, month, day)."""
+    folded = fold(text)
+    found = []
+    for pattern in _date_patterns():
+        for match in pattern.finditer(folded):
+            parts = _date_parts(match) if match.group("y") else None
+            if parts is not None and parts[0] is not None:
+                found.append((parts[0], parts[1], parts[2]))
+    return found
+
+
+def with_year_from_text(dateline: Dateline, text: str) -> Dateline:
+    """A dateline without a year takes the year of a full date of the same day (else month) in the text."""
+    if dateline.year is not None:
+        return dateline
+    dates = stated_dates(text)
+    years = [y for y, m, d in dates if (m, d) == (dateline.month, dateline.day)] or \
+        [y for y, m, _ in dates if m == dateline.month]
+    if not years:
+        return dateline
+    return replace(dateline, year=Counter(years).most_common(1)[0][0], year_from="a date written in the text")

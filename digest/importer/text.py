@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digest.errors import Problem, SiteError
-from digest.importer.dates import find_dateline, find_lead_dateline
+from digest.importer.dates import find_dateline, find_lead_dateline, with_year_from_text
 from digest.importer.draft import Caption, Paragraph, ScrapedArticle
 from digest.importer.report import Note
 from digest.importer.words import _content_words, _without_controls, clean, words
@@ -75,9 +76,14 @@ _CREDIT_PATTERNS = (
 )
 
 
+# "... March 3, 2025. REUTERS/Chris Radburn/File Photo", "AFP/Ahmad Al-Rubaye": an agency in capitals, a slash
+_WIRE_CREDIT = re.compile(r"(?:^|(?<=[\s.,;]))(?P<credit>[A-Z][A-Z&]+(?: [A-Z][A-Z&]+)?/[^/\s][^/]{0,40}"
+                          r"(?:/[^/\s][^/]{0,30}){0,2})\s*$")
+
+
 def split_credit(line: str) -> tuple[str, str] | None:
     """(caption, credit) when the line ends with a photo credit mark, else None."""
-    for pattern in _CREDIT_PATTERNS:
+    for pattern in (*_CREDIT_PATTERNS, _WIRE_CREDIT):
         match = pattern.search(line)
         if not match:
             continue
@@ -137,79 +143,112 @@ def _kind(line: str, number: int) -> tuple[str, str, Any] | None:
     return None
 
 
-def parse_scraped(text: str, name: str = "INPUT") -> ScrapedArticle:
-    """Read a scraped article; raises SiteError (`name:line: message`) when there is no title line."""
-    kinds: list[tuple[int, str, str, Any]] = []  # (line number, kind, cleaned text, detail)
-    notes: list[Note] = []
+_WIRE_CREDITS = re.compile(r"^(?:\(?(?:additional\s+)?(?:reporting|writing|editing|compiled|translated)\s+by\b|"
+                           r"r[ée]daction\s+par\b|avec\s+(?:afp|reuters|ap)\b)", re.IGNORECASE)
+_AGENCY_BOILERPLATE = re.compile(r"^(?:our\s+standards\s*:|nos\s+standards\s*:|©\s*\d{4}\s+(?:thomson\s+)?reuters|"
+                                 r"all\s+rights\s+reserved|tous\s+droits\s+réservés)", re.IGNORECASE)
+_DATE_LABEL = re.compile(r"^(?:publi[ée]e?|mis\s+à\s+jour|mise\s+à\s+jour|modifi[ée]e?|published|posted|updated|"
+                         r"last\s+updated|نشر|آخر\s+تحديث)\b", re.IGNORECASE)
+
+
+def _dropped(line: str, number: int) -> Note | None:
+    """A line that is no part of the article, with the note saying why it was dropped."""
+    if is_share_prompt(line):
+        return Note(number, "dropped share prompt", line)
+    if _WIRE_CREDITS.match(line) and len(line.split()) <= 30:
+        return Note(number, "dropped the agency's reporting and editing credits", line)
+    if _AGENCY_BOILERPLATE.match(line) and len(line.split()) <= 20:
+        return Note(number, "dropped the agency's standards or copyright line", line)
+    return None
+
+
+@dataclass
+class _Lines:
+    """The lines of a scraped text, each classified."""
+
+    kinds: list[tuple[int, str, str, Any]] = field(default_factory=list)  # (line number, kind, text, detail)
+    notes: list[Note] = field(default_factory=list)
     source: tuple[int, str] | None = None
-    pending_read_also: tuple[int, str] | None = None
     first_line: int | None = None
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _classify(lines: list[str]) -> _Lines:
+    found = _Lines()
+    pending_read_also: tuple[int, str] | None = None
     for number, raw in enumerate(lines, start=1):
         line = clean(raw)
         if not line:
             continue
-        first_line = first_line or number
+        found.first_line = found.first_line or number
         if pending_read_also is not None:
             label, pending_read_also = pending_read_also, None
             if _kind(line, number) is None and _looks_like_title(line) and not line.endswith("."):
-                kinds.append((number, "read_also", f"{label[1]} {line}", line))
+                found.kinds.append((number, "read_also", f"{label[1]} {line}", line))
                 continue
-            notes.append(Note(label[0], "dropped a \"Read also\" label with no title after it", label[1]))
-        if match := _source_line(line):
-            if source is None:
-                source = (number, match.group("rest").strip())
-            else:
-                notes.append(Note(number, "dropped a second source line", line))
-            continue
-        if match := _READ_ALSO.match(line):
-            rest = match.group("rest").strip()
-            if rest:
-                kinds.append((number, "read_also", line, rest))
-            else:
-                pending_read_also = (number, line)
-            continue
-        if is_share_prompt(line):
-            notes.append(Note(number, "dropped share prompt", line))
-            continue
-        kind = _kind(line, number)
-        kinds.append((number, *kind) if kind else (number, "text", line, None))
+            found.notes.append(Note(label[0], "dropped a \"Read also\" label with no title after it", label[1]))
+        pending_read_also = _classify_line(found, line, number)
     if pending_read_also is not None:
-        notes.append(Note(pending_read_also[0], "dropped a \"Read also\" label with no title after it",
-                          pending_read_also[1]))
+        found.notes.append(Note(pending_read_also[0], "dropped a \"Read also\" label with no title after it",
+                                pending_read_also[1]))
+    return found
 
+
+def _classify_line(found: _Lines, line: str, number: int) -> tuple[int, str] | None:
+    """Classify one line into `found`; a "Read also" label alone on its line is returned, to pair with the next."""
+    if match := _source_line(line):
+        if found.source is None:
+            found.source = (number, match.group("rest").strip())
+        else:
+            found.notes.append(Note(number, "dropped a second source line", line))
+    elif match := _READ_ALSO.match(line):
+        rest = match.group("rest").strip()
+        if not rest:
+            return (number, line)
+        found.kinds.append((number, "read_also", line, rest))
+    elif note := _dropped(line, number):
+        found.notes.append(note)
+    elif kind := _kind(line, number):
+        found.kinds.append((number, *kind))
+    elif _DATE_LABEL.match(line) and len(line.split()) <= 14:
+        found.notes.append(Note(number, "dropped a date line that could not be read as a date", line))
+    else:
+        found.kinds.append((number, "text", line, None))
+    return None
+
+
+def _find_title(found: _Lines, lines: list[str], name: str) -> tuple[int, int, str | None]:
+    """(index of the title in found.kinds, index of the first text line, rubric or None)."""
+    kinds = found.kinds
     texts = [index for index, entry in enumerate(kinds) if entry[1] == "text"]
     if not texts:
-        where = first_line or 1
-        raise SiteError([Problem(name, where, "no title line: the text has no line that could be the title "
-                                 "(only captions, links, share prompts or a source line)")])
+        raise SiteError([Problem(name, found.first_line or 1, "no title line: the text has no line that could be "
+                                 "the title (only captions, links, share prompts or a source line)")])
     first = texts[0]
-    section = None
-    title_index = first
     if len(texts) > 1:
         second = kinds[texts[1]][2]
         if _is_rubric(kinds[first][2]) and _looks_like_title(second) and not second.endswith((".", "…")) and all(
             kinds[index][1] == "dateline" for index in range(first + 1, texts[1])
         ):
-            section, title_index = kinds[first][2], texts[1]
-    number, _, _, _ = kinds[title_index]
-    title = _without_controls(lines[number - 1]).strip()
-    if not _looks_like_title(clean(title)):
+            return texts[1], first, kinds[first][2]
+    number = kinds[first][0]
+    if not _looks_like_title(clean(lines[number - 1])):
         raise SiteError([Problem(name, number, "no title line: the text starts with a paragraph "
                                  "(a title is one line of at most 40 words, not a long sentence)")])
-    article = ScrapedArticle(title=title, title_line=number, section=section, notes=notes)
+    return first, first, None
 
-    # After the title: datelines, captions (a credit alone on a line belongs to the line above), body.
+
+def _place_lines(found: _Lines, article: ScrapedArticle, skip: set[int]) -> tuple[list[Caption], list[Paragraph]]:
+    """After the title: datelines, captions (a credit alone on a line belongs to the line above), body."""
     captions: list[Caption] = []
     body: list[Paragraph] = []
-    for index, (number, kind, line, detail) in enumerate(kinds):
-        if index in (title_index, first):
+    for index, (number, kind, line, detail) in enumerate(found.kinds):
+        if index in skip:
             continue
         if kind == "dateline":
             if article.dateline is None:
                 article.dateline = detail
             else:
-                notes.append(Note(number, "dropped another dateline", line))
+                found.notes.append(Note(number, "dropped another dateline", line))
         elif kind == "read_also":
             article.read_also.append(Paragraph(number, detail, line))
         elif kind == "caption":
@@ -221,37 +260,68 @@ def parse_scraped(text: str, name: str = "INPUT") -> ScrapedArticle:
                 captions.append(Caption(number, caption, credit, line))
         else:
             body.append(Paragraph(number, line))
+    return captions, body
 
-    if body and (byline := _BYLINE.match(body[0].text)) and len(body[0].text.split()) <= 7:
-        article.author = byline.group("name").strip()
-        notes.append(Note(body[0].line, "byline -> author", body[0].text))
-        body.pop(0)
+
+def _take_byline(article: ScrapedArticle, body: list[Paragraph], notes: list[Note]) -> None:
+    """A byline among the first lines of the body is the author; short lines above it are stray captions."""
+    for index, paragraph in enumerate(body[:3]):
+        byline = _BYLINE.match(paragraph.text)
+        if byline and len(paragraph.text.split()) <= 7:
+            if any(len(above.text.split()) > 40 for above in body[:index]):
+                return
+            for above in body[:index]:
+                notes.append(Note(above.line, "dropped a caption without a credit (above the byline)", above.text))
+            article.author = byline.group("name").strip()
+            notes.append(Note(paragraph.line, "byline -> author", paragraph.text))
+            del body[: index + 1]
+            return
+
+
+def _set_source(article: ScrapedArticle, source: tuple[int, str] | None) -> None:
+    if source is None:
+        return
+    _, rest = source
+    url_match = _URL.search(rest)
+    url = url_match.group().rstrip(".,;)»\"'") if url_match else None
+    name_text = _URL.sub(" ", rest) if url_match else rest
+    name_text = re.sub(r"\s+", " ", name_text).strip(" -–—|,;()[]")
+    article.source_name = source_name(name_text) if name_text else None
+    if not name_text and url:
+        article.source_name = re.sub(r"^www\.", "", url.split("/")[2])
+    article.source_url = url
+
+
+def _choose_caption(article: ScrapedArticle, captions: list[Caption], notes: list[Note]) -> None:
+    if not captions:
+        return
+    reference = _content_words(article.title + " " + article.lead)
+    best = max(captions, key=lambda c: (len(_content_words(c.caption) & reference), -c.line))
+    article.caption = best
+    for other in captions:
+        if other is not best:
+            notes.append(Note(other.line, "dropped caption of another photo", other.text))
+
+
+def parse_scraped(text: str, name: str = "INPUT") -> ScrapedArticle:
+    """Read a scraped article; raises SiteError (`name:line: message`) when there is no title line."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    found = _classify(lines)
+    title_index, first, section = _find_title(found, lines, name)
+    number = found.kinds[title_index][0]
+    title = _without_controls(lines[number - 1]).strip()
+    article = ScrapedArticle(title=title, title_line=number, section=section, notes=found.notes)
+    captions, body = _place_lines(found, article, {title_index, first})
+    _take_byline(article, body, found.notes)
     article.paragraphs = body
     if body and article.dateline is None:
         article.dateline = find_lead_dateline(body[0].text, body[0].line)
-
-    if captions:
-        reference = _content_words(article.title + " " + article.lead)
-        best = max(captions, key=lambda c: (len(_content_words(c.caption) & reference), -c.line))
-        article.caption = best
-        for other in captions:
-            if other is not best:
-                notes.append(Note(other.line, "dropped caption of another photo", other.text))
-
-    if source is not None:
-        number, rest = source
-        url_match = _URL.search(rest)
-        url = url_match.group().rstrip(".,;)»\"'") if url_match else None
-        name_text = _URL.sub(" ", rest) if url_match else rest
-        name_text = re.sub(r"\s+", " ", name_text).strip(" -–—|,;()[]")
-        article.source_name = source_name(name_text) if name_text else None
-        if not name_text and url:
-            article.source_name = re.sub(r"^www\.", "", url.split("/")[2])
-        article.source_url = url
-    notes.sort(key=lambda note: note.line or 0)
+    if article.dateline is not None:
+        article.dateline = with_year_from_text(article.dateline, text)
+    _choose_caption(article, captions, found.notes)
+    _set_source(article, found.source)
+    found.notes.sort(key=lambda note: note.line or 0)
     return article
-
-
 
 
 def _read_text(path: Path) -> str:

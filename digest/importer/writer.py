@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from digest import yamlfile
 from digest.config import Config
 from digest.content import TagRef
 from digest.errors import Problem, SiteError, display_path
+from digest.importer.dates import Dateline
 from digest.importer.draft import ScrapedArticle
 from digest.importer.page import fetch, is_page, is_url, read_file, read_page
 from digest.importer.report import Note
@@ -72,12 +73,29 @@ def _when(config: Config, scraped: ScrapedArticle, given: date | datetime | None
     if dateline is not None:
         stated = dateline.resolve(tz, now)
         if stated is not None:
-            assumed = ", year assumed" if dateline.year is None else ""
+            _updated_from_dateline(scraped, dateline, stated, tz, now)
+            assumed = ", year assumed" if dateline.year is None else \
+                f", year from {dateline.year_from}" if dateline.year_from else ""
             where = "the dateline opening the lead" if dateline.in_lead else "the dateline"
             return stated, Note(dateline.line, f"date: {stated.isoformat()} from {where}{assumed}", dateline.text)
         scraped.notes.append(Note(dateline.line, "dropped a dateline that is not a real date", dateline.text))
     found = "no date in the page" if scraped.body_markdown is not None else "no dateline in the text"
     return now, Note(None, f"date: now, {now.isoformat()} (no --date and {found})")
+
+
+def _updated_from_dateline(scraped: ScrapedArticle, dateline: Dateline, stated: date | datetime, tz: Any,
+                           now: datetime) -> None:
+    """`Mis à jour le ... à 11h02` on the dateline: `updated`, when it is later than the date."""
+    if dateline.updated is None:
+        return
+    updated = replace(dateline.updated, year=dateline.updated.year or dateline.year).resolve(tz, now)
+    if isinstance(updated, datetime) and isinstance(stated, datetime) and updated > stated:
+        scraped.updated = updated
+        scraped.notes.append(Note(dateline.line, f"updated: {updated.isoformat()} from the dateline",
+                                  dateline.updated.text))
+    elif updated is not None and not isinstance(updated, datetime) and not isinstance(stated, datetime) \
+            and updated > stated:
+        scraped.updated = updated
 
 
 def read_input(source: Path | str) -> ScrapedArticle:
