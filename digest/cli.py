@@ -142,18 +142,11 @@ def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: 
     from digest.config import load_config
     from digest.importer import import_feed, import_files, parse_date_option
 
-    if feed is None and not inputs:
-        raise click.UsageError("give INPUT... (text files, .html pages or URLs) or --feed FILE_OR_URL")
-    if feed is not None and (inputs or date_text or image):
-        raise click.UsageError("--feed imports the feed's entries alone: no INPUT, --date or --image with it")
-    if limit is not None and feed is None:
-        raise click.UsageError("--limit goes with --feed")
+    _check_import_usage(inputs, feed, limit, date_text, image)
     try:
         when = parse_date_option(date_text) if date_text is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--date'") from None
-    if image is not None and len(inputs) > 1:
-        raise click.UsageError("--image is the photo of one article: import its FILE alone")
     config = load_config(config_file)
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
     if feed is not None:
@@ -162,19 +155,35 @@ def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: 
         results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force)
     refused = False
     for result in results:
-        for problem in result.problems:
-            click.echo(str(problem), err=True)
-        refused = refused or bool(result.problems)
-        if result.skipped is not None:
-            click.echo(f"skipped {result.input}: {result.skipped}")
-        if result.path is None:
-            continue
+        refused = _print_import(result, dry_run) or refused
+    if refused:
+        sys.exit(1)
+
+
+def _check_import_usage(inputs: tuple[str, ...], feed: str | None, limit: int | None, date_text: str | None,
+                        image: Path | None) -> None:
+    if feed is None and not inputs:
+        raise click.UsageError("give INPUT... (text files, .html pages or URLs) or --feed FILE_OR_URL")
+    if feed is not None and (inputs or date_text or image):
+        raise click.UsageError("--feed imports the feed's entries alone: no INPUT, --date or --image with it")
+    if limit is not None and feed is None:
+        raise click.UsageError("--limit goes with --feed")
+    if image is not None and len(inputs) > 1:
+        raise click.UsageError("--image is the photo of one article: import its FILE alone")
+
+
+def _print_import(result: Any, dry_run: bool) -> bool:
+    """Print one input's outcome; True when it was refused."""
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.skipped is not None:
+        click.echo(f"skipped {result.input}: {result.skipped}")
+    if result.path is not None:
         click.echo(f"would write {_shown(result.path)}:\n{result.text}" if dry_run else _shown(result.path))
         click.echo(f"  from {result.input}")
         for note in result.report:
             click.echo(f"  {note}")
-    if refused:
-        sys.exit(1)
+    return bool(result.problems)
 
 
 @main.command()

@@ -57,21 +57,44 @@ def _from_linked_page(link: str, name: str) -> tuple[ScrapedArticle | None, Note
         return None, Note(None, f"text: from the feed's summary ({error.problems[0].message})")
 
 
+def _entry_text(entry: Any, title: str, link: str | None, lang: str | None,
+                name: str) -> tuple[ScrapedArticle, Note]:
+    """The draft from the entry's content, else the linked page, else the entry's summary."""
+    content = entry.get("content") or []
+    if content:
+        body, note = content[0].get("value", ""), Note(None, "text: from the feed entry's content")
+    else:
+        if link and is_url(link):
+            draft, note = _from_linked_page(link, name)
+            if draft is not None:
+                return draft, note
+        else:
+            note = Note(None, "text: from the feed's summary (the entry links to no page)")
+        body = entry.get("summary", "")
+    return read_page(_document(title, body, lang), name, link, min_words=1, precise=False), note
+
+
+def _entry_tags(entry: Any) -> list[str]:
+    return [clean(tag.get("term", "")) for tag in entry.get("tags", []) if clean(tag.get("term", ""))]
+
+
+def _entry_image(entry: Any) -> str | None:
+    for media in entry.get("media_content", []) + entry.get("enclosures", []):
+        url = media.get("url") or media.get("href")
+        if url and str(media.get("type", "image/")).startswith("image/"):
+            return str(url)
+    return None
+
+
 def entry_draft(entry: Any, feed: Any, name: str) -> ScrapedArticle:
-    """The draft of one entry; raises SiteError when it has no title or no text."""
+    """The draft of one entry; raises SiteError when it has no title or no text. The entry's title, link, date,
+    author, tags and picture win over the page's."""
     title = clean(html.unescape(entry.get("title", "")))
     if not title:
         raise SiteError([Problem(name, None, "the entry has no title")])
     link = entry.get("link") or None
     lang = (entry.get("language") or feed.feed.get("language") or "").split("-")[0].lower() or None
-    content = entry.get("content") or []
-    note: Note | None = Note(None, "text: from the feed entry's content")
-    draft = None
-    if not content and link and is_url(link):
-        draft, note = _from_linked_page(link, name)
-    if draft is None:
-        body = content[0].get("value", "") if content else entry.get("summary", "")
-        draft = read_page(_document(title, body, lang), name, link, min_words=1, precise=False)
+    draft, note = _entry_text(entry, title, link, lang, name)
     draft.title = title
     draft.source_url = link or draft.source_url
     draft.source_name = clean(feed.feed.get("title", "")) or draft.source_name
@@ -79,12 +102,9 @@ def entry_draft(entry: Any, feed: Any, name: str) -> ScrapedArticle:
     draft.lang = draft.lang or lang
     if (stamp := _stamp(entry)) is not None:
         draft.date, draft.date_from = stamp, "the feed entry"
-    draft.keywords = [clean(tag.get("term", "")) for tag in entry.get("tags", []) if clean(tag.get("term", ""))] \
-        or draft.keywords
-    for media in entry.get("media_content", []) + entry.get("enclosures", []):
-        if str(media.get("type", "image/")).startswith("image/") and (media.get("url") or media.get("href")):
-            draft.image_src = draft.image_src or media.get("url") or media.get("href")
-    draft.notes = [note] if note is not None else []
+    draft.keywords = _entry_tags(entry) or draft.keywords
+    draft.image_src = draft.image_src or _entry_image(entry)
+    draft.notes = [note]
     return draft
 
 

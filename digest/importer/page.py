@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
@@ -346,6 +347,24 @@ def _running_words(body: etree._Element) -> int:
     return total
 
 
+def _extract(text: str, base: str | None, name: str, min_words: int, precise: bool) -> Any:
+    """trafilatura's document of the page; raises SiteError when it holds no article."""
+    document = trafilatura.bare_extraction(
+        text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        include_links=True, include_formatting=True, deduplicate=False, favor_precision=precise,
+        favor_recall=not precise)
+    body = getattr(document, "body", None)
+    if body is None or _running_words(body) < min_words:
+        raise SiteError([Problem(name, None, "no article text found")])
+    if not clean(document.title or ""):
+        raise SiteError([Problem(name, None, "no article title found in the page")])
+    return document
+
+
+def _text_or_none(value: str | None) -> str | None:
+    return clean(value or "") or None
+
+
 def read_page(data: bytes, name: str, url: str | None = None, min_words: int = MIN_WORDS,
               precise: bool = True) -> ScrapedArticle:
     """Read a saved page (or one fetched from `url`); raises SiteError (`name: message`), e.g. when the page
@@ -358,30 +377,21 @@ def read_page(data: bytes, name: str, url: str | None = None, min_words: int = M
         raise SiteError([Problem(name, None, "no article text found (not an HTML page)")])
     source_url = canonical_url(tree, url)
     base = url or source_url
-    document = trafilatura.bare_extraction(
-        text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
-        include_links=True, include_formatting=True, deduplicate=False, favor_precision=precise,
-        favor_recall=not precise)
-    body = getattr(document, "body", None)
-    if document is None or body is None or _running_words(body) < min_words:
-        raise SiteError([Problem(name, None, "no article text found")])
-    title = clean(document.title or "")
-    if not title:
-        raise SiteError([Problem(name, None, "no article title found in the page")])
-    blocks, notes = _after_title(to_markdown(body, base), title)
+    document = _extract(text, base, name, min_words, precise)
+    title = clean(document.title)
+    blocks, notes = _after_title(to_markdown(document.body, base), title)
     notes.append(Note(None, "dropped the page's navigation, share links, comments, related-article lists and "
                       "other boxes around the article text"))
     lead = next((block.text for block in blocks if block.paragraph), None)
     image, caption = lead_caption(tree, _web_url(document.image, base), base)
     published, updated = page_dates(text, tree, base)
-    draft = ScrapedArticle(
-        title=title, title_line=0, section=clean(document.categories[0]) if document.categories else None,
-        caption=caption, source_name=clean(document.sitename or "") or None, source_url=source_url,
-        author=clean(document.author or "") or None, paragraphs=[Paragraph(0, lead)] if lead else [],
-        notes=notes, lang=page_language(tree), date=published, date_from="the page's metadata",
-        updated=updated, image_src=image, keywords=[clean(tag) for tag in document.tags or [] if clean(tag)],
+    site_name = _text_or_none(document.sitename) or (re.sub(r"^www\.", "", urlsplit(source_url).netloc)
+                                                     if source_url else None)
+    return ScrapedArticle(
+        title=title, title_line=0, section=_text_or_none((document.categories or [None])[0]), caption=caption,
+        source_name=site_name, source_url=source_url, author=_text_or_none(document.author),
+        paragraphs=[Paragraph(0, lead)] if lead else [], notes=notes, lang=page_language(tree), date=published,
+        date_from="the page's metadata", updated=updated, image_src=image,
+        keywords=[clean(tag) for tag in document.tags or [] if clean(tag)],
         body_markdown="\n\n".join(block.markdown for block in blocks),
     )
-    if draft.source_name is None and source_url:
-        draft.source_name = re.sub(r"^www\.", "", urlsplit(source_url).netloc)
-    return draft

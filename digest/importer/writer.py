@@ -208,6 +208,24 @@ def _picture_note(scraped: ScrapedArticle, image: Path | None, photo_target: Pat
     return None
 
 
+def _report(scraped: ScrapedArticle, site: SiteArticles, report: list[Note], page_tags: Sequence[str],
+            auto_tags: Sequence[str], all_tags: Sequence[str], picture: Note | None, notes: list[Note]) -> list[Note]:
+    """The report: date, tags, picture, then what happened to each line, then the site's unreadable articles."""
+    if scraped.keywords:
+        dropped = [tag for tag in scraped.keywords if slugify(tag) not in {slugify(t) for t in all_tags}]
+        report.append(Note(None, f"tags: {', '.join(page_tags) or 'none'} of the page's own tags are the site's"
+                           + (f" (not on the site: {', '.join(dropped)})" if dropped else "")))
+    report.append(Note(None, f"tags: {', '.join(auto_tags)} (found in the title or lead)" if auto_tags
+                       else "tags: none of the site's tags appear in the title or lead"))
+    if picture is not None:
+        report.append(picture)
+    report += sorted([*scraped.notes, *notes], key=lambda note: note.line or 0)
+    if site.unreadable:
+        report.append(Note(None, f"{len(site.unreadable)} article(s) of the site have errors and were not searched "
+                           f"for related titles or tags (run digest check): {', '.join(site.unreadable)}"))
+    return report
+
+
 def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, lang: str,
                  date: date | datetime | None = None, image: Path | None = None, tags: Sequence[str] = (),
                  dry_run: bool = False, force: bool = False, *, site: SiteArticles | None = None,
@@ -232,19 +250,8 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     auto_tags = find_tags(site.tag_names(lang), scraped.title, scraped.lead, given=[*tags, *page_tags])
     all_tags = list(dict.fromkeys([*tags, *page_tags, *auto_tags]))
 
-    report = [date_note] + ([language_note] if language_note else [])
-    if scraped.keywords:
-        dropped = [tag for tag in scraped.keywords if slugify(tag) not in {slugify(t) for t in all_tags}]
-        report.append(Note(None, f"tags: {', '.join(page_tags) or 'none'} of the page's own tags are the site's"
-                           + (f" (not on the site: {', '.join(dropped)})" if dropped else "")))
-    report.append(Note(None, f"tags: {', '.join(auto_tags)} (found in the title or lead)" if auto_tags
-                       else "tags: none of the site's tags appear in the title or lead"))
-    if picture := _picture_note(scraped, image, photo_target):
-        report.append(picture)
-    report += sorted([*scraped.notes, *notes], key=lambda note: note.line or 0)
-    if site.unreadable:
-        report.append(Note(None, f"{len(site.unreadable)} article(s) of the site have errors and were not searched "
-                           f"for related titles or tags (run digest check): {', '.join(site.unreadable)}"))
+    report = _report(scraped, site, [date_note] + ([language_note] if language_note else []), page_tags,
+                     auto_tags, all_tags, _picture_note(scraped, image, photo_target), notes)
 
     text = article_text(scraped, when, all_tags, related, read_also,
                         photo_target.name if photo_target is not None else scraped.image_src,
@@ -255,15 +262,19 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     site.known.append(KnownArticle(key, lang, scraped.title, slug, file_shown,
                                    tuple(TagRef(t, slugify(t)) for t in all_tags), source_url=scraped.source_url))
     site.planned[file_shown] = name
-    if dry_run:
-        return result
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w" if force else "x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
-        file.write(text)
-    if image is not None and photo_target is not None:
-        shutil.copyfile(image, photo_target)
-    result.written = True
+    if not dry_run:
+        _write(result, image, force)
     return result
+
+
+def _write(result: ImportResult, image: Path | None, force: bool) -> None:
+    assert result.path is not None
+    result.path.parent.mkdir(parents=True, exist_ok=True)
+    with result.path.open("w" if force else "x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
+        file.write(result.text)
+    if image is not None and result.photo is not None:
+        shutil.copyfile(image, result.photo)
+    result.written = True
 
 
 def _place_related(config: Config, scraped: ScrapedArticle, index: TitleIndex, lang: str,
