@@ -132,7 +132,7 @@ def test_saved_french_page_front_matter_and_body(site: Site):
         assert gone not in body, gone
     report = result.stdout
     assert "date: 2024-07-16T14:30:00+03:00 from the page's metadata" in report
-    assert "tags: Irak, Drones of the page's own tags are the site's (not on the site: Moyen-Orient)" in report
+    assert "tags: Irak, Drones (the page's own tags that the site has; not on the site: Moyen-Orient)" in report
     assert "photo: https://www.quotidien-levant.example/media/2024/07/ain-al-asad.jpg with its caption" in report
     assert "dropped the page's navigation" in report
 
@@ -406,3 +406,11 @@ def test_dates_of_a_page_without_time_are_days():
     draft = page_module.read_page(html, "quiet.html")
     assert draft.date == date(2024, 7, 10)
     assert draft.source_url is None and draft.updated is None
+
+
+def test_markdown_of_tables_and_emphasis():
+    body = etree.fromstring(
+        "<main><table><row><cell>Year</cell><cell>Price</cell></row><row><cell>2024</cell><cell>1 | 2</cell></row>"
+        "</table><p><hi rend='#b'>Bold</hi> and <hi rend='#i'>italic</hi><lb/>next line</p></main>")
+    blocks = [block.markdown for block in to_markdown(body, None)]
+    assert blocks == ["| Year | Price |\n| --- | --- |\n| 2024 | 1 \\| 2 |", "**Bold** and *italic*  \nnext line"]

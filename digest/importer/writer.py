@@ -213,8 +213,10 @@ def _report(scraped: ScrapedArticle, site: SiteArticles, report: list[Note], pag
     """The report: date, tags, picture, then what happened to each line, then the site's unreadable articles."""
     if scraped.keywords:
         dropped = [tag for tag in scraped.keywords if slugify(tag) not in {slugify(t) for t in all_tags}]
-        report.append(Note(None, f"tags: {', '.join(page_tags) or 'none'} of the page's own tags are the site's"
-                           + (f" (not on the site: {', '.join(dropped)})" if dropped else "")))
+        kept = f"tags: {', '.join(page_tags)} (the page's own tags that the site has" if page_tags else \
+            "tags: none of the page's own tags are the site's ("
+        report.append(Note(None, kept + (f"{'; ' if page_tags else ''}not on the site: {', '.join(dropped)})"
+                                         if dropped else ")")))
     report.append(Note(None, f"tags: {', '.join(auto_tags)} (found in the title or lead)" if auto_tags
                        else "tags: none of the site's tags appear in the title or lead"))
     if picture is not None:
