@@ -333,7 +333,7 @@ def test_rss_feed_twice_imports_each_entry_once(site: Site, server: str):
     assert "javascript" not in body and "alert" not in body and "Voir la carte." in body
     # the entry with a summary only: the linked page, fetched
     meta, body = read(site.root / written[1])
-    assert meta["source"]["url"] == f"{server}/page.fr.html"
+    assert meta["source"]["url"] == FR_URL  # the page's canonical URL
     assert meta["author"] == "Jeanne Dupont" and "## Une série d'attaques depuis le printemps" in body
     # the linked page is gone: the summary, reported
     meta, body = read(site.root / written[2])
@@ -348,9 +348,18 @@ def test_rss_feed_twice_imports_each_entry_once(site: Site, server: str):
     assert articles(site) == before
     assert again.stdout.splitlines() == [
         f"skipped {server}/international/2024/07/liban-frontiere: already on the site: {written[0]}",
-        f"skipped {server}/page.fr.html: already on the site: {written[1]}",
+        f"skipped {server}/page.fr.html: already on the site: {written[1]} (same canonical URL)",
         f"skipped {server}/missing/syrie-lattaquie: already on the site: {written[2]}",
     ]
+
+
+def test_feed_entry_linking_to_a_page_already_imported_is_skipped(site: Site, server: str):
+    assert run(site, str(DATA / "page.fr.html"), "--lang", "fr").exit_code == 0
+    result = run(site, "--feed", f"{server}/feed.rss.xml", "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert (f"skipped {server}/page.fr.html: already on the site: content/fr/2024/{FR_SLUG}.md "
+            "(same canonical URL)") in result.stdout.splitlines()
+    assert len([line for line in result.stdout.splitlines() if line.startswith("content/")]) == 2
 
 
 def test_atom_feed_from_a_file_twice_and_limit(site: Site, server: str, tmp_path: Path):

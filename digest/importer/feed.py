@@ -96,7 +96,7 @@ def entry_draft(entry: Any, feed: Any, name: str) -> ScrapedArticle:
     lang = (entry.get("language") or feed.feed.get("language") or "").split("-")[0].lower() or None
     draft, note = _entry_text(entry, title, link, lang, name)
     draft.title = title
-    draft.source_url = link or draft.source_url
+    draft.source_url = draft.source_url or link  # the linked page's canonical URL, else the entry's link
     draft.source_name = clean(feed.feed.get("title", "")) or draft.source_name
     draft.author = clean(entry.get("author", "")) or draft.author
     draft.lang = draft.lang or lang
@@ -119,15 +119,22 @@ def import_feed(config: Config, source: str, lang: str, tags: Sequence[str] = ()
     for number, entry in enumerate(feed.entries, start=1):
         link = entry.get("link") or None
         name = link or f"{source} (entry {number})"
-        on_site = sorted(a.file for a in site.known if link and a.source_url == link)
-        if on_site and not force:
-            yield ImportResult(input=name, skipped=f"already on the site: {on_site[0]}")
+        if (on_site := _on_site(site, link)) and not force:
+            yield ImportResult(input=name, skipped=f"already on the site: {on_site}")
             continue
         if limit is not None and imported >= limit:
             break
         try:
             draft = entry_draft(entry, feed, name)
+            if (on_site := _on_site(site, draft.source_url)) and not force:
+                yield ImportResult(input=name, skipped=f"already on the site: {on_site} (same canonical URL)")
+                continue
             yield import_draft(config, draft, name, lang, None, None, tags, dry_run, force, site=site, now=now)
             imported += 1
         except SiteError as error:
             yield ImportResult(input=name, problems=error.problems)
+
+
+def _on_site(site: SiteArticles, url: str | None) -> str | None:
+    """The article of the site imported from this URL, if any."""
+    return min((a.file for a in site.known if url and a.source_url == url), default=None)
