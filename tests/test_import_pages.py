@@ -423,3 +423,24 @@ def test_markdown_of_tables_and_emphasis():
         "</table><p><hi rend='#b'>Bold</hi> and <hi rend='#i'>italic</hi><lb/>next line</p></main>")
     blocks = [block.markdown for block in to_markdown(body, None)]
     assert blocks == ["| Year | Price |\n| --- | --- |\n| 2024 | 1 \\| 2 |", "**Bold** and *italic*  \nnext line"]
+
+
+@pytest.mark.parametrize("page", [
+    # a login wall
+    "<html lang='fr'><head><title>Connexion – Le Quotidien</title></head><body><h1>Cet article est réservé aux "
+    "abonnés</h1><p>Connectez-vous pour lire la suite.</p><form><input name='login'><input type='password'>"
+    "<button>Se connecter</button></form><a href='/abonnement'>S'abonner</a></body></html>",
+    # a maintenance page
+    "<html lang='fr'><head><title>Maintenance</title></head><body><h1>Site en maintenance</h1>"
+    "<p>Nous revenons très vite.</p></body></html>",
+    # not HTML at all
+    "%PDF-1.7 \x00\x01 binary",
+])
+def test_pages_without_an_article_are_refused(site: Site, tmp_path: Path, page: str):
+    saved = tmp_path / "saved.html"
+    saved.write_bytes(page.encode("utf-8"))
+    before = articles(site)
+    result = run(site, str(saved), "--lang", "fr")
+    assert result.exit_code == 1
+    assert result.stderr == f"{saved}: no article text found\n"
+    assert articles(site) == before
