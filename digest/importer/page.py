@@ -25,6 +25,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import decode_file
 
+from digest import __version__
 from digest.errors import Problem, SiteError
 from digest.importer.draft import Caption, Paragraph, ScrapedArticle
 from digest.importer.report import Note
@@ -35,7 +36,7 @@ PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 FETCH_TIMEOUT = 20.0  # seconds
 MAX_PAGE_BYTES = 20_000_000
 MIN_WORDS = 25  # less main text than this is not an article (an index page, a login wall, a maintenance page)
-USER_AGENT = "digest-import (+https://github.com/) Python-urllib"
+USER_AGENT = f"digest/{__version__} (digest import)"
 
 
 def is_url(text: str) -> bool:
