@@ -129,44 +129,69 @@ def new(title: str, lang: str, tags: str, translation_of: Path | None, config_fi
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option("--feed", metavar="FILE_OR_URL", help="An RSS or Atom feed: import its entries not on the site yet.")
+@click.option("--limit", type=click.IntRange(min=1), help="With --feed: import at most this many new entries.")
 @click.option("--lang", required=True, help="Language of the texts (a folder under content/).")
 @click.option("--date", "date_text", help="Date of the articles: YYYY-MM-DD or ISO 8601 date and time "
-              "(default: the dateline in the text, else now).")
+              "(default: the page's date or the dateline in the text, else now).")
 @click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
               help="A photo to copy beside the article (sets image.src).")
 @click.option("--tags", default="", help="Comma-separated tags, added to the site's tags found in the title or lead.")
 @click.option("--dry-run", is_flag=True, help="Print each article and its report; write nothing.")
-@click.option("--force", is_flag=True, help="Replace an article imported before (same slug).")
+@click.option("--force", is_flag=True, help="Replace an article imported before (same slug or source URL); "
+              "import a page whose language is not --lang.")
 @config_option
 @reports_problems
-def import_(files: tuple[Path, ...], lang: str, date_text: str | None, image: Path | None, tags: str,
-            dry_run: bool, force: bool, config_file: Path) -> None:
-    """Turn scraped plain-text articles into articles, reporting what could not be placed."""
+def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: str, date_text: str | None,
+            image: Path | None, tags: str, dry_run: bool, force: bool, config_file: Path) -> None:
+    """Turn scraped texts, saved web pages (.html), http(s) URLs or a feed's entries into articles,
+    reporting what could not be placed."""
     from digest.config import load_config
-    from digest.importer import import_files, parse_date_option
+    from digest.importer import import_feed, import_files, parse_date_option
 
+    _check_import_usage(inputs, feed, limit, date_text, image)
     try:
         when = parse_date_option(date_text) if date_text is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--date'") from None
-    if image is not None and len(files) > 1:
-        raise click.UsageError("--image is the photo of one article: import its FILE alone")
     config = load_config(config_file)
+    tag_list = [t.strip() for t in tags.split(",") if t.strip()]
+    if feed is not None:
+        results = import_feed(config, feed, lang, tag_list, limit, dry_run, force)
+    else:
+        results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force)
     refused = False
-    for result in import_files(config, files, lang, when, image, [t.strip() for t in tags.split(",") if t.strip()],
-                               dry_run, force):
-        for problem in result.problems:
-            click.echo(str(problem), err=True)
-        refused = refused or bool(result.problems)
-        if result.path is None:
-            continue
+    for result in results:
+        refused = _print_import(result, dry_run) or refused
+    if refused:
+        sys.exit(1)
+
+
+def _check_import_usage(inputs: tuple[str, ...], feed: str | None, limit: int | None, date_text: str | None,
+                        image: Path | None) -> None:
+    if feed is None and not inputs:
+        raise click.UsageError("give INPUT... (text files, .html pages or URLs) or --feed FILE_OR_URL")
+    if feed is not None and (inputs or date_text or image):
+        raise click.UsageError("--feed imports the feed's entries alone: no INPUT, --date or --image with it")
+    if limit is not None and feed is None:
+        raise click.UsageError("--limit goes with --feed")
+    if image is not None and len(inputs) > 1:
+        raise click.UsageError("--image is the photo of one article: import its FILE alone")
+
+
+def _print_import(result: Any, dry_run: bool) -> bool:
+    """Print one input's outcome; True when it was refused."""
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.skipped is not None:
+        click.echo(f"skipped {result.input}: {result.skipped}")
+    if result.path is not None:
         click.echo(f"would write {_shown(result.path)}:\n{result.text}" if dry_run else _shown(result.path))
         click.echo(f"  from {result.input}")
         for note in result.report:
             click.echo(f"  {note}")
-    if refused:
-        sys.exit(1)
+    return bool(result.problems)
 
 
 @main.command()

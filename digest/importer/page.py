@@ -1,0 +1,398 @@
+"""A saved web page (`.html`/`.htm`) or an `http(s)://` URL -> a draft article.
+
+trafilatura finds the main text and the metadata (title, author, site name, tags, section, picture),
+htmldate the publication and modification dates; lxml reads what the page states outright (its
+language, canonical URL, the lead picture's caption and credit). The main text is turned into
+Markdown here from trafilatura's XML, every piece of text escaped and every link checked, so no
+markup of the page (script, style, iframe, event handler, `javascript:` link) reaches the article.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import htmldate
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.utils import decode_file
+
+from digest import __version__
+from digest.errors import Problem, SiteError
+from digest.importer.draft import Caption, Paragraph, ScrapedArticle
+from digest.importer.report import Note
+from digest.importer.text import split_credit
+from digest.importer.words import clean, fold
+
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+FETCH_TIMEOUT = 20.0  # seconds
+MAX_PAGE_BYTES = 20_000_000
+MIN_WORDS = 25  # less main text than this is not an article (an index page, a login wall, a maintenance page)
+USER_AGENT = f"digest/{__version__} (digest import)"
+
+
+def is_url(text: str) -> bool:
+    return re.match(r"https?://", text, re.IGNORECASE) is not None
+
+
+def is_page(path: Path) -> bool:
+    return path.suffix.lower() in PAGE_SUFFIXES
+
+
+def fetch(url: str, timeout: float | None = None) -> bytes:
+    """The bytes at an http(s) URL; raises SiteError naming the URL and why it could not be fetched."""
+    timeout = timeout or FETCH_TIMEOUT
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = response.read(MAX_PAGE_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        raise SiteError([Problem(url, None, f"cannot fetch: HTTP {error.code} {error.reason}")]) from None
+    except urllib.error.URLError as error:
+        reason = error.reason
+        text = "timed out" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None) or str(reason)
+        raise SiteError([Problem(url, None, f"cannot fetch: {text}")]) from None
+    except TimeoutError:
+        raise SiteError([Problem(url, None, f"cannot fetch: timed out after {timeout:g} s")]) from None
+    except (OSError, ValueError) as error:
+        raise SiteError([Problem(url, None, f"cannot fetch: {error}")]) from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise SiteError([Problem(url, None, f"cannot fetch: larger than {MAX_PAGE_BYTES // 1_000_000} MB")])
+    return data
+
+
+def read_file(path: Path) -> bytes:
+    name = str(path)
+    if path.is_dir():
+        raise SiteError([Problem(name, None, "is a folder, not a file")])
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SiteError([Problem(name, None, "file not found")]) from None
+    except OSError as error:
+        raise SiteError([Problem(name, None, f"cannot read file: {error.strerror}")]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# What the page states outright
+
+
+def _tree(text: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _first(tree: lxml.html.HtmlElement, *paths: str) -> str | None:
+    for path in paths:
+        found = tree.xpath(path)
+        for value in [found] if isinstance(found, str) else found:
+            value = clean(str(value))
+            if value:
+                return value
+    return None
+
+
+def page_language(tree: lxml.html.HtmlElement) -> str | None:
+    """`fr` for `<html lang="fr-FR">`, else the Content-Language or og:locale metadata."""
+    found = _first(tree, "/html/@lang", "/html/@xml:lang", "//meta[@http-equiv='content-language' or "
+                   "@http-equiv='Content-Language']/@content", "//meta[@property='og:locale']/@content")
+    if not found:
+        return None
+    code = re.split(r"[-_,;\s]", found.strip())[0].lower()
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+def _web_url(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    url = urljoin(base or "", value.strip())
+    return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc else None
+
+
+def canonical_url(tree: lxml.html.HtmlElement, fetched: str | None) -> str | None:
+    """The page's canonical URL, else its og:url, else the URL it was fetched from (None for a saved page)."""
+    for path in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        url = _web_url(_first(tree, path), fetched)
+        if url:
+            return url
+    return fetched
+
+
+_PUBLISHED = ("//meta[@property='article:published_time' or @name='article:published_time' or "
+              "@itemprop='datePublished' or @name='pubdate' or @name='publish-date']/@content",
+              "//*[@itemprop='datePublished']/@datetime", "//article//time/@datetime", "//time[@pubdate]/@datetime")
+_MODIFIED = ("//meta[@property='article:modified_time' or @name='article:modified_time' or "
+             "@itemprop='dateModified' or @property='og:updated_time']/@content",
+             "//*[@itemprop='dateModified']/@datetime")
+
+
+def _stamps(tree: lxml.html.HtmlElement, paths: tuple[str, ...], json_key: str) -> list[datetime]:
+    found = [str(value) for path in paths for value in tree.xpath(path)]
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        found += re.findall(rf'"{json_key}"\s*:\s*("(?:[^"\\]|\\.)*")', script)
+    stamps = []
+    for value in found:
+        try:
+            text = json.loads(value) if value.startswith('"') else value
+            stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except (ValueError, TypeError):
+            continue
+        if stamp.tzinfo is not None and (stamp.hour, stamp.minute) != (0, 0):
+            stamps.append(stamp)
+    return stamps
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def page_dates(text: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[date | datetime | None,
+                                                                                   date | datetime | None]:
+    """(published, updated): the days htmldate finds, with their time when the metadata states it."""
+    published_day = _day(htmldate.find_date(text, url=url, original_date=True, extensive_search=False))
+    modified_day = _day(htmldate.find_date(text, url=url, original_date=False, extensive_search=False))
+    published_stamps = _stamps(tree, _PUBLISHED, "datePublished")
+    modified_stamps = _stamps(tree, _MODIFIED, "dateModified")
+    if published_day is None and published_stamps:
+        published_day = published_stamps[0].date()
+    published: date | datetime | None = next((s for s in published_stamps if s.date() == published_day),
+                                             published_day)
+    updated: date | datetime | None = next(iter(modified_stamps), None)
+    if updated is None and modified_day is not None and published_day is not None and modified_day > published_day:
+        updated = modified_day
+    if updated is not None and published is not None and _as_datetime(updated) <= _as_datetime(published):
+        updated = None
+    return published, updated
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def lead_caption(tree: lxml.html.HtmlElement, image: str | None, base: str | None) -> tuple[str | None, Caption | None]:
+    """(picture URL, caption) of the page's lead `<figure>` (the one showing `image`, else the first), or
+    `image` alone."""
+    figures = []
+    for figure in tree.xpath("//figure[.//img]"):
+        src = _web_url(_first(figure, ".//img/@src", ".//img/@data-src"), base)
+        if src:
+            figures.append((src, figure))
+    chosen = next(((src, f) for src, f in figures if src == image), figures[0] if figures else None)
+    if chosen is None:
+        return image, None
+    src, figure = chosen
+    credit_nodes = figure.xpath(".//*[contains(@class, 'credit') or contains(@class, 'copyright')]")
+    credit = clean(" ".join(credit_nodes[0].itertext())).lstrip("©").strip() if credit_nodes else None
+    for node in credit_nodes:
+        node.drop_tree()
+    caption = _first(figure, "normalize-space(.//figcaption)") or ""
+    if not credit and (split := split_credit(caption)):
+        caption, credit = split
+    alt = _first(figure, ".//img/@alt")
+    if not caption and not credit:
+        caption = alt or ""
+    if not caption and not credit:
+        return src, None
+    return src, Caption(0, caption.strip(), credit or None, caption)
+
+
+# ---------------------------------------------------------------------------------------------
+# trafilatura's XML -> Markdown
+
+
+def _link(target: str | None, base: str | None) -> str | None:
+    if not target:
+        return None
+    url = urljoin(base or "", target.strip())
+    if urlsplit(url).scheme not in ("http", "https", "mailto"):
+        return None  # javascript:, data:, vbscript: and relative links with no base to resolve them against
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def _inline(element: etree._Element, base: str | None) -> str:
+    """The text of an element as Markdown: escaped text, links, emphasis, line breaks."""
+    parts = [_escape(element.text or "")]
+    for child in element:
+        inner = _inline(child, base).strip()
+        if child.tag == "ref" and (target := _link(child.get("target"), base)) and inner:
+            parts.append(f"[{inner}]({target})")
+        elif child.tag == "hi" and inner:
+            rend = child.get("rend", "")
+            mark = "**" if "#b" in rend else "*" if "#i" in rend else ""
+            parts.append(f"{mark}{inner}{mark}" if mark else inner)
+        elif child.tag == "lb":
+            parts.append("\n")
+        elif child.tag != "graphic":
+            parts.append(inner)
+        parts.append(_escape(child.tail or ""))
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    text = re.sub(r"([\\`*_\[\]<>~|#])", r"\\\1", re.sub(r"\s+", " ", text))
+    return re.sub(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|\w+;)", r"\\&", text)
+
+
+def _block_start(text: str) -> str:
+    """A paragraph that would start a list, heading or quote in Markdown, escaped."""
+    text = "\n".join(line.strip() for line in text.strip().split("\n"))
+    if re.match(r"\d{1,9}[.)]", text):
+        number = re.match(r"\d{1,9}", text)
+        assert number is not None
+        return number.group() + "\\" + text[number.end() :]
+    return "\\" + text if text[:1] in ("-", "+", "=") else text
+
+
+@dataclass(frozen=True)
+class Block:
+    markdown: str
+    text: str  # as plain text
+    paragraph: bool = False  # a top-level paragraph (the lead is the first)
+
+
+def to_markdown(body: etree._Element, base: str | None) -> list[Block]:
+    """The blocks of trafilatura's `<main>` element as Markdown."""
+    blocks: list[Block] = []
+    for element in body:
+        _block(element, base, blocks, "")
+    return blocks
+
+
+def _plain(element: etree._Element) -> str:
+    return clean(" ".join(element.itertext()))
+
+
+def _block(element: etree._Element, base: str | None, blocks: list[Block], prefix: str) -> None:
+    tag = element.tag
+    if tag in ("quote", "div"):
+        inner = prefix + "> " if tag == "quote" else prefix
+        for child in element:
+            _block(child, base, blocks, inner)
+        if not len(element) and (text := _block_start(_inline(element, base))):
+            blocks.append(Block(inner + text, _plain(element)))
+        return
+    if tag == "list":
+        items = []
+        for number, item in enumerate(element.iterfind("item"), start=1):
+            if text := _block_start(_inline(item, base)):
+                items.append(prefix + (f"{number}. " if element.get("rend") == "ol" else "- ") + text)
+        if items:
+            blocks.append(Block("\n".join(items), _plain(element)))
+        return
+    if tag == "table":
+        _table(element, base, blocks, prefix)
+        return
+    text = _block_start(_inline(element, base))
+    if not text or tag == "graphic":
+        return
+    if tag == "head":
+        rend = element.get("rend", "")
+        level = int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2
+        blocks.append(Block(prefix + "#" * max(level, 2) + " " + text.replace("\n", " "), _plain(element)))
+        return
+    blocks.append(Block(prefix + text.replace("\n", "  \n" + prefix), _plain(element), tag == "p" and not prefix))
+
+
+def _table(element: etree._Element, base: str | None, blocks: list[Block], prefix: str) -> None:
+    rows = [[_inline(cell, base).replace("\n", " ").strip() for cell in row.iterfind("cell")]
+            for row in element.iterfind("row")]
+    rows = [row for row in rows if any(row)]
+    if rows:
+        width = max(len(row) for row in rows)
+        lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in rows]
+        lines.insert(1, "|" + " --- |" * width)
+        blocks.append(Block("\n".join(prefix + line for line in lines), _plain(element)))
+
+
+def _after_title(blocks: list[Block], title: str) -> tuple[list[Block], list[Note]]:
+    """The blocks without the title repeated at the top of the text, and without what comes before it there
+    (a rubric, a kicker)."""
+    for index, block in enumerate(blocks[:4]):
+        if fold(block.text) == fold(title):
+            notes = [Note(None, "dropped the title repeated at the top of the text")]
+            notes += [Note(None, "dropped a line above the title", b.text) for b in blocks[:index]]
+            return blocks[index + 1 :], notes
+    return blocks, []
+
+
+# ---------------------------------------------------------------------------------------------
+# The page as a draft
+
+
+def _running_words(body: etree._Element) -> int:
+    """Words of running text: sentences in paragraphs, outside links (an index page is mostly links and
+    headlines)."""
+    total = 0
+    for paragraph in body.iter("p", "item", "quote"):
+        if paragraph.tag != "p" and paragraph.find("p") is not None:
+            continue
+        linked = sum(len(" ".join(ref.itertext()).split()) for ref in paragraph.iter("ref"))
+        lines = "".join(paragraph.itertext()).split("\n")
+        sentences = [line for line in lines if len(line.split()) >= 8 or line.strip().endswith((".", "!", "?", "…"))]
+        total += max(len(" ".join(sentences).split()) - linked, 0)
+    return total
+
+
+def _extract(text: str, base: str | None, name: str, min_words: int, precise: bool) -> Any:
+    """trafilatura's document of the page; raises SiteError when it holds no article."""
+    document = trafilatura.bare_extraction(
+        text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+        include_links=True, include_formatting=True, deduplicate=False, favor_precision=precise,
+        favor_recall=not precise)
+    body = getattr(document, "body", None)
+    if body is None or _running_words(body) < min_words:
+        raise SiteError([Problem(name, None, "no article text found")])
+    if not clean(document.title or ""):
+        raise SiteError([Problem(name, None, "no article title found in the page")])
+    return document
+
+
+def _text_or_none(value: str | None) -> str | None:
+    return clean(value or "") or None
+
+
+def read_page(data: bytes, name: str, url: str | None = None, min_words: int = MIN_WORDS,
+              precise: bool = True) -> ScrapedArticle:
+    """Read a saved page (or one fetched from `url`); raises SiteError (`name: message`), e.g. when the page
+    holds no article. `precise=False` keeps all the text of a page that is all article (a feed entry's content)."""
+    if not data.strip():
+        raise SiteError([Problem(name, None, "empty page: nothing to import")])
+    text = decode_file(data)
+    tree = _tree(text)
+    if tree is None:
+        raise SiteError([Problem(name, None, "no article text found (not an HTML page)")])
+    source_url = canonical_url(tree, url)
+    base = url or source_url
+    document = _extract(text, base, name, min_words, precise)
+    title = clean(document.title)
+    blocks, notes = _after_title(to_markdown(document.body, base), title)
+    notes.append(Note(None, "dropped the page's navigation, share links, comments, related-article lists and "
+                      "other boxes around the article text"))
+    lead = next((block.text for block in blocks if block.paragraph), None)
+    image, caption = lead_caption(tree, _web_url(document.image, base), base)
+    published, updated = page_dates(text, tree, base)
+    site_name = _text_or_none(document.sitename) or (re.sub(r"^www\.", "", urlsplit(source_url).netloc)
+                                                     if source_url else None)
+    return ScrapedArticle(
+        title=title, title_line=0, section=_text_or_none((document.categories or [None])[0]), caption=caption,
+        source_name=site_name, source_url=source_url, author=_text_or_none(document.author),
+        paragraphs=[Paragraph(0, lead)] if lead else [], notes=notes, lang=page_language(tree), date=published,
+        date_from="the page's metadata", updated=updated, image_src=image,
+        keywords=[clean(tag) for tag in document.tags or [] if clean(tag)],
+        body_markdown="\n\n".join(block.markdown for block in blocks),
+    )
