@@ -78,7 +78,8 @@ class Config:
     default_image: SiteImage | None = None
     cname: str | None = None
     search: bool = True
-    output_dir: Path = Path("output")
+    # Where the site is written changes nothing in it: left out of repr, which keys the build's caches.
+    output_dir: Path = field(default=Path("output"), repr=False)
     # Only `digest newsletter` reads it: left out of repr, which keys the build's caches.
     newsletter: Newsletter | None = field(default=None, repr=False)
 

@@ -134,6 +134,9 @@ class Renderer:
         self.site = site
         self.config = site.config
         self.env, uses_site, bodies_beyond_own_page = _environment(self.config, salt)
+        for extension in self.env.extensions.values():
+            if isinstance(extension, FragmentCache):
+                extension.fragments.clear()  # fragments live for one build: serve must not pile them up
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
         self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
         self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}

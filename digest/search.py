@@ -2,7 +2,8 @@
 
 The index is not made by crawling the written pages: each published article becomes one Pagefind
 record (its URL, title and text), fed to `pagefind --service`. Records are grouped in shards, one per
-language and year (`pagefind/<lang>-<year>/`, each a complete Pagefind bundle); the browser searches
+language and quarter (`pagefind/<lang>-<yyyy>-q<n>/`, each a complete Pagefind bundle: small enough to
+be indexed again in about a second, few enough for the browser to merge); the browser searches
 the shards of its page's language, merged with Pagefind's `mergeIndex` (see assets/search.js, which
 finds them in `pagefind/shards.json`). Each shard has a fingerprint of its articles, recorded in the
 cache: an edit re-indexes only the shard of the edited article; unchanged shards are reused.
@@ -39,24 +40,24 @@ _FORMAT = 1  # bump when records change shape, so that no shard of an older dige
 
 @dataclass(frozen=True)
 class Shard:
-    """The articles of one language and year, indexed together."""
+    """The articles of one language and quarter, indexed together."""
 
-    name: str  # its folder under pagefind/: "<lang>-<year>"
+    name: str  # its folder under pagefind/: "<lang>-<yyyy>-q<n>"
     lang: str
     key: str  # fingerprint of everything its records hold
     articles: tuple[Article, ...]
 
 
 def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str]) -> tuple[Shard, ...]:
-    """The shards of a site: per language (in config order), newest year first."""
+    """The shards of a site: per language (in config order), newest quarter first."""
     found = []
     for code in language_codes:
-        years: dict[int, list[Article]] = {}
+        quarters: dict[str, list[Article]] = {}
         for article in articles.get(code, ()):  # newest first
-            years.setdefault(article.date.year, []).append(article)
-        for year, items in years.items():
+            quarters.setdefault(f"{article.date.year}-q{(article.date.month + 2) // 3}", []).append(article)
+        for quarter, items in quarters.items():
             key = fingerprint(_FORMAT, __version__, [(a.url, a.digest) for a in items])
-            found.append(Shard(name=f"{code}-{year}", lang=code, key=key, articles=tuple(items)))
+            found.append(Shard(name=f"{code}-{quarter}", lang=code, key=key, articles=tuple(items)))
     return tuple(found)
 
 

@@ -1,4 +1,4 @@
-"""Search: a Pagefind index per language and year (shards), built from the articles, and a search box."""
+"""Search: a Pagefind index per language and quarter (shards), built from the articles, and a search box."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def test_build_indexes_articles_per_language(make_site):
     assert indexed_pages(site.output) == {"ar": 1, "en": 1, "fr": 1}
     shards = json.loads((site.output / "pagefind/shards.json").read_text())
     assert {lang: [s["bundle"] for s in items] for lang, items in shards["languages"].items()} == \
-        {"ar": ["ar-2024"], "en": ["en-2024"], "fr": ["fr-2024"]}
-    assert (site.output / "pagefind/fr-2024/pagefind.js").is_file()
+        {"ar": ["ar-2024-q3"], "en": ["en-2024-q3"], "fr": ["fr-2024-q3"]}
+    assert (site.output / "pagefind/fr-2024-q3/pagefind.js").is_file()
     home = site.page("fr/")
     box = home.xpath("//form[@role='search']")[0]
     assert box.get("data-search-base") == "/sub/"
@@ -92,7 +92,7 @@ def inodes(folder) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
 
 
-def test_an_edit_reindexes_only_the_shard_of_its_language_and_year(make_site):
+def test_an_edit_reindexes_only_the_shard_of_its_language_and_quarter(make_site):
     site = make_site({
         "fr/2023/ancien.md": article("Un ancien article", date="2023-11-20T08:00:00+01:00", body="Texte ancien."),
         "fr/2024/glacier.md": article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite."),
@@ -100,19 +100,19 @@ def test_an_edit_reindexes_only_the_shard_of_its_language_and_year(make_site):
     }, config=SEARCH_CONFIG)
     site.build_ok()
     shards = json.loads((site.output / "pagefind/shards.json").read_text())["languages"]
-    assert [s["bundle"] for s in shards["fr"]] == ["fr-2024", "fr-2023"]  # newest first
-    record = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/glacier/"]
+    assert [s["bundle"] for s in shards["fr"]] == ["fr-2024-q3", "fr-2023-q4"]  # newest first
+    record = indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/glacier/"]
     assert record["meta"]["title"] == "Le glacier recule"
     assert "Combe Blanche fond vite" in record["content"]
-    before = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023", "fr-2024", "en-2024")}
+    before = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023-q4", "fr-2024-q3", "en-2024-q3")}
 
     site.write("content/fr/2024/glacier.md", article("Le glacier fond", body="La Combe Blanche perd dix mètres."))
     site.build_ok()
-    after = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023", "fr-2024", "en-2024")}
+    after = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023-q4", "fr-2024-q3", "en-2024-q3")}
     # the other shards are the very same files (reused, not indexed again); the edited one is new
-    assert after["fr-2023"] == before["fr-2023"] and after["en-2024"] == before["en-2024"]
-    assert not set(after["fr-2024"].values()) & set(before["fr-2024"].values())
-    record = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/glacier/"]
+    assert after["fr-2023-q4"] == before["fr-2023-q4"] and after["en-2024-q3"] == before["en-2024-q3"]
+    assert not set(after["fr-2024-q3"].values()) & set(before["fr-2024-q3"].values())
+    record = indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/glacier/"]
     assert record["meta"]["title"] == "Le glacier fond"
     assert "perd dix mètres" in record["content"] and "fond vite" not in record["content"]
 
@@ -123,19 +123,19 @@ def test_records_hold_the_text_a_reader_sees_not_markup(make_site):
         body="Un *mot* & [un lien](https://example.org/).\n\n| a | b |\n|---|---|\n| 1 | 2 |")},
         config=SEARCH_CONFIG)
     site.build_ok()
-    content = indexed_records(site.output / "pagefind/fr-2024")["/fr/2024/07/a/"]["content"]
+    content = indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/a/"]["content"]
     for seen in ("Titre", "Sciences", "Un mot & un lien.", "La légende", "Climat"):
         assert seen in content
     assert "<" not in content and "&amp;" not in content
 
 
-def test_a_year_without_articles_loses_its_shard(make_site):
+def test_a_quarter_without_articles_loses_its_shard(make_site):
     site = make_site({"fr/2023/a.md": article("Ancien", date="2023-03-01T08:00:00+01:00"),
                       "fr/2024/b.md": article("Récent")}, config=SEARCH_CONFIG)
     site.build_ok()
-    assert (site.output / "pagefind/fr-2023").is_dir()
+    assert (site.output / "pagefind/fr-2023-q1").is_dir()
     (site.root / "content/fr/2023/a.md").unlink()
     site.build_ok()
-    assert not (site.output / "pagefind/fr-2023").exists()
+    assert not (site.output / "pagefind/fr-2023-q1").exists()
     assert [s["bundle"] for s in json.loads((site.output / "pagefind/shards.json").read_text())["languages"]["fr"]] \
-        == ["fr-2024"]
+        == ["fr-2024-q3"]

@@ -1,5 +1,5 @@
 // Site search with Pagefind. The box appears only when scripts run; the index loads on the first query.
-// The index comes in shards, one per language and year (pagefind/shards.json lists them, newest first):
+// The index comes in shards, one per language and quarter (pagefind/shards.json lists them, newest first):
 // the page searches every shard of its own <html lang>, merged, so French pages search French articles.
 (() => {
   const box = document.querySelector("[data-search-base]");
