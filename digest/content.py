@@ -527,7 +527,10 @@ class _ArticleReader:
                         "height": found.height, "srcset": tuple(srcset)})
 
     def tags(self) -> tuple[TagRef, ...]:
-        names = self.string_list("tags")
+        value = self.meta.get("tags")
+        # One string with commas is a list written inline, as `digest new --tags a,b` takes it.
+        names = (tuple(dict.fromkeys(clean_field(part) for part in value.split(",") if clean_field(part)))
+                 if isinstance(value, str) else self.string_list("tags"))
         refs: dict[str, TagRef] = {}
         for name in names:
             slug = slugify(name)
