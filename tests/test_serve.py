@@ -281,6 +281,41 @@ def test_template_syntax_error_shows_error_then_fix(make_site: MakeSite, serve: 
     assert any(m["path"] == "templates/article.html" for m in server.rebuild_lines()), server.output()
 
 
+def test_unknown_filter_shows_error_with_file_and_line(make_site: MakeSite, serve: Callable[..., Server]) -> None:
+    site, template, line = themed_site(make_site)
+    server = serve(site)
+    site.write("templates/article.html", template.replace("<h1>{{ article.title }}</h1>",
+                                                          "<h1>{{ article.title|nosuchfilter }}</h1>"))
+    expected = f"templates/article.html:{line}: unknown filter 'nosuchfilter'"
+    response, _ = server.wait_for_page(ONE, lambda r: r.overlay() is not None, "the error overlay")
+    assert expected in (response.overlay() or ""), response.overlay()
+    assert expected in server.output().splitlines(), server.output()
+    assert "internal error" not in server.output()
+    assert response.h1() == ["Premier titre"]
+
+
+def test_port_in_use_is_refused_before_building(site: Site) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "digest", "serve", "--port", str(port)], cwd=site.root,
+                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    match = re.fullmatch(rf"--port: port {port} is in use; try --port (\d+)", lines[0])
+    assert match, lines[0]
+    suggested = int(match[1])
+    assert suggested > port
+    with socket.socket() as probe:  # the port suggested is one the server could listen on
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", suggested))
+    assert result.stdout == ""
+    assert not (site.root / "output").exists(), "the site was built before the port was checked"
+    assert not (site.root / ".digest-cache").exists()
+
+
 def test_templates_folder_created_while_serving(site: Site, serve: Callable[..., Server]) -> None:
     assert not (site.root / "templates").exists()
     server = serve(site)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from helpers import article
 
 
@@ -31,6 +33,20 @@ def test_template_runtime_error_names_file_and_line(make_site):
     result = site.build()
     assert result.exit_code == 1
     assert re.search(r"templates/article\.html:4: template error: .*no_such_field", result.output), result.output
+    assert site.files() == before
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("<h1>{{ article.title|nosuchfilter }}</h1>", "unknown filter 'nosuchfilter'"),
+    ("{% if article.title %}{{ article.title|nosuchfilter }}{% endif %}", "unknown filter 'nosuchfilter'"),
+    ("{% if article.title is nosuchtest %}x{% endif %}", "unknown test 'nosuchtest'"),
+])
+def test_unknown_filter_or_test_names_file_and_line(make_site, line: str, expected: str):
+    site, before = broken_template_site(
+        make_site, f'{{% extends "base.html" %}}\n{{% block main %}}\n\n{line}\n{{% endblock %}}\n')
+    result = site.build()
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [f"templates/article.html:4: {expected}"]
     assert site.files() == before
 
 
