@@ -163,7 +163,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     if timezone is not None:
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file name
             report(("timezone",), f"unknown time zone {timezone!r} (expected a name such as Europe/Paris)")
     strings = _strings(data.get("strings"), codes, report)
     markdown = data.get("markdown", {})

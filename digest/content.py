@@ -32,6 +32,7 @@ KNOWN_KEYS = frozenset(
 )
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+MAX_SLUG_BYTES = 200  # a slug names a folder of the output: file systems allow 255 bytes
 MAX_ARTICLE_BYTES = 2_000_000  # a news article is a few kilobytes; anything this big is a mistake
 TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 # Body links to another article's source file are written with this scheme, then replaced by the
@@ -449,6 +450,10 @@ class _ArticleReader:
         if "/" in text or "\\" in text or text.strip() in (".", "..") or not slug:
             self.report("slug", f"invalid slug {text!r}: a slug is one URL segment such as 'ain-al-asad'")
             return ""
+        if len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+            self.report("slug", f"slug too long to be a folder name ({len(slug.encode('utf-8'))} bytes; "
+                        f"at most {MAX_SLUG_BYTES})")
+            return ""
         return slug
 
     def source(self) -> Source | None:
@@ -536,6 +541,9 @@ class _ArticleReader:
             slug = slugify(name)
             if not slug:
                 self.report("tags", f"tag {name!r} has no letters or digits to make a URL from")
+            elif len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+                self.report("tags", f"tag {name[:40]!r}... is too long to be a folder name "
+                            f"({len(slug.encode('utf-8'))} bytes; at most {MAX_SLUG_BYTES})")
             elif slug not in refs:
                 refs[slug] = TagRef(name=name, slug=slug)
         return tuple(refs.values())

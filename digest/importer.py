@@ -28,7 +28,7 @@ from digest import yamlfile
 from digest.config import Config
 from digest.content import Article, TagRef, discover, load_article
 from digest.errors import Collector, Problem, SiteError, display_path
-from digest.scaffold import article_path, yaml_text
+from digest.scaffold import article_path, file_slug, yaml_text
 from digest.slugs import slugify
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
@@ -732,11 +732,18 @@ def parse_date_option(text: str) -> date | datetime:
                          "such as 2024-07-16T14:30:00+03:00") from None
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say
+        return False
+
+
 def _read_text(path: Path) -> str:
     name = str(path)
-    if path.is_dir():
-        raise SiteError([Problem(name, None, "is a folder, not a text file")])
     try:
+        if path.is_dir():
+            raise SiteError([Problem(name, None, "is a folder, not a text file")])
         data = path.read_bytes()
     except FileNotFoundError:
         raise SiteError([Problem(name, None, "file not found")]) from None
@@ -790,7 +797,7 @@ def import_file(config: Config, path: Path, lang: str, date: date | datetime | N
         if not slugify(tag):
             raise SiteError([Problem(name, None, f"--tags: tag {tag!r} has no letters or digits")])
     scraped = parse_scraped(_read_text(path), name)
-    slug = slugify(scraped.title)
+    slug = file_slug(scraped.title)
     if not slug:
         raise SiteError([Problem(name, scraped.title_line, "the title has no letters or digits "
                                  "to make a file name from")])
@@ -813,7 +820,7 @@ def import_file(config: Config, path: Path, lang: str, date: date | datetime | N
 
     photo_target = None
     if image is not None:
-        if not image.is_file():
+        if not _is_file(image):
             raise SiteError([Problem(name, None, f"--image {image}: photo not found")])
         if image.suffix.lower() not in IMAGE_SUFFIXES:
             raise SiteError([Problem(name, None, f"--image {image}: not a photo "

@@ -20,6 +20,20 @@ def yaml_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+MAX_FILE_SLUG_BYTES = 150  # file systems allow 255 bytes a name; leave room for ".md" and photo copies
+
+
+def file_slug(title: str) -> str:
+    """The slug of a new article's file name: the title's, cut at a word to fit in a file name (a long
+    Arabic or Chinese title takes two or three bytes a letter)."""
+    slug = slugify(title)
+    data = slug.encode("utf-8")
+    if len(data) <= MAX_FILE_SLUG_BYTES:
+        return slug
+    cut = data[:MAX_FILE_SLUG_BYTES + 1].decode("utf-8", "ignore")
+    return (cut.rsplit("-", 1)[0] if "-" in cut else cut[:-1]).strip("-")
+
+
 def article_path(config: Config, lang: str, when: date | datetime, slug: str) -> Path:
     """Where `digest new` and `digest import` put an article: content/<lang>/<yyyy>/<slug>.md,
     the year of its date in the site time zone."""
@@ -77,11 +91,14 @@ def new_article(config: Config, title: str, lang: str, tags: list[str], translat
 def _new_slug(title: str, given: str | None) -> str:
     """The file name (and URL slug) of a new article: from --slug if given, else from the title. A day
     number (01 to 31) would take the URL of that day's edition, so it is refused."""
-    where, slug = ("--slug", slugify(given)) if given is not None else ("TITLE", slugify(title))
+    where, slug = ("--slug", slugify(given)) if given is not None else ("TITLE", file_slug(title))
     if not slug:
         what = "--slug" if given is not None else "the title"
         raise SiteError([Problem(where, None, f"{what} has no letters or digits to make a file name from"
                                  + ("" if given is not None else "; give one with --slug"))])
+    if len(slug.encode("utf-8")) > MAX_FILE_SLUG_BYTES:
+        raise SiteError([Problem(where, None, f"the slug is too long for a file name ({len(slug.encode('utf-8'))} "
+                                 f"bytes; at most {MAX_FILE_SLUG_BYTES})")])
     if EDITION_DAY.match(slug):
         raise SiteError([Problem(where, None, f"the slug '{slug}' would take the URL of the edition of day {slug} "
                                  "(/<lang>/<yyyy>/<mm>/<dd>/); give another with --slug, e.g. --slug "
@@ -157,8 +174,11 @@ It holds:
 def init_site(directory: Path) -> list[Path]:
     """Create config.yaml, content/ (one article per language) and templates/; never overwrites."""
     config_file = directory / "config.yaml"
-    if config_file.exists() or (directory / "content").exists() or (directory / ".gitignore").exists():
-        raise SiteError([Problem(str(directory), None, "already holds a site (config.yaml or content/ exists)")])
+    try:
+        if config_file.exists() or (directory / "content").exists() or (directory / ".gitignore").exists():
+            raise SiteError([Problem(str(directory), None, "already holds a site (config.yaml or content/ exists)")])
+    except OSError as error:  # a name too long, a file where a folder should be
+        raise SiteError([Problem(str(directory), None, f"cannot create a site here: {error.strerror}")]) from None
     files = {config_file: SKELETON_CONFIG, directory / "templates" / "README.md": templates_readme(),
              directory / ".gitignore": GITIGNORE}
     for lang, (title, section, tag, body) in SKELETON_ARTICLES.items():
@@ -175,7 +195,10 @@ def init_site(directory: Path) -> list[Path]:
             body,
             "",
         ])
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise SiteError([Problem(str(directory), None, f"cannot create a site here: {error.strerror}")]) from None
     return sorted(files)

@@ -130,11 +130,14 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
 
         def _html_file(self, path: str) -> Path | None:
             root = Path(self.root).resolve()
-            target = (root / path).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            if target.suffix == ".html" and target.is_file() and target.is_relative_to(root):
-                return target
+            try:
+                target = (root / path).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+                if target.suffix == ".html" and target.is_file() and target.is_relative_to(root):
+                    return target
+            except (OSError, ValueError):  # a path too long to be a file name, a NUL in it
+                pass
             return None
 
         def write_error(self, status_code: int, **kwargs: Any) -> None:

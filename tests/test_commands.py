@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+
+from click.testing import CliRunner
+
+from digest.cli import main
 
 from helpers import Site, article, hrefs, texts
 
@@ -60,3 +65,50 @@ def test_written_counts_only_files_whose_bytes_changed(make_site):
     again = summary(site)
     assert site.files() == after
     assert again["written"] == 0 and again["unchanged"] == again["files"]
+
+
+# --- user strings that become file names: too long is a message, never a crash ------------------------------------
+
+
+def run_in(folder, *args: str):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, list(args))
+    finally:
+        os.chdir(previous)
+
+
+def test_long_titles_make_file_names_that_fit(make_site):
+    site = make_site()
+    title = "عنوان " * 60  # 360 characters, 660 bytes of UTF-8: far beyond a file name's 255 bytes
+    result = run_in(site.root, "new", title, "--lang", "ar")
+    assert result.exit_code == 0, result.output
+    path = site.root / result.output.strip()
+    assert path.is_file() and len(path.name.encode()) <= 160 and path.stem.startswith("عنوان-عنوان")
+    assert not path.stem.endswith("-")
+    site.build_ok()
+    assert [title.strip()] == [" ".join(t.split()) for t in texts(site.page("ar/"), "//main//h2")]
+    too_long = run_in(site.root, "new", "Title", "--lang", "en", "--slug", "x" * 300)
+    assert too_long.exit_code == 1
+    assert too_long.output.splitlines() == ["--slug: the slug is too long for a file name (300 bytes; at most 150)"]
+
+
+def test_import_of_names_too_long_is_refused_cleanly(make_site):
+    site = make_site()
+    site.write("in.txt", "Un titre\n\nUn paragraphe de texte.\n")
+    long_name = "x" * 300
+    for args, message in (
+            ((f"{long_name}.txt",), f"{long_name}.txt: cannot read file: File name too long"),
+            (("in.txt", "--image", f"{long_name}.jpg"), f"in.txt: --image {long_name}.jpg: photo not found")):
+        result = run_in(site.root, "import", *args, "--lang", "fr")
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [message]
+    assert list((site.root / "content").rglob("*")) == []
+
+
+def test_init_in_a_folder_name_too_long_is_refused_cleanly(tmp_path):
+    result = run_in(tmp_path, "init", "x" * 300)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"{'x' * 300}: cannot create a site here: File name too long"]
+    assert list(tmp_path.iterdir()) == []

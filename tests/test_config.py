@@ -173,6 +173,16 @@ def test_unknown_time_zone(make_site: MakeSite) -> None:
     assert_problem(result, line_of(config, "timezone:"), r"time zone.*Mars/Olympus_Mons")
 
 
+def test_time_zone_name_too_long_for_a_file_name_is_an_unknown_time_zone(make_site: MakeSite) -> None:
+    name = "Europe/" + "Paris" * 60  # zoneinfo looks the name up as a file: 300 characters is too long
+    config = replaced(BASE_CONFIG, "timezone: Europe/Paris", f"timezone: {name}")
+    result = failing_build(make_site, config)
+    assert result.exit_code == 1
+    assert problems(result) == [(line_of(config, "timezone:"),
+                                 f"unknown time zone {name!r} (expected a name such as Europe/Paris)")]
+    assert len(result.output.splitlines()) == 1, result.output
+
+
 def test_unknown_locale(make_site: MakeSite) -> None:
     config = textwrap.dedent("""\
         base_url: https://example.org/

@@ -237,6 +237,16 @@ def test_slug_that_is_not_one_url_segment_is_refused(built: BuiltSite, slug: str
     find_problem(result, "content/fr/slug.md", 4, r"slug")
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("slug", "x" * 300, "slug too long to be a folder name (300 bytes; at most 200)"),
+    ("tags", "[" + "ع" * 150 + "]", f"tag {'ع' * 40!r}... is too long to be a folder name (300 bytes; at most 200)"),
+])
+def test_slug_or_tag_too_long_for_a_folder_name(built: BuiltSite, field: str, value: str, message: str) -> None:
+    built.write("fr/long.md", article("Long", **{field: value}))
+    result = built.broken_build()
+    assert problems(result) == [("content/fr/long.md", 4, message)]
+
+
 def test_invalid_utf8_names_the_file(built: BuiltSite) -> None:
     built.write("fr/utf.md", b"---\ntitle: Titre\ndate: 2024-07-16\n---\nPremier.\n\nCaf\xe9 \xff\n")
     result = built.broken_build()
