@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest import __version__, markdown, urls, yamlfile
+from digest.charset import not_utf8_message
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
@@ -130,8 +131,10 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
             continue
         if entry.is_dir():
             if entry.name not in config.language_codes:
+                same = [code for code in config.language_codes if code.lower() == entry.name.lower()]
+                hint = (f"; language codes are case-sensitive: rename it to '{same[0]}'" if same else "")
                 problems.add(shown, None, f"unknown language folder '{entry.name}' "
-                             f"(languages: {', '.join(config.language_codes)})")
+                             f"(languages: {', '.join(config.language_codes)}){hint}")
                 continue
             for file in walk(entry, content, config.root, problems):
                 if file.suffix == ".md":
@@ -313,7 +316,7 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
     try:
         text = data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as error:
-        problems.add(shown, data[: error.start].count(b"\n") + 1, f"not valid UTF-8 text (byte {error.start})")
+        problems.add(shown, data[: error.start].count(b"\n") + 1, not_utf8_message(data, error.start, lang))
         return None
     parts = split_front_matter(text)
     if parts is None:
@@ -334,7 +337,7 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
     lines = {match.group(1): number
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
-    reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
+    reader = _ArticleReader(config, lang, file, shown, meta, lines, problems, yamlfile.line_finder(front_matter))
     return reader.read(body, body_line)
 
 
@@ -346,8 +349,10 @@ class _ArticleReader:
     """Validates one article's front matter field by field, reporting into `problems`."""
 
     def __init__(self, config: Config, lang: str, file: Path, shown: str, meta: dict[str, Any],
-                 lines: dict[str, int], problems: Collector) -> None:
+                 lines: dict[str, int], problems: Collector,
+                 find_line: Callable[[yamlfile.KeyPath], int | None] | None = None) -> None:
         self.config = config
+        self.find_line = find_line  # line in the front matter (1 = its first line) of a nested key
         self.lang = lang
         self.file = file
         self.shown = shown
@@ -362,6 +367,15 @@ class _ArticleReader:
     def report(self, key: str | None, message: str) -> None:
         self.failed = True
         self.problems.add(self.shown, self.lines.get(key, 1) if key else 1, message)
+
+    def report_at(self, path: yamlfile.KeyPath, message: str) -> None:
+        """Report at the line of a nested key such as ("image", "src"), else at its top-level key."""
+        line = self.find_line(path) if self.find_line else None
+        if line is None:
+            self.report(str(path[0]), message)
+            return
+        self.failed = True
+        self.problems.add(self.shown, line + 1, message)  # the front matter starts on the file's line 2
 
     def read(self, body: str, body_line: int) -> Article | None:
         meta = self.meta
@@ -511,12 +525,12 @@ class _ArticleReader:
         try:
             asset = self.asset(src, article_url)
         except markdown.LinkError as error:
-            self.report("image", str(error))
+            self.report_at(("image", "src"), str(error))
             return None
         try:
             found = picture(asset.file, self.config.cache_dir / "images")
         except ImageError as error:
-            self.report("image", str(error))
+            self.report_at(("image", "src"), str(error))
             return None
         if found is None:
             return Image(**{**image.__dict__, "site_path": asset.site_path})
@@ -588,7 +602,8 @@ class _ArticleReader:
             if not target.is_relative_to(content):
                 raise markdown.LinkError(f"file {reference!r} is outside the content folder")
             if not target.is_file():
-                raise markdown.LinkError(f"file not found: {reference!r}")
+                looked = display_path(target, self.config.root.resolve())
+                raise markdown.LinkError(f"file not found: {reference!r} (looked for {looked})")
         except ValueError:
             raise markdown.LinkError(f"invalid file name {reference!r} (it holds a NUL character)") from None
         except RuntimeError:

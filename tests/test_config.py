@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from collections.abc import Callable
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
+
+from digest.cli import main
 
 from helpers import BASE_CONFIG, Site, article, hrefs, texts
 
@@ -376,7 +379,30 @@ def test_out_of_range_date_value_is_reported_at_its_line(make_site: MakeSite) ->
     config = BASE_CONFIG + "cname: 2024-13-45\n"
     result = failing_build(make_site, config)
     assert "internal error" not in result.output
-    assert_problem(result, line_of(config, "cname:"), r"")
+    message = assert_problem(result, line_of(config, "cname:"), r"^'cname': 2024-13-45 is not a valid date \(")
+    assert len(result.output.splitlines()) == 1, result.output
+    assert message == "'cname': 2024-13-45 is not a valid date (month must be in 1..12)"
+
+
+def test_config_not_found_from_a_subfolder_names_the_folder_and_the_sites_config(make_site: MakeSite) -> None:
+    site = make_site({"fr/a.md": article("Un article")})
+    folder = site.root / "content" / "fr"
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(main, ["build"])
+        elsewhere = CliRunner().invoke(main, ["build", "--config", str(site.root / "content" / "none.yaml")])
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"config.yaml: config file not found in {folder}{os.sep}; the site's is {site.root / 'config.yaml'}: "
+        f"run digest in {site.root}{os.sep} or give --config ../../config.yaml"]
+    assert elsewhere.exit_code == 1
+    assert elsewhere.output.splitlines() == [
+        f"{site.root / 'content' / 'none.yaml'}: config file not found in {site.root / 'content'}{os.sep}; "
+        "run digest in the site's folder or give --config PATH"]
+    assert not site.output.exists()
 
 
 def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(make_site: MakeSite) -> None:

@@ -417,3 +417,70 @@ def test_python_m_digest_prints_problems_on_stderr_without_traceback(built: Buil
     assert "content/fr/a.md:4: " in result.stderr
     assert any(line.startswith("content/fr/b.md:5: ") and "absente.jpg" in line for line in lines), lines
     assert site.files() == built.snapshot
+
+
+# --- messages that carry the hint the editor needs ---------------------------------------------------------------
+
+
+def only_problem(result: Result) -> tuple[str, int | None, str]:
+    found = problems(result)
+    assert len(found) == 1 and len(result.output.splitlines()) == 1, result.output
+    return found[0]
+
+
+def test_colon_in_an_unquoted_title_says_to_quote_it(built: BuiltSite) -> None:
+    built.write("fr/colon.md", "---\ntitle: Tramway: la gare rouvre\ndate: 2024-07-16\n---\nCorps.\n")
+    assert only_problem(built.broken_build()) == (
+        "content/fr/colon.md", 2, "invalid YAML: mapping values are not allowed in this context "
+        "(a colon followed by a space in a value: put the value in quotes)")
+
+
+@pytest.mark.parametrize(("text", "line"), [("---\ntitle: Titre\ndate: 2024-07-16\n\tsection: x\n---\nCorps.\n", 4),
+                                            ("---\ntitle: Titre\ndate: 2024-07-16\ntags:\n\t- Irak\n---\nCorps.\n", 5)])
+def test_tab_indentation_says_yaml_does_not_allow_tabs(built: BuiltSite, text: str, line: int) -> None:
+    built.write("fr/tab.md", text)
+    assert only_problem(built.broken_build()) == (
+        "content/fr/tab.md", line, "invalid YAML: YAML does not allow tabs for indentation (indent with spaces)")
+
+
+def test_impossible_date_names_the_field_and_the_value(built: BuiltSite) -> None:
+    built.write("fr/date.md", article("Titre", date="2024-07-32"))
+    assert only_problem(built.broken_build()) == (
+        "content/fr/date.md", 3, "'date': 2024-07-32 is not a valid date (day is out of range for month)")
+
+
+@pytest.mark.parametrize(("lang", "text", "encoding", "named"), [
+    ("fr", "Café crème à Genève", "cp1252", "Windows-1252"),
+    ("ar", "مرحبا بكم في موجزكم", "cp1256", "Windows-1256"),
+])
+def test_file_not_in_utf8_says_to_save_it_as_utf8_and_what_it_looks_like(
+        built: BuiltSite, lang: str, text: str, encoding: str, named: str) -> None:
+    data = f"---\ntitle: Titre\ndate: 2024-07-16\n---\n{text}\n".encode(encoding)
+    built.write(f"{lang}/legacy.md", data)
+    position = data.index(next(byte for byte in data if byte > 127).to_bytes(1, "big"))
+    assert only_problem(built.broken_build()) == (
+        f"content/{lang}/legacy.md", 5, f"not valid UTF-8 text (byte {position}): save the file as UTF-8 "
+        f"(it looks like {named})")
+
+
+def test_misspelt_related_key_suggests_the_closest(built: BuiltSite) -> None:
+    built.write("fr/2023/tramway-valbrune-gare.md", article("Le tramway", date="2023-05-02"))
+    built.write("fr/rel.md", article("Lié", related="[2023/tramway-valbrune-gares]"))
+    assert only_problem(built.broken_build()) == (
+        "content/fr/rel.md", 4,
+        "related key '2023/tramway-valbrune-gares' matches no article (did you mean '2023/tramway-valbrune-gare'?)")
+
+
+def test_missing_image_reports_the_src_line_and_the_path_looked_for(built: BuiltSite) -> None:
+    built.write("fr/2024/img.md", "---\ntitle: Image\ndate: 2024-07-16\nimage:\n  caption: Rien\n"
+                                  "  src: photos/absente.jpg\n---\nCorps.\n")
+    assert only_problem(built.broken_build()) == (
+        "content/fr/2024/img.md", 6,
+        "file not found: 'photos/absente.jpg' (looked for content/fr/2024/photos/absente.jpg)")
+
+
+def test_language_folder_in_capitals_says_codes_are_case_sensitive(built: BuiltSite) -> None:
+    built.write("FR/x.md", article("Majuscules"))
+    assert only_problem(built.broken_build()) == (
+        "content/FR", None, "unknown language folder 'FR' (languages: fr, en, ar); "
+        "language codes are case-sensitive: rename it to 'fr'")
