@@ -314,7 +314,8 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
         problems.add(shown, None, f"cannot read file: {error.strerror}")
         return None
     try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+        # CRLF (Windows) and a lone CR (old Mac) are line endings, as CommonMark and YAML read them
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
         problems.add(shown, data[: error.start].count(b"\n") + 1, not_utf8_message(data, error.start, lang))
         return None

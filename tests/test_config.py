@@ -56,6 +56,14 @@ def assert_problem(result: Result, line: int | None, pattern: str) -> str:
     raise AssertionError(f"no 'config.yaml:{line}: /{pattern}/' line in:\n{result.output}")
 
 
+def only_problems(result: Result) -> list[tuple[int | None, str]]:
+    """Exit 1 and nothing but `config.yaml[:line]: message` lines: their (line, message)."""
+    assert result.exit_code == 1, result.output
+    found = problems(result)
+    assert len(found) == len(result.output.splitlines()), result.output
+    return found
+
+
 def failing_build(make_site: MakeSite, config: str) -> Result:
     site = make_site({"fr/a.md": article("Un article")}, config=config)
     result = site.build()
@@ -83,9 +91,7 @@ def replaced(base: str, old: str, new: str) -> str:
 def test_unknown_top_level_key_has_a_did_you_mean_hint(make_site: MakeSite, typo: str, meant: str) -> None:
     config = with_line(BASE_CONFIG, "default_language:", f"{typo}: 5")
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, f"{typo}:"), re.escape(typo))
-    assert "did you mean" in message
-    assert f"'{meant}'" in message
+    assert only_problems(result) == [(line_of(config, f"{typo}:"), f"unknown key '{typo}' (did you mean '{meant}'?)")]
 
 
 def test_unknown_key_inside_a_language_has_a_hint(make_site: MakeSite) -> None:
@@ -101,8 +107,8 @@ def test_unknown_key_inside_a_language_has_a_hint(make_site: MakeSite) -> None:
             locle: en_GB
         """)
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, "locle:"), "locle")
-    assert "did you mean 'locale'" in message
+    assert only_problems(result) == [(line_of(config, "locle:"),
+                                      "unknown key 'languages.en.locle' (did you mean 'locale'?)")]
 
 
 # --- wrong types --------------------------------------------------------------------------------------------------
@@ -111,10 +117,10 @@ def test_unknown_key_inside_a_language_has_a_hint(make_site: MakeSite) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("per_page", '"ten"', r"positive integer"),
-        ("per_page", "0", r"positive integer"),
-        ("search", '"yes"', r"true or false|boolean"),
-        ("markdown", "[1]", r"mapping"),
+        ("per_page", '"ten"', "'per_page' must be a positive integer, not 'ten'"),
+        ("per_page", "0", "'per_page' must be a positive integer, not 0"),
+        ("search", '"yes"', "'search' must be true or false, not a string"),
+        ("markdown", "[1]", "'markdown' must be a mapping such as {html: false}"),
     ],
 )
 def test_wrong_type_names_the_key_and_the_expected_type(make_site: MakeSite, key: str, value: str,
@@ -122,8 +128,7 @@ def test_wrong_type_names_the_key_and_the_expected_type(make_site: MakeSite, key
     config = "\n".join(line for line in BASE_CONFIG.splitlines() if not line.startswith(f"{key}:"))
     config = with_line(config, "timezone:", f"{key}: {value}")
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, f"{key}:"), expected)
-    assert f"'{key}'" in message or f"{key} " in message
+    assert only_problems(result) == [(line_of(config, f"{key}:"), expected)]
 
 
 def test_languages_as_a_list_is_a_type_error(make_site: MakeSite) -> None:
@@ -136,8 +141,8 @@ def test_languages_as_a_list_is_a_type_error(make_site: MakeSite) -> None:
           - en
         """)
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, "languages:"), "languages")
-    assert "mapping" in message
+    assert only_problems(result) == [(line_of(config, "languages:"),
+                                      "'languages' must be a mapping of language codes to settings")]
 
 
 # --- missing and inconsistent values ------------------------------------------------------------------------------
@@ -150,17 +155,15 @@ def test_missing_required_key(make_site: MakeSite, key: str) -> None:
     else:
         config = "\n".join(line for line in MINIMAL.splitlines() if not line.startswith(f"{key}:")) + "\n"
     result = failing_build(make_site, config)
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    # The key is absent, so there is no line to point at: `config.yaml: ...` or `config.yaml:1: ...`.
-    assert any(f"'{key}'" in message and "missing" in message for _, message in problems(result)), result.output
+    # The key is absent, so there is no line to point at.
+    assert only_problems(result) == [(None, f"missing required key '{key}'")]
 
 
 def test_default_language_must_be_one_of_the_languages(make_site: MakeSite) -> None:
     config = replaced(BASE_CONFIG, "default_language: fr", "default_language: de")
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, "default_language:"), "'de'")
-    assert "fr" in message and "en" in message
+    assert only_problems(result) == [(line_of(config, "default_language:"),
+                                      "default_language 'de' is not one of the languages (fr, en, ar)")]
 
 
 @pytest.mark.parametrize("url", ["/sub/", "example.org/sub/", "ftp://example.org/"])
@@ -333,9 +336,9 @@ def test_base_url_option_replaces_an_invalid_config_value(make_site: MakeSite) -
 def test_invalid_base_url_option_is_reported(make_site: MakeSite) -> None:
     site = make_site({"fr/a.md": article("Un article")})
     result = site.build("--base-url", "not a url")
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    assert "base_url" in result.output
+    assert only_problems(result) == [(line_of(BASE_CONFIG, "base_url:"),
+                                      "'base_url' must be an absolute http(s) URL, not 'not a url'")]
+    assert not site.output.exists()
 
 
 def test_wrong_type_inside_markdown(make_site: MakeSite) -> None:
@@ -347,32 +350,27 @@ def test_wrong_type_inside_markdown(make_site: MakeSite) -> None:
 def test_unknown_key_inside_markdown_has_a_hint(make_site: MakeSite) -> None:
     config = BASE_CONFIG + "markdown:\n  htm: true\n"
     result = failing_build(make_site, config)
-    message = assert_problem(result, line_of(config, "htm:"), "htm")
-    assert "did you mean 'html'" in message
+    assert only_problems(result) == [(line_of(config, "htm:"), "unknown key 'markdown.htm' (did you mean 'html'?)")]
 
 
 def test_config_that_is_not_a_mapping(make_site: MakeSite) -> None:
     result = failing_build(make_site, "- base_url\n- languages\n")
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    assert problems(result), result.output
+    assert only_problems(result) == [(None, "the configuration must be a mapping of keys to values")]
 
 
 def test_empty_config_reports_every_required_key(make_site: MakeSite) -> None:
     result = failing_build(make_site, "")
-    assert result.exit_code == 1, result.output
-    messages = " ".join(message for _, message in problems(result))
-    for key in ("base_url", "default_language", "languages"):
-        assert f"'{key}'" in messages, result.output
+    assert only_problems(result) == [(None, f"missing required key '{key}'")
+                                     for key in ("base_url", "default_language", "languages")]
 
 
 def test_missing_config_file(make_site: MakeSite) -> None:
     site = make_site({"fr/a.md": article("Un article")})
     (site.root / "config.yaml").unlink()
     result = site.build()
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    assert problems(result), result.output
+    assert only_problems(result) == [(None, f"config file not found in {site.root}{os.sep}; "
+                                            "run digest in the site's folder or give --config PATH")]
+    assert not site.output.exists()
 
 
 def test_out_of_range_date_value_is_reported_at_its_line(make_site: MakeSite) -> None:
