@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from digest.cli import main
 
 from helpers import BASE_CONFIG, Site, article, hrefs, texts
+from helpers import problems as problem_lines
 
 MakeSite = Callable[..., Site]
 
@@ -24,8 +25,6 @@ languages:
   en: {title: Test Digest, locale: en_GB}
 """
 
-# A config.yaml message: the path (absolute or relative to the cwd) ends with config.yaml.
-PROBLEM = re.compile(r"^(?P<path>.*config\.yaml)(?::(?P<line>\d+))?: (?P<message>.+)$")
 
 
 def line_of(text: str, marker: str) -> int:
@@ -37,13 +36,8 @@ def line_of(text: str, marker: str) -> int:
 
 
 def problems(result: Result) -> list[tuple[int | None, str]]:
-    """(line, message) for every `...config.yaml:<line>: <message>` line of the output."""
-    found = []
-    for output_line in result.output.splitlines():
-        match = PROBLEM.match(output_line)
-        if match:
-            found.append((int(match["line"]) if match["line"] else None, match["message"]))
-    return found
+    """(line, message) of every problem of the output in config.yaml (its path absolute or relative to the cwd)."""
+    return [(line, message) for path, line, message in problem_lines(result) if path.endswith("config.yaml")]
 
 
 def assert_problem(result: Result, line: int | None, pattern: str) -> str:

@@ -12,12 +12,9 @@ from collections.abc import Callable
 import pytest
 from click.testing import Result
 
-from helpers import REPO, Site, article, texts
+from helpers import REPO, Site, article, problems, texts, tree
 
 MakeSite = Callable[..., Site]
-
-# `path:line: message` or `path: message` (a folder, or a file whose line is unknown).
-PROBLEM = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 
 GOOD_ARTICLES = {
     "fr/2024/ain-al-asad.md": article("Irak : drones sur Ain al-Asad", tags="[Irak, États-Unis]",
@@ -27,15 +24,6 @@ GOOD_ARTICLES = {
     "fr/2024/retrait.md": article("Retrait des forces", date="2024-07-15", translation_key="retrait"),
     "en/ain-al-asad.md": article("Iraq: drones over Ain al-Asad", translation_key="ain-al-asad", tags="[Iraq]"),
 }
-
-
-def problems(result: Result) -> list[tuple[str, int | None, str]]:
-    found = []
-    for line in result.output.splitlines():
-        match = PROBLEM.match(line)
-        if match:
-            found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
-    return found
 
 
 def find_problem(result: Result, path: str, line: int | None, pattern: str) -> str:
@@ -353,7 +341,7 @@ def test_two_builds_of_the_same_input_are_byte_identical(built: BuiltSite) -> No
     time.sleep(1.1)  # a clock read anywhere in the pipeline would show up as a different second
     other = built.site.root.parent / "other-output"
     built.site.build_ok("--output", str(other))
-    again = {p.relative_to(other).as_posix(): p.read_bytes() for p in sorted(other.rglob("*")) if p.is_file()}
+    again = tree(other)
     assert sorted(again) == sorted(built.snapshot)
     for name, data in built.snapshot.items():
         assert again[name] == data, f"{name} differs between two builds"

@@ -24,11 +24,10 @@ from click.testing import Result
 from lxml import etree
 from lxml import html as lxml_html
 
-from helpers import BASE_CONFIG, Site, article
+from helpers import BASE_CONFIG, Site, article, problems, tree
 
 MakeSite = Callable[..., Site]
 
-PROBLEM_LINE = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 SECRET = "SECRET-OUTSIDE-THE-SITE-7f3a"
 UNSAFE_URL = re.compile(r"^(?:javascript|vbscript):", re.IGNORECASE)
 INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
@@ -59,33 +58,11 @@ def png_header(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
-def tree(folder: Path, skip: tuple[Path, ...] = ()) -> dict[str, bytes]:
-    """Every file below `folder` (symlinks as their target text), except the folders in `skip`."""
-    found: dict[str, bytes] = {}
-    for current, folders, files in os.walk(folder, followlinks=False):
-        base = Path(current)
-        folders[:] = [name for name in folders if base / name not in skip]
-        for name in files + [name for name in folders if (base / name).is_symlink()]:
-            path = base / name
-            key = path.relative_to(folder).as_posix()
-            found[key] = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-    return found
-
-
-def problems(result: Result) -> list[tuple[str, int | None, str]]:
-    found = []
-    for line in result.output.splitlines():
-        match = PROBLEM_LINE.match(line)
-        assert match, f"not a `path:line: message` line: {line!r}\n{result.output}"
-        found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
-    return found
-
-
 def assert_refused(result: Result, path: str, line: int | None, pattern: str) -> str:
     """Exit 1, only `path:line: message` lines, one of them at `path`:`line` matching `pattern`."""
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    found = problems(result)
+    found = problems(result, every_line=True)
     for found_path, found_line, message in found:
         if found_path.endswith(path) and found_line == line and re.search(pattern, message, re.IGNORECASE):
             return message
@@ -112,9 +89,8 @@ class Built:
     def everything(self) -> dict[str, bytes]:
         """Every file of the test's folder but the output folder, the image cache and previous sites being deleted
         in the background (.output.*)."""
-        return {name: data for name, data in
-                tree(self.site.root.parent, skip=(self.site.output, self.site.root / ".digest-cache")).items()
-                if not name.startswith("site/.output")}
+        return tree(self.site.root.parent, skip=(self.site.output, self.site.root / ".digest-cache"),
+                    exclude=(".output.*",))
 
     def write(self, relative: str, text: str | bytes) -> Path:
         return self.site.write(relative, text)

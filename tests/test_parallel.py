@@ -10,11 +10,7 @@ from lxml import html as lxml_html
 
 from digest.build import build
 
-from helpers import REPO, texts
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from helpers import REPO, texts, tree
 
 
 def test_parallel_build_equals_single_process_build(tmp_path: Path):

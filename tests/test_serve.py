@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from digest.cli import main
 
 from browser import chromium
-from helpers import BASE_CONFIG, REPO, Site, article, texts
+from helpers import BASE_CONFIG, REPO, Site, article, texts, tree
 
 MakeSite = Callable[..., Site]
 
@@ -445,11 +445,6 @@ def test_one_terminal_line_per_rebuild(site: Site, serve: Callable[..., Server])
     assert "Traceback" not in server.output()
 
 
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file() or path.is_symlink()}
-
-
 def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, serve: Callable[..., Server],
                                                         tmp_path: Path) -> None:
     """What `digest serve` leaves in output/ after edits is what `digest build` makes of the same files,
@@ -467,15 +462,15 @@ def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, ser
     result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"), "--output", str(clean),
                                        "--base-url", server.url])
     assert result.exit_code == 0, result.output
-    want = files_of(clean)
+    want = tree(clean)
 
     def same() -> bool:
-        return files_of(site.output) == want
+        return tree(site.output) == want
 
     try:
         server.wait_until(same, 10, "output/ to equal a clean build")
     except pytest.fail.Exception:
-        got = files_of(site.output)
+        got = tree(site.output)
         stale, missing = sorted(set(got) - set(want)), sorted(set(want) - set(got))
         different = sorted(name for name in set(got) & set(want) if got[name] != want[name])
         pytest.fail(f"served output/ differs from a clean build: stale {stale}, missing {missing}, "
