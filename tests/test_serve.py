@@ -212,7 +212,8 @@ def test_front_matter_errors_show_error_page_then_fix_reloads(site: Site, serve:
     assert server.get(ONE).h1() == ["Premier titre"]
 
     rewrite(site, ONE_FILE, "title: 'Premier titre'", "title: a: b")
-    problem = "content/fr/2024/one.md:2: invalid YAML: mapping values are not allowed in this context"
+    problem = ("content/fr/2024/one.md:2: invalid YAML: mapping values are not allowed in this context "
+               "(a colon followed by a space in a value: put the value in quotes)")
     response, _ = server.wait_for_page(ONE, lambda r: r.overlay() is not None, "the error overlay")
     assert problem in (response.overlay() or "")
     assert response.page().xpath("/html/body/*[1]/@id") == ["digest-build-error"]
