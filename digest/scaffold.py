@@ -171,16 +171,32 @@ It holds:
 """
 
 
+def _gitignore(path: Path) -> str:
+    """The new site's .gitignore; an existing one (a site started in a git repository) keeps its lines,
+    and gets digest's added if it lacks them."""
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return GITIGNORE
+    except (OSError, UnicodeDecodeError) as error:
+        raise SiteError([Problem(str(path), None, f"cannot read: {error}")]) from None
+    have = {line.strip().strip("/") for line in existing.splitlines()}
+    missing = [line for line in GITIGNORE.splitlines()[1:] if line.strip("/") not in have]
+    if not missing:
+        return existing
+    return existing + ("" if existing.endswith("\n") or not existing else "\n") + "\n".join(missing) + "\n"
+
+
 def init_site(directory: Path) -> list[Path]:
     """Create config.yaml, content/ (one article per language) and templates/; never overwrites."""
     config_file = directory / "config.yaml"
     try:
-        if config_file.exists() or (directory / "content").exists() or (directory / ".gitignore").exists():
+        if config_file.exists() or (directory / "content").exists():
             raise SiteError([Problem(str(directory), None, "already holds a site (config.yaml or content/ exists)")])
     except OSError as error:  # a name too long, a file where a folder should be
         raise SiteError([Problem(str(directory), None, f"cannot create a site here: {error.strerror}")]) from None
     files = {config_file: SKELETON_CONFIG, directory / "templates" / "README.md": templates_readme(),
-             directory / ".gitignore": GITIGNORE}
+             directory / ".gitignore": _gitignore(directory / ".gitignore")}
     for lang, (title, section, tag, body) in SKELETON_ARTICLES.items():
         files[directory / "content" / lang / "welcome.md"] = "\n".join([
             "---",

@@ -161,3 +161,11 @@ def test_init_writes_a_gitignore_and_lists_the_theme(tmp_path: Path):
     assert "digest theme --path" in readme and str(theme_dir) in readme
     full = run("theme", cwd=tmp_path)
     assert full.output.splitlines() == [str(theme_dir), *(f"  {name}" for name in listed)]
+
+
+def test_init_keeps_an_existing_gitignore_and_adds_what_it_lacks(tmp_path: Path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / ".gitignore").write_text("*.pyc\n/output\n", encoding="utf-8")
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "news" / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n/output\n.digest-cache/\n"
