@@ -392,6 +392,11 @@ def test_missing_page_shows_the_build_error_too(site: Site, serve: Callable[...,
     response = server.get("/fr/2024/07/new-article/")
     assert response.status == 404
     assert "content/fr/2024/one.md:2: invalid YAML" in (response.overlay() or "")
+    for path in ("/" + "x" * 300 + "/", "/fr/" + "%C3%A9" * 200 + ".html"):  # names too long for a file name
+        response = server.get(path)
+        assert response.status == 404, path
+        assert "content/fr/2024/one.md:2: invalid YAML" in (response.overlay() or "")
+    assert "Traceback" not in server.output()
 
 
 def without_livereload(body: bytes) -> bytes:
