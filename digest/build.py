@@ -56,7 +56,7 @@ from digest.theme import asset_files, check_templates, template_dirs
 class BuildResult:
     pages: int
     files: int
-    written: int  # files rendered or copied in this build (the rest were unchanged)
+    written: int  # files whose bytes changed in this build (the rest were unchanged)
     seconds: float
     output_dir: Path
     base_url: str

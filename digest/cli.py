@@ -116,15 +116,17 @@ def serve(config_file: Path, host: str, port: int, drafts: bool, future: bool, o
 @click.option("--tags", default="", help="Comma-separated tags, e.g. 'Irak,États-Unis'.")
 @click.option("--translation-of", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="An existing article this one translates (shares its key and date).")
+@click.option("--slug", help="The file name and URL slug (default: made from the title).")
 @config_option
 @reports_problems
-def new(title: str, lang: str, tags: str, translation_of: Path | None, config_file: Path) -> None:
+def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str | None, config_file: Path) -> None:
     """Write a new article with its front matter filled in."""
     from digest.config import load_config
     from digest.scaffold import new_article
 
     config = load_config(config_file)
-    path = new_article(config, title, lang, [t.strip() for t in tags.split(",") if t.strip()], translation_of)
+    path = new_article(config, title, lang, [t.strip() for t in tags.split(",") if t.strip()], translation_of,
+                       slug=slug)
     click.echo(_shown(path))
 
 
@@ -251,6 +253,18 @@ def init(directory: Path) -> None:
     for path in init_site(directory):
         click.echo(f"created {_shown(path)}")
     click.echo(f"Next: cd {directory} && digest build")
+
+
+@main.command()
+@click.option("--path", "path_only", is_flag=True, help="Print only the folder of the built-in theme.")
+def theme(path_only: bool) -> None:
+    """Show where the built-in theme is and the files it holds (copy one into templates/ to change it)."""
+    from digest.theme import default_theme_dir, theme_files
+
+    click.echo(default_theme_dir())
+    if not path_only:
+        for name in theme_files():
+            click.echo(f"  {name}")
 
 
 def _shown(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from digest import yamlfile
+from digest.charset import not_utf8_message
 from digest.errors import Collector, display_path
 from digest.images import ImageError, size_of
 from digest.text import clean_field
@@ -131,7 +133,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
             problems.raise_if_any()
         raw = path.read_bytes()
     except FileNotFoundError:
-        problems.add(shown, None, "config file not found")
+        problems.add(shown, None, _not_found_message(path))
         problems.raise_if_any()
     except OSError as error:
         problems.add(shown, None, f"cannot read config file: {error.strerror}")
@@ -139,7 +141,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        problems.add(shown, raw[: error.start].count(b"\n") + 1, f"not valid UTF-8 text (byte {error.start})")
+        problems.add(shown, raw[: error.start].count(b"\n") + 1, not_utf8_message(raw, error.start))
         problems.raise_if_any()
 
     try:
@@ -187,7 +189,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     if timezone is not None:
         try:
             ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file name
             report(("timezone",), f"unknown time zone {timezone!r} (expected a name such as Europe/Paris)")
     strings = _strings(data.get("strings"), codes, report)
     images = {key: _site_image(data, key, root, output_dir or root / "output", codes, report)
@@ -222,6 +224,15 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         output_dir=(output_dir or root / "output").resolve(),
         newsletter=newsletter,
     )
+
+
+def _not_found_message(path: Path) -> str:
+    """Where the config file was looked for, and the one in a folder above, if any (run from content/, say)."""
+    above = next((folder / path.name for folder in path.parent.parents if (folder / path.name).is_file()), None)
+    if above is not None:
+        return (f"config file not found in {path.parent}{os.sep}; the site's is {above}: run digest in "
+                f"{above.parent}{os.sep} or give --config {os.path.relpath(above)}")
+    return f"config file not found in {path.parent}{os.sep}; run digest in the site's folder or give --config PATH"
 
 
 def check_keys(data: Mapping[str, Any], known: tuple[str, ...], prefix: tuple[Any, ...], report: Any) -> None:

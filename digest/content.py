@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from digest import __version__, markdown, urls, yamlfile
+from digest.charset import not_utf8_message
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
@@ -33,6 +34,7 @@ KNOWN_KEYS = frozenset(
 )
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+MAX_SLUG_BYTES = 200  # a slug names a folder of the output: file systems allow 255 bytes
 MAX_ARTICLE_BYTES = 2_000_000  # a news article is a few kilobytes; anything this big is a mistake
 TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 # Body links to another article's source file are written with this scheme, then replaced by the
@@ -152,8 +154,10 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
             continue
         if entry.is_dir():
             if entry.name not in config.language_codes:
+                same = [code for code in config.language_codes if code.lower() == entry.name.lower()]
+                hint = (f"; language codes are case-sensitive: rename it to '{same[0]}'" if same else "")
                 problems.add(shown, None, f"unknown language folder '{entry.name}' "
-                             f"(languages: {', '.join(config.language_codes)})")
+                             f"(languages: {', '.join(config.language_codes)}){hint}")
                 continue
             for file in walk(entry, content, config.root, problems):
                 if file.suffix == ".md":
@@ -333,9 +337,10 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
         problems.add(shown, None, f"cannot read file: {error.strerror}")
         return None
     try:
-        text = data.decode("utf-8-sig").replace("\r\n", "\n")
+        # CRLF (Windows) and a lone CR (old Mac) are line endings, as CommonMark and YAML read them
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
-        problems.add(shown, data[: error.start].count(b"\n") + 1, f"not valid UTF-8 text (byte {error.start})")
+        problems.add(shown, data[: error.start].count(b"\n") + 1, not_utf8_message(data, error.start, lang))
         return None
     parts = split_front_matter(text)
     if parts is None:
@@ -356,8 +361,7 @@ def load_article(config: Config, lang: str, file: Path, problems: Collector) -> 
     lines = {match.group(1): number
              for number, line in enumerate(front_matter.split("\n"), start=2)
              if (match := TOP_LEVEL_KEY.match(line))}
-    reader = _ArticleReader(config, lang, file, shown, meta, lines, problems)
-    reader.line_in_front_matter = yamlfile.line_finder(front_matter)
+    reader = _ArticleReader(config, lang, file, shown, meta, lines, problems, yamlfile.line_finder(front_matter))
     return reader.read(body, body_line)
 
 
@@ -369,8 +373,10 @@ class _ArticleReader:
     """Validates one article's front matter field by field, reporting into `problems`."""
 
     def __init__(self, config: Config, lang: str, file: Path, shown: str, meta: dict[str, Any],
-                 lines: dict[str, int], problems: Collector) -> None:
+                 lines: dict[str, int], problems: Collector,
+                 find_line: Callable[[yamlfile.KeyPath], int | None] | None = None) -> None:
         self.config = config
+        self.find_line = find_line  # line in the front matter (1 = its first line) of a nested key
         self.lang = lang
         self.file = file
         self.shown = shown
@@ -381,11 +387,19 @@ class _ArticleReader:
         self.assets: dict[str, Asset] = {}
         self.article_links: list[ArticleLink] = []
         self.body_line = 1
-        self.line_in_front_matter: Callable[[yamlfile.KeyPath], int | None] = lambda _path: None
 
     def report(self, key: str | None, message: str) -> None:
         self.failed = True
         self.problems.add(self.shown, self.lines.get(key, 1) if key else 1, message)
+
+    def report_at(self, path: yamlfile.KeyPath, message: str) -> None:
+        """Report at the line of a nested key such as ("image", "src"), else at its top-level key."""
+        line = self.find_line(path) if self.find_line else None
+        if line is None:
+            self.report(str(path[0]), message)
+            return
+        self.failed = True
+        self.problems.add(self.shown, line + 1, message)  # the front matter starts on the file's line 2
 
     def read(self, body: str, body_line: int) -> Article | None:
         meta = self.meta
@@ -471,7 +485,7 @@ class _ArticleReader:
             return ()
         found = []
         for index, item in enumerate(value):
-            line = self.line_in_front_matter(("corrections", index))
+            line = self.find_line(("corrections", index)) if self.find_line else None
             where = line + 1 if line else self.lines.get("corrections", 1)
 
             def report(message: str, where: int = where) -> None:
@@ -518,6 +532,10 @@ class _ArticleReader:
         slug = slugify(text)
         if "/" in text or "\\" in text or text.strip() in (".", "..") or not slug:
             self.report("slug", f"invalid slug {text!r}: a slug is one URL segment such as 'ain-al-asad'")
+            return ""
+        if len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+            self.report("slug", f"slug too long to be a folder name ({len(slug.encode('utf-8'))} bytes; "
+                        f"at most {MAX_SLUG_BYTES})")
             return ""
         return slug
 
@@ -576,12 +594,12 @@ class _ArticleReader:
         try:
             asset = self.asset(src, article_url)
         except markdown.LinkError as error:
-            self.report("image", str(error))
+            self.report_at(("image", "src"), str(error))
             return None
         try:
             found = picture(asset.file, self.config.cache_dir / "images")
         except ImageError as error:
-            self.report("image", str(error))
+            self.report_at(("image", "src"), str(error))
             return None
         if found is None:
             return Image(**{**image.__dict__, "site_path": asset.site_path})
@@ -597,12 +615,18 @@ class _ArticleReader:
                         "height": found.height, "srcset": tuple(srcset)})
 
     def tags(self) -> tuple[TagRef, ...]:
-        names = self.string_list("tags")
+        value = self.meta.get("tags")
+        # One string with commas is a list written inline, as `digest new --tags a,b` takes it.
+        names = (tuple(dict.fromkeys(clean_field(part) for part in value.split(",") if clean_field(part)))
+                 if isinstance(value, str) else self.string_list("tags"))
         refs: dict[str, TagRef] = {}
         for name in names:
             slug = slugify(name)
             if not slug:
                 self.report("tags", f"tag {name!r} has no letters or digits to make a URL from")
+            elif len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+                self.report("tags", f"tag {name[:40]!r}... is too long to be a folder name "
+                            f"({len(slug.encode('utf-8'))} bytes; at most {MAX_SLUG_BYTES})")
             elif slug not in refs:
                 refs[slug] = TagRef(name=name, slug=slug)
         return tuple(refs.values())
@@ -647,7 +671,8 @@ class _ArticleReader:
             if not target.is_relative_to(content):
                 raise markdown.LinkError(f"file {reference!r} is outside the content folder")
             if not target.is_file():
-                raise markdown.LinkError(f"file not found: {reference!r}")
+                looked = display_path(target, self.config.root.resolve())
+                raise markdown.LinkError(f"file not found: {reference!r} (looked for {looked})")
         except ValueError:
             raise markdown.LinkError(f"invalid file name {reference!r} (it holds a NUL character)") from None
         except RuntimeError:

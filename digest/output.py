@@ -148,11 +148,11 @@ class Staging:
 
     def write(self, output: Output, previous: Tree | None = None) -> bool:
         """Write one file unless the spare tree holds it already, or hard-link it from `previous` (the
-        output folder) if that holds it; True if rendered or copied."""
-        if self.spare is not None and self.spare.holds(output):
-            return False
+        output folder) if that holds it; True if its bytes differ from the output folder's file."""
         relative = checked(output.file)
         target = f"{self.path}/{relative}"
+        if self.spare is not None and self.spare.holds(output):
+            return self._changed(output, relative, target, previous)
         folder = relative.rpartition("/")[0]
         if folder and folder not in self.folders:
             try:
@@ -173,7 +173,13 @@ class Staging:
             except OSError:
                 pass  # no hard links here (another file system?): write it
         output.write_to(target)
-        return True
+        return self._changed(output, relative, target, previous)
+
+    def _changed(self, output: Output, relative: str, target: str, previous: Tree | None) -> bool:
+        """Whether the file written at `target` differs from the one the output folder holds now."""
+        if previous is not None and previous.files.get(output.file) == output.fingerprint:
+            return False  # equal fingerprints, equal bytes (no need to look at the file)
+        return not same_bytes(target, f"{self.output_dir}/{relative}")
 
     def commit(self, keep_old: Path | None) -> bool:
         """Swap the staging folder in. The previous site moves to `keep_old` (True), or is deleted."""
@@ -207,6 +213,17 @@ class Staging:
             remove_in_background(self.path)  # half updated: useless now
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+
+
+def same_bytes(a: str | Path, b: str | Path) -> bool:
+    """Whether two files hold the same bytes (False if either cannot be read)."""
+    try:
+        if os.stat(a).st_size != os.stat(b).st_size:
+            return False
+        with open(a, "rb") as first, open(b, "rb") as second:
+            return first.read() == second.read()
+    except OSError:
+        return False
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -314,6 +331,9 @@ def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[s
             temporary = target.with_name(f".{target.name}.tmp")
             pending.append((temporary, target))
             output.write_to(temporary)
+            if same_bytes(temporary, target):  # rendered again, to the same bytes: nothing to replace
+                pending.pop()
+                temporary.unlink()
     except BaseException as error:
         for temporary, _ in pending:
             temporary.unlink(missing_ok=True)

@@ -468,10 +468,10 @@ def uses_site_variable(env: jinja2.Environment) -> bool:
         if name.endswith((".html", ".xml", ".txt")) and not name.startswith("assets/"):
             try:
                 parsed = env.parse(loader.get_source(env, name)[0])
+                if "site" in jinja2.meta.find_undeclared_variables(parsed):  # compiles: may find unknown filters
+                    return True
             except jinja2.TemplateSyntaxError:
                 return True  # reported with its line when the template is rendered
-            if "site" in jinja2.meta.find_undeclared_variables(parsed):
-                return True
     return False
 
 
@@ -496,14 +496,23 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any],
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as error:
-        raise SiteError([Problem(_template_path(error.filename, config, name), error.lineno, error.message or
-                                 "template syntax error")]) from None
+        raise SiteError([Problem(_template_path(error.filename, config, name), error.lineno,
+                                 _template_message(error.message or "template syntax error"))]) from None
     except jinja2.TemplateNotFound as error:
         raise SiteError([Problem(name, None, f"template not found: {error.name}")]) from None
     except Exception as error:  # a theme bug: point at the template line that raised it
         filename, line = _template_frame(error)
-        message = f"template error: {error}"
+        message = _template_message(str(error), "template error: ")
         raise SiteError([Problem(_template_path(filename, config, name), line, message)]) from None
+
+
+_UNKNOWN_NAME = re.compile(r"^No (filter|test) named '(.+?)'(?: found)?\.?$")
+
+
+def _template_message(message: str, prefix: str = "") -> str:
+    """Jinja's message, said the way digest says it: "unknown filter 'x'" rather than "No filter named 'x'."."""
+    unknown = _UNKNOWN_NAME.match(message.strip())
+    return f"unknown {unknown[1]} '{unknown[2]}'" if unknown else prefix + message
 
 
 def _template_frame(error: Exception) -> tuple[str | None, int | None]:

@@ -7,10 +7,12 @@ build succeeds again.
 
 from __future__ import annotations
 
+import errno
 import html
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -130,11 +132,14 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
 
         def _html_file(self, path: str) -> Path | None:
             root = Path(self.root).resolve()
-            target = (root / path).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            if target.suffix == ".html" and target.is_file() and target.is_relative_to(root):
-                return target
+            try:
+                target = (root / path).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+                if target.suffix == ".html" and target.is_file() and target.is_relative_to(root):
+                    return target
+            except (OSError, ValueError):  # a path too long to be a file name, a NUL in it
+                pass
             return None
 
         def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -218,8 +223,38 @@ class _EventWatcher(Watcher):
         return None, None
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether the server could listen on host:port: on every address the host name gives, as tornado does."""
+    try:
+        addresses = socket.getaddrinfo(host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                                       socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        return True  # not a port problem: tornado reports the host
+    for family, kind, protocol, _, address in addresses:
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado: TIME_WAIT is no obstacle
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    return False
+    return True
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port that another program listens on, before building anything, and name a free one."""
+    if port == 0 or port_free(host, port):
+        return
+    free = next((other for other in range(port + 1, min(port + 100, 65536)) if port_free(host, other)), None)
+    hint = f"; try --port {free}" if free is not None else "; choose another with --port"
+    raise SiteError([Problem("--port", None, f"port {port} is in use{hint}")])
+
+
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_drafts: bool = False,
           open_browser: bool = False, include_future: bool = False) -> None:
+    check_port(host, port)
     dev = DevServer(config_file, host, port, include_drafts, include_future)
     dev.first_build()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections import Counter, defaultdict
@@ -185,7 +186,9 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool, 
     for article in loaded:
         for key in article.related:
             if key not in every_key:
-                problems.add(article.file, article.line_of("related"), f"related key '{key}' matches no article")
+                close = difflib.get_close_matches(key, sorted(every_key), n=1, cutoff=0.75)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.add(article.file, article.line_of("related"), f"related key '{key}' matches no article{hint}")
     problems.raise_if_any()
 
     articles = {code: newest_first([a for a in published if a.lang == code]) for code in config.language_codes}

@@ -18,6 +18,14 @@ def default_theme_dir() -> Path:
     return installed if installed.is_dir() else _PACKAGE.parent / "templates"
 
 
+def theme_files() -> list[str]:
+    """Every file of the built-in theme (templates, then assets/...), as paths below its folder."""
+    theme = default_theme_dir()
+    return sorted((file.relative_to(theme).as_posix() for file in theme.rglob("*")
+                   if file.is_file() and "__pycache__" not in file.parts),
+                  key=lambda name: (name.startswith("assets/"), name))
+
+
 def template_dirs(config: Config) -> list[Path]:
     """Search order for templates: the site's own first, so it overrides the theme file by file."""
     dirs = []

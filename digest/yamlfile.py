@@ -33,7 +33,12 @@ def parse(text: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         problem = error.problem or error.context or "invalid YAML"
-        raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
+        source_lines = text.split("\n")
+        source_line = source_lines[line - 1] if line and line <= len(source_lines) else ""
+        if "\t" in source_line[: len(source_line) - len(source_line.lstrip(" \t"))]:
+            raise YamlSyntaxError(line, "invalid YAML: YAML does not allow tabs for indentation "
+                                  "(indent with spaces)") from None
+        raise YamlSyntaxError(line, f"invalid YAML: {problem}{_hint(problem)}") from None
     except yaml.reader.ReaderError as error:  # a character YAML refuses, such as a raw control character
         # libyaml counts the position in UTF-8 bytes, the Python reader in characters
         before = text.encode("utf-8")[: error.position] if SafeLoader is not yaml.SafeLoader else text[: error.position]
@@ -43,7 +48,10 @@ def parse(text: str) -> Any:
     except yaml.YAMLError as error:
         raise YamlSyntaxError(None, f"invalid YAML: {error}") from None
     except (ValueError, OverflowError) as error:  # a well-formed value that is not a real one (2024-02-30)
-        raise YamlSyntaxError(_line_of_bad_value(text), f"invalid value: {error}") from None
+        line, key, value = _bad_value(text)
+        if key is None:
+            raise YamlSyntaxError(line, f"invalid value: {error}") from None
+        raise YamlSyntaxError(line, f"'{key}': {value} is not a valid date ({error})") from None
 
 
 def _refuse_aliases(text: str) -> None:
@@ -56,26 +64,36 @@ def _refuse_aliases(text: str) -> None:
         return  # not readable YAML: parse() reports it with its line
 
 
-def _line_of_bad_value(text: str) -> int | None:
-    """The line of the first scalar the safe constructor cannot build (dates like 2024-13-01)."""
+def _hint(problem: str) -> str:
+    """What to do about the YAML mistakes editors make most."""
+    if "mapping values are not allowed" in problem:
+        return " (a colon followed by a space in a value: put the value in quotes)"
+    return ""
+
+
+def _bad_value(text: str) -> tuple[int | None, str | None, str | None]:
+    """(line, key path, text) of the first scalar the safe constructor cannot build (dates like 2024-13-01)."""
     constructor = yaml.constructor.SafeConstructor()
     try:
         root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
-        return None
-    stack = [root] if root is not None else []
+        return None, None, None
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())] if root is not None else []
     while stack:
-        node = stack.pop(0)
+        node, path = stack.pop(0)
         if isinstance(node, yaml.ScalarNode):
             try:
                 constructor.construct_object(node, deep=True)
             except (ValueError, OverflowError):
-                return node.start_mark.line + 1
+                key = ".".join(str(part) for part in path) if path else None
+                return node.start_mark.line + 1, key, node.value
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
         elif isinstance(node, yaml.MappingNode):
-            stack.extend(child for pair in node.value for child in pair)
-    return None
+            for key_node, value_node in node.value:
+                stack.append((key_node, path))
+                stack.append((value_node, (*path, key_node.value)))
+    return None, None, None
 
 
 def line_finder(text: str) -> Callable[[KeyPath], int | None]:

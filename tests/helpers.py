@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -69,8 +72,7 @@ class Site:
         return lxml_html.fromstring(file.read_bytes())
 
     def files(self) -> dict[str, bytes]:
-        return {p.relative_to(self.output).as_posix(): p.read_bytes()
-                for p in sorted(self.output.rglob("*")) if p.is_file()}
+        return tree(self.output)
 
 
 
@@ -82,15 +84,60 @@ def hrefs(page: lxml_html.HtmlElement, xpath: str) -> list[str]:
     return [node.get("href") for node in page.xpath(xpath)]
 
 
+# --- snapshots of folders -------------------------------------------------------------------------------------------
+
+
+def tree(folder: Path, skip: Iterable[Path] = (), exclude: Iterable[str] = (), folders: bool = False
+         ) -> dict[str, bytes]:
+    """Every file below `folder` by relative path, sorted: its bytes; a symlink (to a file or a folder, never
+    followed): b"symlink:" and its target; with `folders`, every folder too, as "name/": b"".
+
+    The folders in `skip` are left out, and so is anything whose name matches a pattern of `exclude`
+    (".output.*": previous sites that a build deletes in the background).
+    """
+    skipped = {Path(path) for path in skip}
+    patterns = tuple(exclude)
+    found: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return found
+    for current, subfolders, files in os.walk(folder, followlinks=False):
+        base = Path(current)
+        subfolders[:] = sorted(name for name in subfolders if base / name not in skipped
+                               and not any(fnmatch(name, pattern) for pattern in patterns))
+        for name in [*files, *subfolders]:
+            path = base / name
+            if any(fnmatch(name, pattern) for pattern in patterns):
+                continue
+            key = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                found[key] = b"symlink:" + os.readlink(path).encode()
+            elif name in files:
+                found[key] = path.read_bytes()
+            elif folders:
+                found[key + "/"] = b""
+    return dict(sorted(found.items()))
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file, the target of every symlink and every folder below `folder`, by relative path."""
-    hashes = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            hashes[name] = "symlink:" + os.readlink(path)
-        elif path.is_file():
-            hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            hashes[name + "/"] = "folder"
-    return hashes
+    """sha256 of every file, symlink target and folder below `folder` (see `tree`), by relative path."""
+    return {name: hashlib.sha256(data).hexdigest() for name, data in tree(folder, folders=True).items()}
+
+
+# --- `path:line: message` lines ---------------------------------------------------------------------------------
+
+# `path:line: message`, or `path: message` (a folder, or a file whose line is unknown).
+PROBLEM_LINE = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
+
+
+def problems(output: str | Result, every_line: bool = False) -> list[tuple[str, int | None, str]]:
+    """(path, line, message) of every problem line of a command's output; with `every_line`, every line of
+    the output must be one."""
+    text = output if isinstance(output, str) else output.output
+    found = []
+    for line in text.splitlines():
+        match = PROBLEM_LINE.match(line)
+        if match is None:
+            assert not every_line, f"not a `path:line: message` line: {line!r}\n{text}"
+            continue
+        found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
+    return found

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, Site, article, tree_hashes
+from helpers import REPO, Site, article, tree, tree_hashes
 
 MakeSite = Callable[..., Site]
 
@@ -131,10 +131,9 @@ def site(make_site: MakeSite) -> Site:
     return site
 
 
-def everything(folder: Path) -> dict[str, str]:
+def everything(folder: Path) -> dict[str, bytes]:
     """Every file below `folder` but previous sites that a successful build deletes in the background."""
-    return {name: value for name, value in tree_hashes(folder).items()
-            if not any(part.startswith(".output.") for part in name.split("/"))}
+    return tree(folder, exclude=(".output.*",), folders=True)
 
 
 def assert_refused_cleanly(site: Site, args: tuple[str, ...], pattern: str) -> None:

@@ -12,12 +12,9 @@ from collections.abc import Callable
 import pytest
 from click.testing import Result
 
-from helpers import REPO, Site, article, texts
+from helpers import REPO, Site, article, problems, texts, tree
 
 MakeSite = Callable[..., Site]
-
-# `path:line: message` or `path: message` (a folder, or a file whose line is unknown).
-PROBLEM = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 
 GOOD_ARTICLES = {
     "fr/2024/ain-al-asad.md": article("Irak : drones sur Ain al-Asad", tags="[Irak, États-Unis]",
@@ -27,15 +24,6 @@ GOOD_ARTICLES = {
     "fr/2024/retrait.md": article("Retrait des forces", date="2024-07-15", translation_key="retrait"),
     "en/ain-al-asad.md": article("Iraq: drones over Ain al-Asad", translation_key="ain-al-asad", tags="[Iraq]"),
 }
-
-
-def problems(result: Result) -> list[tuple[str, int | None, str]]:
-    found = []
-    for line in result.output.splitlines():
-        match = PROBLEM.match(line)
-        if match:
-            found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
-    return found
 
 
 def find_problem(result: Result, path: str, line: int | None, pattern: str) -> str:
@@ -237,6 +225,16 @@ def test_slug_that_is_not_one_url_segment_is_refused(built: BuiltSite, slug: str
     find_problem(result, "content/fr/slug.md", 4, r"slug")
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("slug", "x" * 300, "slug too long to be a folder name (300 bytes; at most 200)"),
+    ("tags", "[" + "ع" * 150 + "]", f"tag {'ع' * 40!r}... is too long to be a folder name (300 bytes; at most 200)"),
+])
+def test_slug_or_tag_too_long_for_a_folder_name(built: BuiltSite, field: str, value: str, message: str) -> None:
+    built.write("fr/long.md", article("Long", **{field: value}))
+    result = built.broken_build()
+    assert problems(result) == [("content/fr/long.md", 4, message)]
+
+
 def test_invalid_utf8_names_the_file(built: BuiltSite) -> None:
     built.write("fr/utf.md", b"---\ntitle: Titre\ndate: 2024-07-16\n---\nPremier.\n\nCaf\xe9 \xff\n")
     result = built.broken_build()
@@ -343,7 +341,7 @@ def test_two_builds_of_the_same_input_are_byte_identical(built: BuiltSite) -> No
     time.sleep(1.1)  # a clock read anywhere in the pipeline would show up as a different second
     other = built.site.root.parent / "other-output"
     built.site.build_ok("--output", str(other))
-    again = {p.relative_to(other).as_posix(): p.read_bytes() for p in sorted(other.rglob("*")) if p.is_file()}
+    again = tree(other)
     assert sorted(again) == sorted(built.snapshot)
     for name, data in built.snapshot.items():
         assert again[name] == data, f"{name} differs between two builds"
@@ -407,3 +405,70 @@ def test_python_m_digest_prints_problems_on_stderr_without_traceback(built: Buil
     assert "content/fr/a.md:4: " in result.stderr
     assert any(line.startswith("content/fr/b.md:5: ") and "absente.jpg" in line for line in lines), lines
     assert site.files() == built.snapshot
+
+
+# --- messages that carry the hint the editor needs ---------------------------------------------------------------
+
+
+def only_problem(result: Result) -> tuple[str, int | None, str]:
+    found = problems(result)
+    assert len(found) == 1 and len(result.output.splitlines()) == 1, result.output
+    return found[0]
+
+
+def test_colon_in_an_unquoted_title_says_to_quote_it(built: BuiltSite) -> None:
+    built.write("fr/colon.md", "---\ntitle: Tramway: la gare rouvre\ndate: 2024-07-16\n---\nCorps.\n")
+    assert only_problem(built.broken_build()) == (
+        "content/fr/colon.md", 2, "invalid YAML: mapping values are not allowed in this context "
+        "(a colon followed by a space in a value: put the value in quotes)")
+
+
+@pytest.mark.parametrize(("text", "line"), [("---\ntitle: Titre\ndate: 2024-07-16\n\tsection: x\n---\nCorps.\n", 4),
+                                            ("---\ntitle: Titre\ndate: 2024-07-16\ntags:\n\t- Irak\n---\nCorps.\n", 5)])
+def test_tab_indentation_says_yaml_does_not_allow_tabs(built: BuiltSite, text: str, line: int) -> None:
+    built.write("fr/tab.md", text)
+    assert only_problem(built.broken_build()) == (
+        "content/fr/tab.md", line, "invalid YAML: YAML does not allow tabs for indentation (indent with spaces)")
+
+
+def test_impossible_date_names_the_field_and_the_value(built: BuiltSite) -> None:
+    built.write("fr/date.md", article("Titre", date="2024-07-32"))
+    assert only_problem(built.broken_build()) == (
+        "content/fr/date.md", 3, "'date': 2024-07-32 is not a valid date (day is out of range for month)")
+
+
+@pytest.mark.parametrize(("lang", "text", "encoding", "named"), [
+    ("fr", "Café crème à Genève", "cp1252", "Windows-1252"),
+    ("ar", "مرحبا بكم في موجزكم", "cp1256", "Windows-1256"),
+])
+def test_file_not_in_utf8_says_to_save_it_as_utf8_and_what_it_looks_like(
+        built: BuiltSite, lang: str, text: str, encoding: str, named: str) -> None:
+    data = f"---\ntitle: Titre\ndate: 2024-07-16\n---\n{text}\n".encode(encoding)
+    built.write(f"{lang}/legacy.md", data)
+    position = data.index(next(byte for byte in data if byte > 127).to_bytes(1, "big"))
+    assert only_problem(built.broken_build()) == (
+        f"content/{lang}/legacy.md", 5, f"not valid UTF-8 text (byte {position}): save the file as UTF-8 "
+        f"(it looks like {named})")
+
+
+def test_misspelt_related_key_suggests_the_closest(built: BuiltSite) -> None:
+    built.write("fr/2023/tramway-valbrune-gare.md", article("Le tramway", date="2023-05-02"))
+    built.write("fr/rel.md", article("Lié", related="[2023/tramway-valbrune-gares]"))
+    assert only_problem(built.broken_build()) == (
+        "content/fr/rel.md", 4,
+        "related key '2023/tramway-valbrune-gares' matches no article (did you mean '2023/tramway-valbrune-gare'?)")
+
+
+def test_missing_image_reports_the_src_line_and_the_path_looked_for(built: BuiltSite) -> None:
+    built.write("fr/2024/img.md", "---\ntitle: Image\ndate: 2024-07-16\nimage:\n  caption: Rien\n"
+                                  "  src: photos/absente.jpg\n---\nCorps.\n")
+    assert only_problem(built.broken_build()) == (
+        "content/fr/2024/img.md", 6,
+        "file not found: 'photos/absente.jpg' (looked for content/fr/2024/photos/absente.jpg)")
+
+
+def test_language_folder_in_capitals_says_codes_are_case_sensitive(built: BuiltSite) -> None:
+    built.write("FR/x.md", article("Majuscules"))
+    assert only_problem(built.broken_build()) == (
+        "content/FR", None, "unknown language folder 'FR' (languages: fr, en, ar); "
+        "language codes are case-sensitive: rename it to 'fr'")

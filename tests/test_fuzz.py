@@ -48,6 +48,8 @@ from lxml import html as lxml_html
 
 from digest.cli import main
 
+from helpers import PROBLEM_LINE
+
 EXAMPLES = int(os.environ.get("DIGEST_FUZZ_EXAMPLES", "60"))
 TIMEOUT = float(os.environ.get("DIGEST_FUZZ_TIMEOUT", "20"))
 STRICT = os.environ.get("DIGEST_FUZZ_STRICT") == "1"
@@ -62,7 +64,6 @@ FUZZ_SETTINGS = settings(
 )
 
 # `path:line: message` or `path: message`, as DESIGN.md fixes for every problem.
-PROBLEM_LINE = re.compile(r"^[^:\n]+(:\d+)?: .+")
 
 # Open bugs (see the module docstring): name -> the exact symptom, and the xfail test that pins it.
 KNOWN_BUGS: dict[str, re.Pattern[str]] = {}

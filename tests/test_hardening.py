@@ -24,11 +24,10 @@ from click.testing import Result
 from lxml import etree
 from lxml import html as lxml_html
 
-from helpers import BASE_CONFIG, Site, article
+from helpers import BASE_CONFIG, Site, article, problems, tree
 
 MakeSite = Callable[..., Site]
 
-PROBLEM_LINE = re.compile(r"^(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 SECRET = "SECRET-OUTSIDE-THE-SITE-7f3a"
 UNSAFE_URL = re.compile(r"^(?:javascript|vbscript):", re.IGNORECASE)
 INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
@@ -59,33 +58,11 @@ def png_header(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
-def tree(folder: Path, skip: tuple[Path, ...] = ()) -> dict[str, bytes]:
-    """Every file below `folder` (symlinks as their target text), except the folders in `skip`."""
-    found: dict[str, bytes] = {}
-    for current, folders, files in os.walk(folder, followlinks=False):
-        base = Path(current)
-        folders[:] = [name for name in folders if base / name not in skip]
-        for name in files + [name for name in folders if (base / name).is_symlink()]:
-            path = base / name
-            key = path.relative_to(folder).as_posix()
-            found[key] = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-    return found
-
-
-def problems(result: Result) -> list[tuple[str, int | None, str]]:
-    found = []
-    for line in result.output.splitlines():
-        match = PROBLEM_LINE.match(line)
-        assert match, f"not a `path:line: message` line: {line!r}\n{result.output}"
-        found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
-    return found
-
-
 def assert_refused(result: Result, path: str, line: int | None, pattern: str) -> str:
     """Exit 1, only `path:line: message` lines, one of them at `path`:`line` matching `pattern`."""
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
-    found = problems(result)
+    found = problems(result, every_line=True)
     for found_path, found_line, message in found:
         if found_path.endswith(path) and found_line == line and re.search(pattern, message, re.IGNORECASE):
             return message
@@ -112,9 +89,8 @@ class Built:
     def everything(self) -> dict[str, bytes]:
         """Every file of the test's folder but the output folder, the image cache and previous sites being deleted
         in the background (.output.*)."""
-        return {name: data for name, data in
-                tree(self.site.root.parent, skip=(self.site.output, self.site.root / ".digest-cache")).items()
-                if not name.startswith("site/.output")}
+        return tree(self.site.root.parent, skip=(self.site.output, self.site.root / ".digest-cache"),
+                    exclude=(".output.*",))
 
     def write(self, relative: str, text: str | bytes) -> Path:
         return self.site.write(relative, text)
@@ -464,16 +440,18 @@ def test_script_links_in_markdown_are_not_links(make_site: MakeSite, body: str) 
     '<svg><a xlink:href="javascript:alert(1)"><text>t</text></a></svg>',
     '<img srcset="javascript:alert(1) 1x">',
     '<iframe src="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
+    '</div></div><a href="javascript:alert(1)">after the body closes</a>',
 ])
 def test_raw_html_script_urls_are_neutralized(make_site: MakeSite, raw: str) -> None:
     site = make_site({"fr/2024/a.md": article("Brut", body=f"Avant.\n\n{raw}\n\nAprès.")},
                      config=BASE_CONFIG + "markdown: {html: true}\n")
     site.build_ok()
     source = (site.output / "fr/2024/07/a/index.html").read_text(encoding="utf-8")
-    body = source.split('class="article-body"', 1)[1].split("</div>", 1)[0]
-    assert not unsafe_urls(body), unsafe_urls(body)
-    assert not re.search(r"data:text/html", unescape(body)), body
-    assert "Avant." in body and "Après." in body
+    # The whole page, not a cut of it: raw HTML may close the body's <div> and go on after it.
+    assert_safe_page(source)
+    assert not re.search(r"data:text/html", unescape(source)), source
+    paragraphs = [" ".join(p.text_content().split()) for p in lxml_html.fromstring(source).xpath("//p")]
+    assert "Avant." in paragraphs and "Après." in paragraphs
     feed = etree.fromstring((site.output / "fr/feed.xml").read_bytes())
     content = feed.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content")
     assert not unsafe_urls(content), unsafe_urls(content)
@@ -609,13 +587,17 @@ def test_latin1_front_matter_is_reported_at_its_line(built: Built) -> None:
     built.refused("content/fr/latin.md", 2, r"UTF-8")
 
 
-def test_old_mac_line_endings_are_reported_or_built(built: Built) -> None:
-    built.write("content/fr/cr.md", article("Retour chariot").replace("\n", "\r"))
-    result = built.site.build()
-    if result.exit_code == 0:
-        assert built.site.page("fr/2024/07/cr/").xpath("//h1/text()") == ["Retour chariot"]
-    else:
-        assert_refused(result, "content/fr/cr.md", 1, r"front matter")
+def test_old_mac_line_endings_are_line_endings(built: Built) -> None:
+    built.write("content/fr/cr.md", "---\rtitle: Retour\rdate: 2024-07-16\rsection: a: b\r---\rCorps.\r")
+    built.refused("content/fr/cr.md", 4, r"YAML")  # lines are counted as the editor sees them
+    built.write("content/fr/cr.md", article("Retour chariot", tags="[Mac]", body="Un.\n\nDeux\nlignes.")
+                .replace("\n", "\r"))
+    built.site.build_ok()
+    page = built.site.page("fr/2024/07/cr/")
+    assert page.xpath("//h1/text()") == ["Retour chariot"]
+    assert page.xpath("//a[@rel='tag']/text()") == ["Mac"]
+    assert [" ".join(p.text_content().split()) for p in page.xpath("//*[contains(@class,'article-body')]/p")] == [
+        "Un.", "Deux lignes."]
 
 
 def test_nul_bytes_in_the_body_are_built_harmlessly(built: Built) -> None:
@@ -646,8 +628,13 @@ def test_blank_title_is_reported_as_missing(built: Built, title: str) -> None:
     built.refused("content/fr/blank.md", 2, r"title")
 
 
-@pytest.mark.parametrize("where", ["title", "body", "site title"])
-def test_control_characters_are_reported_or_dropped(built: Built, where: str) -> None:
+@pytest.mark.parametrize(("where", "title", "paragraph", "site_title"), [
+    ("title", "Titre", "Corps.", "Revue de test"),
+    ("body", "Contrôle", "Collé depuis Word: ligne page.", "Revue de test"),
+    ("site title", "Contrôle", "Body paragraph.", "Revue"),
+])
+def test_control_characters_are_dropped(built: Built, where: str, title: str, paragraph: str,
+                                        site_title: str) -> None:
     if where == "title":
         built.write("content/fr/ctrl.md", '---\ntitle: "Titre\\x01\\x0c"\ndate: 2024-07-16\n---\nCorps.\n')
     elif where == "body":
@@ -655,13 +642,14 @@ def test_control_characters_are_reported_or_dropped(built: Built, where: str) ->
     else:
         built.write("content/fr/ctrl.md", article("Contrôle"))
         built.write("config.yaml", BASE_CONFIG.replace("fr: {title: Revue de test,", 'fr: {title: "Revue\\x1b",'))
-    result = built.site.build()
-    assert "internal error" not in result.output, result.output
-    if result.exit_code == 0:
-        for name in ("fr/feed.xml", "fr/editions.xml"):
-            etree.fromstring((built.site.output / name).read_bytes())
-    else:
-        problems(result)
+    built.site.build_ok()
+    page = built.site.page("fr/2024/07/ctrl/")
+    assert page.xpath("//h1")[0].text_content() == title
+    assert [p.text_content() for p in page.xpath("//*[contains(@class,'article-body')]/p")] == [paragraph]
+    assert page.xpath("//meta[@property='og:site_name']/@content") == [site_title]
+    for name, feed_title in (("fr/feed.xml", site_title), ("fr/editions.xml", f"{site_title} : éditions quotidiennes")):
+        feed = etree.fromstring((built.site.output / name).read_bytes())
+        assert feed.findtext("{http://www.w3.org/2005/Atom}title") == feed_title
 
 
 @pytest.mark.parametrize("where", ["front matter", "front matter after accents", "config"])

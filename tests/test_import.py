@@ -27,7 +27,7 @@ from digest.importer import (
     split_credit,
 )
 
-from helpers import Site, article, hrefs, texts
+from helpers import Site, article, hrefs, texts, tree
 
 SEED = Path(__file__).parent / "data" / "seed.fr.txt"  # a copy of ../shared/seed/example-scraped-article.fr.txt
 SEED_SLUG = "irak-la-base-americaine-d-ain-al-asad-fait-l-objet-d-une-attaque-de-drones"
@@ -76,7 +76,7 @@ def paragraphs(body: str) -> list[str]:
 
 
 def snapshot(site: Site) -> dict[str, bytes]:
-    return {p.relative_to(site.root).as_posix(): p.read_bytes() for p in sorted(site.root.rglob("*")) if p.is_file()}
+    return tree(site.root)
 
 
 @pytest.fixture

@@ -102,3 +102,70 @@ def test_new_translation_pairs_with_its_original(tmp_path: Path):
     page = site.page(f"en/{date:%Y}/{date:%m}/drones-target-a-base/")
     assert page.xpath("//head/link[@hreflang='fr']/@href") == [
         f"https://example.org/fr/{date:%Y}/{date:%m}/drones-visent-une-base/"]
+
+
+def test_new_refuses_a_day_number_slug_and_takes_slug_option(tmp_path: Path):
+    run("init", "news", cwd=tmp_path)
+    root = tmp_path / "news"
+    before = sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*"))
+    refused = run("new", "31", "--lang", "en", cwd=root)
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.splitlines() == [
+        "TITLE: the slug '31' would take the URL of the edition of day 31 (/<lang>/<yyyy>/<mm>/<dd>/); "
+        "give another with --slug, e.g. --slug '31-article'"]
+    assert run("new", "Le 7", "--lang", "fr", "--slug", "07", cwd=root).exit_code == 1
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*")) == before
+    chosen = run("new", "31", "--lang", "en", "--slug", "31-article", cwd=root)
+    assert chosen.exit_code == 0, chosen.output
+    path = root / chosen.output.strip()
+    assert path.name == "31-article.md"
+    date = front_matter(path)["date"]
+    site = Site(root)
+    site.build_ok()
+    assert site.page(f"en/{date:%Y}/{date:%m}/31-article/").xpath("//h1/text()") == ["31"]
+
+
+def body_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("---\n", 2)[2].strip()
+
+
+def test_new_writes_its_placeholder_text_in_the_articles_language(tmp_path: Path):
+    run("init", "news", cwd=tmp_path)
+    root = tmp_path / "news"
+    bodies = {}
+    for lang in ("en", "fr", "ar"):
+        result = run("new", f"Titre {lang}", "--lang", lang, cwd=root)
+        assert result.exit_code == 0, result.output
+        bodies[lang] = body_of(root / result.output.strip())
+    assert bodies["en"].startswith("First paragraph")
+    assert bodies["fr"].startswith("Premier paragraphe")
+    assert bodies["ar"].startswith("الفقرة الأولى")
+    Site(root).build_ok()
+
+
+def test_init_writes_a_gitignore_and_lists_the_theme(tmp_path: Path):
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "news"
+    ignored = [line for line in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+               if line and not line.startswith("#")]
+    assert ignored == ["output/", ".digest-cache/"]
+    theme = run("theme", "--path", cwd=tmp_path)
+    assert theme.exit_code == 0, theme.output
+    theme_dir = Path(theme.output.strip())
+    assert (theme_dir / "article.html").is_file() and (theme_dir / "assets" / "style.css").is_file()
+    readme = (root / "templates" / "README.md").read_text(encoding="utf-8")
+    listed = [line[3:-1] for line in readme.splitlines() if line.startswith("- `")]
+    shipped = sorted(p.relative_to(theme_dir).as_posix() for p in theme_dir.rglob("*") if p.is_file())
+    assert sorted(listed) == shipped
+    assert "digest theme --path" in readme and str(theme_dir) in readme
+    full = run("theme", cwd=tmp_path)
+    assert full.output.splitlines() == [str(theme_dir), *(f"  {name}" for name in listed)]
+
+
+def test_init_keeps_an_existing_gitignore_and_adds_what_it_lacks(tmp_path: Path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / ".gitignore").write_text("*.pyc\n/output\n", encoding="utf-8")
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "news" / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n/output\n.digest-cache/\n"

@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from digest.cli import main
 
 from browser import chromium
-from helpers import BASE_CONFIG, REPO, Site, article, texts
+from helpers import BASE_CONFIG, REPO, Site, article, texts, tree
 
 MakeSite = Callable[..., Site]
 
@@ -212,7 +212,8 @@ def test_front_matter_errors_show_error_page_then_fix_reloads(site: Site, serve:
     assert server.get(ONE).h1() == ["Premier titre"]
 
     rewrite(site, ONE_FILE, "title: 'Premier titre'", "title: a: b")
-    problem = "content/fr/2024/one.md:2: invalid YAML: mapping values are not allowed in this context"
+    problem = ("content/fr/2024/one.md:2: invalid YAML: mapping values are not allowed in this context "
+               "(a colon followed by a space in a value: put the value in quotes)")
     response, _ = server.wait_for_page(ONE, lambda r: r.overlay() is not None, "the error overlay")
     assert problem in (response.overlay() or "")
     assert response.page().xpath("/html/body/*[1]/@id") == ["digest-build-error"]
@@ -279,6 +280,41 @@ def test_template_syntax_error_shows_error_then_fix(make_site: MakeSite, serve: 
     assert response.page().xpath("//h1[@class='fixed']")
     assert server.get("/fr/").overlay() is None
     assert any(m["path"] == "templates/article.html" for m in server.rebuild_lines()), server.output()
+
+
+def test_unknown_filter_shows_error_with_file_and_line(make_site: MakeSite, serve: Callable[..., Server]) -> None:
+    site, template, line = themed_site(make_site)
+    server = serve(site)
+    site.write("templates/article.html", template.replace("<h1>{{ article.title }}</h1>",
+                                                          "<h1>{{ article.title|nosuchfilter }}</h1>"))
+    expected = f"templates/article.html:{line}: unknown filter 'nosuchfilter'"
+    response, _ = server.wait_for_page(ONE, lambda r: r.overlay() is not None, "the error overlay")
+    assert expected in (response.overlay() or ""), response.overlay()
+    assert expected in server.output().splitlines(), server.output()
+    assert "internal error" not in server.output()
+    assert response.h1() == ["Premier titre"]
+
+
+def test_port_in_use_is_refused_before_building(site: Site) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "digest", "serve", "--port", str(port)], cwd=site.root,
+                                capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    match = re.fullmatch(rf"--port: port {port} is in use; try --port (\d+)", lines[0])
+    assert match, lines[0]
+    suggested = int(match[1])
+    assert suggested > port
+    with socket.socket() as probe:  # the port suggested is one the server could listen on
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", suggested))
+    assert result.stdout == ""
+    assert not (site.root / "output").exists(), "the site was built before the port was checked"
+    assert not (site.root / ".digest-cache").exists()
 
 
 def test_templates_folder_created_while_serving(site: Site, serve: Callable[..., Server]) -> None:
@@ -356,6 +392,11 @@ def test_missing_page_shows_the_build_error_too(site: Site, serve: Callable[...,
     response = server.get("/fr/2024/07/new-article/")
     assert response.status == 404
     assert "content/fr/2024/one.md:2: invalid YAML" in (response.overlay() or "")
+    for path in ("/" + "x" * 300 + "/", "/fr/" + "%C3%A9" * 200 + ".html"):  # names too long for a file name
+        response = server.get(path)
+        assert response.status == 404, path
+        assert "content/fr/2024/one.md:2: invalid YAML" in (response.overlay() or "")
+    assert "Traceback" not in server.output()
 
 
 def without_livereload(body: bytes) -> bytes:
@@ -410,11 +451,6 @@ def test_one_terminal_line_per_rebuild(site: Site, serve: Callable[..., Server])
     assert "Traceback" not in server.output()
 
 
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file() or path.is_symlink()}
-
-
 def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, serve: Callable[..., Server],
                                                         tmp_path: Path) -> None:
     """What `digest serve` leaves in output/ after edits is what `digest build` makes of the same files,
@@ -432,15 +468,15 @@ def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, ser
     result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"), "--output", str(clean),
                                        "--base-url", server.url])
     assert result.exit_code == 0, result.output
-    want = files_of(clean)
+    want = tree(clean)
 
     def same() -> bool:
-        return files_of(site.output) == want
+        return tree(site.output) == want
 
     try:
         server.wait_until(same, 10, "output/ to equal a clean build")
     except pytest.fail.Exception:
-        got = files_of(site.output)
+        got = tree(site.output)
         stale, missing = sorted(set(got) - set(want)), sorted(set(want) - set(got))
         different = sorted(name for name in set(got) & set(want) if got[name] != want[name])
         pytest.fail(f"served output/ differs from a clean build: stale {stale}, missing {missing}, "

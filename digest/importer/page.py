@@ -71,9 +71,9 @@ def fetch(url: str, timeout: float | None = None) -> bytes:
 
 def read_file(path: Path) -> bytes:
     name = str(path)
-    if path.is_dir():
-        raise SiteError([Problem(name, None, "is a folder, not a file")])
     try:
+        if path.is_dir():
+            raise SiteError([Problem(name, None, "is a folder, not a file")])
         return path.read_bytes()
     except FileNotFoundError:
         raise SiteError([Problem(name, None, "file not found")]) from None

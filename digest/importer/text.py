@@ -326,9 +326,9 @@ def parse_scraped(text: str, name: str = "INPUT") -> ScrapedArticle:
 
 def _read_text(path: Path) -> str:
     name = str(path)
-    if path.is_dir():
-        raise SiteError([Problem(name, None, "is a folder, not a text file")])
     try:
+        if path.is_dir():
+            raise SiteError([Problem(name, None, "is a folder, not a text file")])
         data = path.read_bytes()
     except FileNotFoundError:
         raise SiteError([Problem(name, None, "file not found")]) from None

@@ -23,7 +23,7 @@ from digest.importer.report import Note
 from digest.importer.text import _URL, _read_text, parse_scraped
 from digest.importer.titles import KnownArticle, SiteArticles, TitleIndex, find_tags
 from digest.importer.words import markdown_escape
-from digest.scaffold import article_path, yaml_text
+from digest.scaffold import article_path, file_slug, yaml_text
 from digest.slugs import slugify
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
@@ -177,7 +177,7 @@ def _target(config: Config, scraped: ScrapedArticle, site: SiteArticles, name: s
 def _photo_target(name: str, image: Path | None, target: Path, slug: str, force: bool) -> Path | None:
     if image is None:
         return None
-    if not image.is_file():
+    if not _is_file(image):
         raise SiteError([Problem(name, None, f"--image {image}: photo not found")])
     if image.suffix.lower() not in IMAGE_SUFFIXES:
         raise SiteError([Problem(name, None, f"--image {image}: not a photo "
@@ -235,7 +235,7 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     """Place a draft on the site (date, path, tags, related keys, report) and write it unless `dry_run`."""
     name = str(source)
     language_note = check_language(scraped, name, lang, force)
-    slug = slugify(scraped.title)
+    slug = file_slug(scraped.title)
     if not slug:
         raise SiteError([Problem(name, scraped.title_line or None, "the title has no letters or digits "
                                  "to make a file name from")])
@@ -377,3 +377,10 @@ def import_files(config: Config, paths: Sequence[Path | str], lang: str, date: d
             yield import_file(config, path, lang, date, image, tags, dry_run, force, site=site, now=now)
         except SiteError as error:
             yield ImportResult(input=path, problems=error.problems)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say
+        return False
