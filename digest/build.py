@@ -8,11 +8,10 @@ inputs changed. `digest build` uses a fresh Builder: a full, clean build.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.resources import files
@@ -31,7 +30,6 @@ from digest.output import (
     fingerprint,
     remove_in_background,
     update_site,
-    write_atomically,
     write_site,
 )
 from digest.parallel import jobs
@@ -40,6 +38,7 @@ from digest.search import (
     BUNDLE,
     Shard,
     index_is_current,
+    index_present,
     listing,
     load_state,
     pagefind_executable,
@@ -49,6 +48,7 @@ from digest.search import (
     write_index,
 )
 from digest.site import Site, build_site, build_time
+from digest.state import BuildState, Unchanged, sources_stamp
 from digest.theme import asset_files, check_templates, template_dirs
 
 
@@ -103,8 +103,15 @@ class Builder:
         check_templates(config)
         if config.search:
             pagefind_executable()  # a missing binary is reported before anything is done
+        state = BuildState(config)
+        # Stamped before anything is read: a file changed during the build makes the next one run.
+        stamp = sources_stamp(config, (self.include_drafts, self.include_future)) if self.persistent else ""
+        if self.persistent and not incremental:
+            unchanged = self._unchanged(config, state, stamp, now, started)
+            if unchanged is not None:
+                return unchanged
         if self.articles is None:
-            self.articles = ArticleCache.load(config.cache_dir / ARTICLES) if self.persistent else ArticleCache()
+            self.articles = ArticleCache.load(state.articles_dir) if self.persistent else ArticleCache()
         # Articles live as long as the build: keep the garbage collector from scanning them again and
         # again while others are parsed and pages planned (a large site spends seconds there otherwise).
         gc.freeze()
@@ -112,62 +119,82 @@ class Builder:
             articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
             site = build_site(config, articles, self.include_drafts, self.include_future, now)
             gc.freeze()
-            return self._write(config, site, started, incremental, reindex)
+            result = self._write(config, state, site, started, incremental, reindex)
         finally:
             gc.unfreeze()
+        if self.persistent:
+            state.save_sources(stamp, valid_until(site, now), Unchanged(
+                pages=result.pages, files=result.files, scheduled=result.scheduled, next_due=result.next_due))
+        return result
 
-    def _write(self, config: Config, site: Site, started: float, incremental: bool, reindex: bool) -> BuildResult:
+    def _unchanged(self, config: Config, state: BuildState, stamp: str, now: datetime,
+                   started: float) -> BuildResult | None:
+        """The last build's result again, if it read the same inputs and its output is intact and right
+        at `now`: nothing to parse, plan or write."""
+        unchanged = state.unchanged(stamp, now, state.load_tree("manifest", config.output_dir))
+        if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))):
+            return None
+        return BuildResult(pages=unchanged.pages, files=unchanged.files, written=0,
+                           seconds=time.perf_counter() - started, output_dir=config.output_dir,
+                           base_url=config.base_url, scheduled=unchanged.scheduled, next_due=unchanged.next_due,
+                           future=self.include_future)
+
+    def _write(self, config: Config, state: BuildState, site: Site, started: float, incremental: bool,
+               reindex: bool) -> BuildResult:
         outputs = list(plan(site, self.include_drafts))
         wanted = shards(site.articles, config.language_codes) if config.search else ()
+        state.forget("sources")  # the output folder changes from here on
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             result = update_site(config.output_dir, outputs, self.manifest)
             self.search_due = (config.output_dir, wanted) if config.search else None
             if reindex:
                 self.reindex_search()
         else:
-            result = self._write_tree(config, outputs, wanted) or WriteResult(  # None: output/ is this site already
+            result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
         self.manifest = result.manifest
         if self.persistent:
-            self.articles.save(config.cache_dir / ARTICLES)
+            self.articles.save(state.articles_dir)
         built = summary(result, started, config)
         return replace(built, scheduled=len(site.scheduled), future=self.include_future,
                        next_due=site.scheduled[0].date if site.scheduled else None)
 
-    def _write_tree(self, config: Config, outputs: list[Output], wanted: tuple[Shard, ...]) -> WriteResult | None:
+    def _write_tree(self, config: Config, state: BuildState, outputs: list[Output],
+                    wanted: tuple[Shard, ...]) -> WriteResult | None:
         """Write the site into a new tree and swap it in; None if output/ holds exactly this site already.
 
         A persistent build keeps the site it replaces (the spare) and, next time, updates that tree
         rather than a fresh one: only the files changed since the build before last are touched.
         """
         if not self.persistent:
-            result = write_site(config.output_dir, outputs, finish=search_step(config, wanted, False, self.workers),
+            result = write_site(config.output_dir, outputs, finish=search_step(config, state, wanted, False,
+                                                                               self.workers),
                                 workers=self.workers, progress=self._progress("write"))
             self.search_held = listing(wanted)
             return result
-        previous = load_tree(config, "manifest", config.output_dir)
-        if previous is not None and holds_exactly(previous, outputs, wanted, search_state(config)):
+        previous = state.load_tree("manifest", config.output_dir)
+        if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
-        keep_at = spare_dir(config)
-        spare = load_tree(config, "spare", keep_at) if keep_at and previous else None
+        keep_at = state.spare_dir()
+        spare = state.load_tree("spare", keep_at) if keep_at and previous else None
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
-        # From here until the new manifests are saved, neither folder is what its manifest says.
-        manifest_file(config, "spare").unlink(missing_ok=True)
-        search = search_step(config, wanted, True, self.workers)
+        # From here until the new records are saved, neither folder is what its record says.
+        state.forget("spare")
+        search = search_step(config, state, wanted, True, self.workers)
 
         def finish(staging: Path, written: int) -> None:
             search(staging, written)
-            manifest_file(config, "manifest").unlink(missing_ok=True)
+            state.forget("manifest")
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
         result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers, previous=previous,
                             spare=spare, keep_old=keep, progress=self._progress("write"))
         if result.kept_old and previous is not None:
-            save_tree(config, "spare", previous.files, previous.written_ns)
-        save_tree(config, "manifest", result.manifest, time.time_ns())
-        save_state(search_state(config), wanted)
+            state.save_tree("spare", previous.files, previous.written_ns)
+        state.save_tree("manifest", result.manifest, time.time_ns())
+        save_state(state.record("search"), wanted)
         self.search_held = listing(wanted)
         return result
 
@@ -183,68 +210,41 @@ class Builder:
             self.search_held = listing(wanted)
 
 
-ARTICLES = "articles"  # folder of the parsed-article cache
-
-
-def manifest_file(config: Config, name: str = "manifest") -> Path:
-    """One manifest per output folder, so that `--output elsewhere` does not spoil the reuse of output/."""
-    return config.cache_dir / f"{name}-{fingerprint(str(config.output_dir))[:12]}.json"
-
-
-def spare_dir(config: Config) -> Path | None:
-    """Where the site replaced by a build is kept, to be updated into the next one: in the cache, if
-    that is on the output folder's file system (swapping them is then a rename)."""
-    try:
-        if os.stat(config.cache_dir).st_dev != os.stat(config.output_dir.parent).st_dev:
-            return None
-    except OSError:
-        return None
-    return config.cache_dir / f"spare-{fingerprint(str(config.output_dir))[:12]}"
-
-
-def load_tree(config: Config, name: str, folder: Path) -> Tree | None:
-    """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
-    try:
-        data = json.loads(manifest_file(config, name).read_text(encoding="utf-8"))
-        if data["output_dir"] != str(config.output_dir) or data["version"] != __version__ or not folder.is_dir():
-            return None
-        return Tree(folder=folder, files=data["files"], written_ns=data["saved_ns"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def save_tree(config: Config, name: str, files: Mapping[str, str], written_ns: int) -> None:
-    data = {"version": __version__, "output_dir": str(config.output_dir), "saved_ns": written_ns, "files": files}
-    write_atomically(manifest_file(config, name), json.dumps(data).encode())
-
-
-def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: Path) -> bool:
+def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: BuildState) -> bool:
     """Whether the folder already is, file for file, what these outputs would write (and holds the
     search index of these same articles, if search is on)."""
     if len(outputs) != len(tree.files) or not all(tree.holds(output) for output in outputs):
         return False
-    return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state))
+    return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
 
 
-def search_step(config: Config, wanted: tuple[Shard, ...], reuse: bool, workers: int) -> Callable[[Path, int], None]:
+def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool,
+                workers: int) -> Callable[[Path, int], None]:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
     cache records) are reused, the others indexed. Until the caller records the new state, none is
     recorded: the swap may still fail."""
 
     def finish(staging: Path, _written: int) -> None:
-        state = search_state(config)
+        record = state.record("search")
         if config.search:
-            write_index(staging, wanted, config.output_dir, load_state(state) if reuse else {}, workers)
+            write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, workers)
         else:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-        state.unlink(missing_ok=True)
+        state.forget("search")
 
     return finish
 
 
-def search_state(config: Config) -> Path:
-    """Which search shards the output folder holds (see digest.search), one file per output folder."""
-    return manifest_file(config, "search")
+def valid_until(site: Site, now: datetime) -> datetime | None:
+    """Until when a build's output stays right with no input changed: the first instant after `now` at
+    which a scheduled article falls due, or an article enters or leaves the news sitemap's two days.
+    None when the build's time is fixed (SOURCE_DATE_EPOCH)."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return None
+    instants = [article.date for article in site.scheduled]
+    for article in site.all_articles():
+        instants += (article.date, article.date + sitemap.NEWS_WINDOW)
+    return min((instant for instant in instants if instant > now), default=None)
 
 
 def build(config_file: Path, output_dir: Path | None = None, base_url: str | None = None,

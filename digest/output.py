@@ -99,6 +99,15 @@ class Tree:
         except OSError:
             return False
 
+    def intact(self) -> bool:
+        """Whether the folder still is exactly what was written: no file added, removed or modified."""
+        if not self.untouched:
+            return False
+        try:
+            return all(os.stat(f"{self.prefix}{file}").st_mtime_ns <= self.written_ns for file in self.files)
+        except OSError:
+            return False
+
     @cached_property
     def prefix(self) -> str:
         return f"{self.folder}/"

@@ -79,6 +79,13 @@ def index_is_current(site_dir: Path, wanted: Sequence[Shard], state_file: Path) 
     return load_state(state_file) == listing(wanted) and all((site_dir / BUNDLE / s.name).is_dir() for s in wanted)
 
 
+def index_present(site_dir: Path, state_file: Path) -> bool:
+    """Whether site_dir/pagefind/ holds the shards its record lists (and their list for search.js)."""
+    held = load_state(state_file) if state_file.is_file() else None
+    return held is not None and (site_dir / BUNDLE / SHARDS).is_file() and \
+        all((site_dir / BUNDLE / name).is_dir() for name in held)
+
+
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
                 workers: int = 1) -> int:
     """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`

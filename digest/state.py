@@ -1,0 +1,175 @@
+"""What the last build saw and wrote: the one owner of digest's incremental state in .digest-cache/.
+
+Beside the parsed-article cache (content.ArticleCache, shared by every output folder), each output
+folder has its own records, named after the folder, so that `--output elsewhere` spoils nothing:
+
+- `manifest`: what the output folder holds (file -> fingerprint) and when it was written;
+- `spare` (a record and a folder): the site the last build replaced, kept to be updated into the next;
+- `search`: the search shards the output folder's index holds (see digest.search);
+- `sources`: a stamp of every input the last build read (file names, times and sizes, the config,
+  the options) and until when its output stays right with no input changed (the next scheduled
+  article, the next change of the news sitemap's two days). A build that finds the same stamp, in
+  time, over an output folder nobody touched, has nothing to do.
+
+A record is removed before the folder it describes is changed and saved again after: a build that
+fails or is killed halfway leaves no record that claims more than is true.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from digest import __version__
+from digest.config import Config
+from digest.output import Tree, fingerprint, write_atomically
+from digest.theme import template_dirs
+
+ARTICLES = "articles"  # folder of the parsed-article cache
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """What the last build reported, to be reported again by a build that finds nothing to do."""
+
+    pages: int
+    files: int
+    scheduled: int
+    next_due: datetime | None
+
+
+class BuildState:
+    """The records of one output folder."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.tag = fingerprint(str(config.output_dir))[:12]
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.config.cache_dir / ARTICLES
+
+    def record(self, name: str) -> Path:
+        return self.config.cache_dir / f"{name}-{self.tag}.json"
+
+    def forget(self, *names: str) -> None:
+        for name in names:
+            self.record(name).unlink(missing_ok=True)
+
+    # --- the output folder and the spare tree
+
+    def spare_dir(self) -> Path | None:
+        """Where the site replaced by a build is kept: in the cache, if that is on the output folder's
+        file system (swapping them is then a rename)."""
+        try:
+            if os.stat(self.config.cache_dir).st_dev != os.stat(self.config.output_dir.parent).st_dev:
+                return None
+        except OSError:
+            return None
+        return self.config.cache_dir / f"spare-{self.tag}"
+
+    def load_tree(self, name: str, folder: Path) -> Tree | None:
+        """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
+        data = self._load(name)
+        try:
+            if data is None or not folder.is_dir():
+                return None
+            return Tree(folder=folder, files=data["files"], written_ns=data["saved_ns"])
+        except (KeyError, TypeError):
+            return None
+
+    def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
+        self._save(name, {"saved_ns": written_ns, "files": files})
+
+    # --- the inputs
+
+    def unchanged(self, stamp: str, now: datetime, output: Tree | None) -> Unchanged | None:
+        """What the last build reported, if it read exactly these inputs, its output is still right at
+        `now`, and the output folder is still exactly what it wrote; else None."""
+        data = self._load("sources")
+        try:
+            if data is None or output is None or data["stamp"] != stamp:
+                return None
+            valid_until = data["valid_until"]
+            if valid_until is not None and now >= datetime.fromisoformat(valid_until):
+                return None
+            if not output.intact():
+                return None
+            due = data["next_due"]
+            return Unchanged(pages=data["pages"], files=data["files"], scheduled=data["scheduled"],
+                             next_due=datetime.fromisoformat(due) if due else None)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def save_sources(self, stamp: str, valid_until: datetime | None, report: Unchanged) -> None:
+        self._save("sources", {"stamp": stamp, "valid_until": valid_until.isoformat() if valid_until else None,
+                               "pages": report.pages, "files": report.files, "scheduled": report.scheduled,
+                               "next_due": report.next_due.isoformat() if report.next_due else None})
+
+    def _load(self, name: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.record(name).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("version") != __version__ or \
+                data.get("output_dir") != str(self.config.output_dir):
+            return None
+        return data
+
+    def _save(self, name: str, data: dict[str, Any]) -> None:
+        record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
+        write_atomically(self.record(name), json.dumps(record).encode())
+
+
+def sources_stamp(config: Config, options: Iterable[Any]) -> str:
+    """A fingerprint of every input a build reads: the config (as read), the options, and the name,
+    time and size of every file under content/, of the templates (the site's and the built-in theme's),
+    of the shipped UI strings and of the site images the config names. One stat per file: no file is
+    read. (Like make, a change that keeps a file's time, size and inode is not seen.)"""
+    folders = [config.content_dir, *template_dirs(config), Path(str(files("digest") / "locales"))]
+    stamps: list[tuple[str, int, int, int]] = []
+    for number, folder in enumerate(folders):
+        stamps.extend(_stamps(folder, str(number)))
+    for image in (config.logo, config.default_image):
+        if image is not None:
+            stamps.extend(_stamp_of(config.root / image.path, image.path))
+    return fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"), stamps)
+
+
+def _stamps(folder: Path, prefix: str) -> list[tuple[str, int, int, int]]:
+    """(path, mtime, size, inode) of every file and folder below `folder`, not following folder links."""
+    found: list[tuple[str, int, int, int]] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as scan:
+                entries = list(scan)
+        except OSError:
+            found.append((f"{prefix}:{current}", -1, -1, -1))  # missing or unreadable: a state of its own
+            continue
+        for entry in entries:
+            try:
+                stat = entry.stat()  # follows a file link: its target's time counts
+            except OSError:
+                found.append((f"{prefix}:{entry.path}", -1, -1, -1))
+                continue
+            found.append((f"{prefix}:{entry.path}", stat.st_mtime_ns, stat.st_size, stat.st_ino))
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+    found.sort()
+    return found
+
+
+def _stamp_of(path: Path, name: str) -> list[tuple[str, int, int, int]]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return [(name, -1, -1, -1)]
+    return [(name, stat.st_mtime_ns, stat.st_size, stat.st_ino)]
