@@ -143,8 +143,8 @@ class Builder:
                reindex: bool) -> BuildResult:
         outputs = list(plan(site, self.include_drafts))
         wanted = shards(site.articles, config.language_codes) if config.search else ()
-        state.forget("sources")  # the output folder changes from here on
         if incremental and self.manifest is not None and config.output_dir.is_dir():
+            state.forget("sources")  # the output folder changes from here on
             result = update_site(config.output_dir, outputs, self.manifest)
             self.search_due = (config.output_dir, wanted) if config.search else None
             if reindex:
@@ -185,7 +185,7 @@ class Builder:
 
         def finish(staging: Path, written: int) -> None:
             search(staging, written)
-            state.forget("manifest")
+            state.forget("manifest", "sources")  # the output folder is about to be replaced
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
@@ -230,7 +230,7 @@ def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], re
             write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, workers)
         else:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-        state.forget("search")
+        state.forget("search", "sources")  # the output folder is about to be replaced
 
     return finish
 
