@@ -144,7 +144,7 @@ class Builder:
         outputs = list(plan(site, self.include_drafts))
         wanted = shards(site.articles, config.language_codes) if config.search else ()
         if incremental and self.manifest is not None and config.output_dir.is_dir():
-            state.forget("sources")  # the output folder changes from here on
+            state.forget("sources", "manifest", "search")  # changed in place from here on: no record holds
             result = update_site(config.output_dir, outputs, self.manifest)
             self.search_due = (config.output_dir, wanted) if config.search else None
             if reindex:
@@ -153,7 +153,7 @@ class Builder:
             result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
         self.manifest = result.manifest
-        if self.persistent:
+        if self.persistent and not incremental:  # serve's edits: saved with its next full build
             self.articles.save(state.articles_dir)
         built = summary(result, started, config)
         return replace(built, scheduled=len(site.scheduled), future=self.include_future,

@@ -30,6 +30,7 @@ from tornado.ioloop import IOLoop
 from digest.build import Builder
 from digest.config import Config, load_config
 from digest.errors import Problem, SiteError, display_path
+from digest.parallel import jobs
 
 _BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 
@@ -40,13 +41,16 @@ class DevServer:
         self.config = load_config(config_file)
         self.config_file = config_file
         self.local_url = f"http://{host}:{port}/"
+        # Builds as `digest build` does: from the cache in .digest-cache/ and over every core at first
+        # (a restart finds its last site in place and has nothing to do), then in place, file by file.
         self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts,
-                               include_future=include_future)
+                               include_future=include_future, workers=jobs(), persistent=True)
         self.problems: tuple[Problem, ...] = ()
         self.indexing = threading.Lock()
 
     def first_build(self) -> None:
         result = self.builder.build()
+        self.builder.workers = 1  # from now on the server's threads run: no forking
         click.echo(f"Built {result.pages} pages in {result.seconds * 1000:.0f} ms")
 
     def rebuild(self, changed: str | None) -> None:
