@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
+from html import unescape
 
 from markdown_it_pyrs import MarkdownIt, Node
 
@@ -33,8 +34,6 @@ _HTML_RULES = ["html_block", "html_inline"]
 
 _NEWLINES = re.compile(r"\r\n?")
 
-# Footnotes ("[^1]", "^[inline]") are rendered by the reference only.
-_REFERENCE_ONLY = re.compile(r"\[\^|\^\[")
 
 # Nodes that make up the text of a paragraph (in a tight list, markdown-it-pyrs puts them straight in
 # the list item, where markdown-it-py keeps a hidden paragraph).
@@ -51,21 +50,32 @@ _NOT_RELATIVE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:|[/#?]")
 # markdown-it-py stops nesting blocks and inline markup at 20 levels (a tight list's hidden paragraph
 # is a level); markdown-it-pyrs does not: deeper trees go to the reference.
 _MAX_DEPTH = 9
+_MAX_HTML_DEPTH = 12
+
+# Reading the HTML markdown-it-pyrs wrote, raw HTML off.
+_HREF = re.compile(r'<a href="([^"]*)"')
+_TAG = re.compile(r"<(/?)(?!br>|hr>)[a-z]")  # opening and closing tags, not the void <br> and <hr>
+_TAGS = re.compile(r"<[^>]*>")
+_PARAGRAPH_START = re.compile(r"<p>|<li>(?!\n)")
+_PARAGRAPH_END = re.compile("</p>")
+_TIGHT_END = re.compile(r"</li>|\n<(?:ul|ol|blockquote|pre|table|hr|h[1-6])[ >]")
+# What a table's delimiter row (in a list or a block quote) is made of
+_DELIMITER_ROW = " \t|:->0123456789.)*+"
 
 # Unicode spaces other than space and tab: markdown-it-py trims them (str.strip) at the start and end of
 # a paragraph, heading or table cell, markdown-it-pyrs does not. Bodies with one there, or with one and a
 # link reference definition (labels are matched after collapsing spaces), go to the reference.
 _ODD = "\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _ODD_SPACE = re.compile(rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]", re.MULTILINE)
-_HAS_ODD = re.compile(f"[{_ODD}]")
+_ODD_CHARACTERS = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
+    "\u2028\u2029\u202f\u205f\u3000")
 
 
 # markdown-it-py follows CommonMark 0.31, where Unicode symbols count as punctuation next to emphasis
 # delimiters; markdown-it-pyrs does not. Bodies with a delimiter next to a Unicode symbol (or to an
 # unassigned code point) go to the reference.
-_DELIMITER_NEXT_TO_OTHER = re.compile(r"[*_~]([^\x00-\x7f\w\s])|([^\x00-\x7f\w\s])[*_~]")
 # A block quote's line followed by a line without ">" (a lazy continuation): the parsers differ on some.
-_LAZY_QUOTE = re.compile(r"^[ \t\-+*0-9.)]*>.*\n(?![ \t]*>|[ \t]*\n|$)", re.MULTILINE)
+_QUOTE_LINE = re.compile(r"[ \t\-+*0-9.)]*>")
 # Raw HTML whose rules changed in CommonMark 0.30/0.31 (lower-case declarations, <textarea>, <search>,
 # <source>): markdown-it-py follows the newer rules.
 _HTML_DIFFERENCES = re.compile(r"<!|<(?:textarea|search|source)", re.IGNORECASE)
@@ -84,21 +94,37 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
     """(HTML, first paragraph) of a body, or None when the reference must render it."""
     # As markdown-it-py's first step does (markdown-it-pyrs leaves NUL in the syntax tree's text).
     text = _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
-    if not text.endswith("\n") or _REFERENCE_ONLY.search(text) or ("`" in text and "[" in text):
+    if not text.endswith("\n") or "[^" in text or "^[" in text or ("`" in text and "[" in text):
         return None
     if allow_html and _HTML_DIFFERENCES.search(text):
         return None
-    if _HAS_ODD.search(text) and ("]:" in text or _ODD_SPACE.search(text)):
+    if not text.isascii() and any(space in text for space in _ODD_CHARACTERS) and (
+            "]:" in text or _ODD_SPACE.search(text)):
         return None
-    if _delimiter_next_to_symbol(text) or _LAZY_QUOTE.search(text):
+    if _delimiter_next_to_symbol(text) or _lazy_quote(text):
         return None
     md = parser(allow_html)
     try:
-        tree = md.tree(text)
+        html = md.render(text, xhtml=False)
+        if allow_html:
+            return _with_tree(text, html, md.tree(text))
     except BaseException as error:  # a panic in the Rust code is no Exception
         if type(error).__name__ != "PanicException":
             raise
         return None
+    # Without raw HTML, every tag is markdown-it-pyrs's own: the checks and the first paragraph can
+    # be read from the HTML, much faster than from the syntax tree.
+    if ("<img" in html or "<blockquote>\n</blockquote>" in html or not _links_are_not_relative(html)
+            or _too_deep(html) or ("<table" in html and not _tables_after_blank_lines(text))):
+        return None
+    first_paragraph = _first_paragraph(html)
+    if first_paragraph is None:
+        return _with_tree(text, html, md.tree(text))
+    return html, first_paragraph
+
+
+def _with_tree(text: str, html: str, tree: Node) -> tuple[str, str] | None:
+    """The checks and the first paragraph from the syntax tree."""
     paragraphs: list[list[Node]] = []
     for node, depth in _walk(tree, 0):
         if depth > _MAX_DEPTH:
@@ -106,7 +132,6 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         name = node.name
         if name in ("link", "autolink"):
             url = node.meta.get("url", "")
-            # markdown-it-py encodes an international host name in punycode, markdown-it-pyrs does not
             if not _NOT_RELATIVE.match(url) or _ENCODED_HOST.match(url):
                 return None
         elif name in _BLOCK:
@@ -129,14 +154,77 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         first_paragraph = " ".join("".join(_plain_text(children)).split())
         if first_paragraph:
             break
-    return md.render(text, xhtml=False), first_paragraph
+    return html, first_paragraph
+
+
+def _links_are_not_relative(html: str) -> bool:
+    for match in _HREF.finditer(html):
+        if not _NOT_RELATIVE.match(match.group(1)) or _ENCODED_HOST.match(match.group(1)):
+            return False
+    return True
+
+
+def _too_deep(html: str) -> bool:
+    depth = 0
+    for closing in _TAG.findall(html):
+        if closing:
+            depth -= 1
+        else:
+            depth += 1
+            if depth > _MAX_HTML_DEPTH:
+                return True
+    return False
+
+
+def _tables_after_blank_lines(text: str) -> bool:
+    """Whether every line that may be a table's delimiter row has a header line that starts the body
+    or follows a blank line."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if "|" in line and "-" in line and not line.strip(_DELIMITER_ROW) and (
+                index == 0 or (index > 1 and lines[index - 2].strip(" \t"))):
+            return False
+    return True
+
+
+def _first_paragraph(html: str) -> str | None:
+    """The text of the first paragraph (or tight list item), "" when there is none, None when it is
+    empty (the reference then looks further: the syntax tree is needed)."""
+    match = _PARAGRAPH_START.search(html)
+    if not match:
+        return ""
+    start = match.end()
+    end = _PARAGRAPH_END.search(html, start) if match.group() == "<p>" else _TIGHT_END.search(html, start)
+    if not end:
+        return None
+    return " ".join(unescape(_TAGS.sub("", html[start:end.start()])).split()) or None
+
+
+def _lazy_quote(text: str) -> bool:
+    if ">" not in text:
+        return False
+    lines = text.split("\n")
+    for index, line in enumerate(lines[:-1]):
+        if ">" in line and _QUOTE_LINE.match(line) and lines[index + 1].strip(" \t") \
+                and not lines[index + 1].lstrip(" \t").startswith(">"):
+            return True
+    return False
 
 
 def _delimiter_next_to_symbol(text: str) -> bool:
-    for match in _DELIMITER_NEXT_TO_OTHER.finditer(text):
-        if unicodedata.category(match.group(1) or match.group(2))[0] not in "PZ":
-            return True
+    for delimiter in "*_~":
+        index = text.find(delimiter)
+        while index >= 0:
+            for neighbour in (index - 1, index + 1):
+                if 0 <= neighbour < len(text) and _is_symbol(text[neighbour]):
+                    return True
+            index = text.find(delimiter, index + 1)
     return False
+
+
+def _is_symbol(character: str) -> bool:
+    return (not character.isascii() and not character.isalnum() and not character.isspace()
+            and unicodedata.category(character)[0] not in "PZ")
 
 
 def _after_blank_line(text: str, table: Node) -> bool:
