@@ -11,6 +11,9 @@ markdown-it-py allows, Unicode spaces where markdown-it-py trims them, internati
 emphasis delimiters next to Unicode symbols (CommonMark 0.31 rules), tables that do not follow a blank
 line, lazy continuation lines of a block quote, some raw HTML (see `_HTML_DIFFERENCES`), and
 a body with both "`" and "[" (markdown-it-pyrs 0.4 panics on some, e.g. "[`" ending a paragraph).
+With raw HTML off (the default), the checks and the first paragraph are read from the HTML that
+markdown-it-pyrs writes (every tag in it is its own); otherwise, or when the first paragraph is empty,
+from its syntax tree.
 tests/test_markdown_fast.py renders the example site, the test suite's bodies, fuzzed bodies and a
 bench corpus both ways and requires identical results.
 """

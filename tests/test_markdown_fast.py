@@ -131,6 +131,8 @@ TARGETED = {
     "lazy table": "> citation\n| a | b |\n|---|---|\n| 1 | 2 |\n",
     "empty quote": ">\n",
     "html comment": "<!-- note -->\n\nTexte.\n",
+    "empty first paragraph": "[](https://example.com)\n\n- premier *point*\n  > citation\n",
+    "first paragraph in a quote": "## Titre\n\n> Citation **forte** &amp; `code`\n> suite\n\nTexte.\n",
 }
 
 
@@ -141,7 +143,7 @@ def test_targeted(body: str) -> None:
 
 @pytest.mark.parametrize("name", ["table", "strikethrough", "entities", "autolinks", "nested lists",
                                   "tight list first", "non-latin", "crlf", "tabs", "long line", "absolute link",
-                                  "reference link"])
+                                  "reference link", "empty first paragraph", "first paragraph in a quote"])
 def test_plain_bodies_take_the_fast_path(name: str) -> None:
     assert takes_fast_path(TARGETED[name])
 
@@ -150,6 +152,12 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "nbsp", "symbols", "deep", "backtick and bracket", "lazy table", "empty quote"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
+
+
+def test_first_paragraph() -> None:
+    assert markdown.render(TARGETED["empty first paragraph"], False, resolve).first_paragraph == "premier point"
+    assert markdown.render(TARGETED["first paragraph in a quote"], False, resolve).first_paragraph == (
+        "Citation forte & code suite")
 
 
 def test_relative_links_still_resolved_and_reported() -> None:
