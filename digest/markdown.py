@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,11 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+
+try:
+    from digest import markdown_fast
+except ImportError:  # markdown-it-pyrs has no wheel for this platform: the reference renders everything
+    markdown_fast = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,23 @@ def is_relative_reference(url: str) -> bool:
 
 
 def render(text: str, allow_html: bool, resolve_link: LinkResolver, footnotes_heading: str = "Notes") -> Rendered:
-    """Render a body; `footnotes_heading` titles the footnotes section, in the article's language."""
+    """Render a body; `footnotes_heading` titles the footnotes section, in the article's language.
+
+    Bodies with no image, footnote or link to a file next to the article are rendered by
+    markdown-it-pyrs (digest.markdown_fast) when it renders them exactly as markdown-it-py does; the
+    rest, and everything when DIGEST_MARKDOWN=reference, by markdown-it-py."""
+    if markdown_fast is not None and os.environ.get("DIGEST_MARKDOWN") != "reference":
+        fast = markdown_fast.render(text, allow_html)
+        if fast is not None:
+            html, first_paragraph = fast
+            return Rendered(html=neutralize_urls(html) if allow_html else html, first_paragraph=first_paragraph,
+                            problems=())
+    return render_reference(text, allow_html, resolve_link, footnotes_heading)
+
+
+def render_reference(text: str, allow_html: bool, resolve_link: LinkResolver,
+                     footnotes_heading: str = "Notes") -> Rendered:
+    """`render` with markdown-it-py, the reference, whatever the body."""
     md = parser(allow_html)
     env: dict = {"footnotes_heading": footnotes_heading}
     tokens = md.parse(text, env)
