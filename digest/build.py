@@ -11,29 +11,25 @@ import gc
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib.resources import files
 from pathlib import Path
 
-from digest import __version__, feeds, sitemap, urls
+from digest import sitemap
 from digest.config import Config, load_config
 from digest.content import ArticleCache, load_articles
 from digest.errors import Problem, SiteError
-from digest.i18n import translator
+from digest.graph import plan
 from digest.output import (
     Output,
     Tree,
     WriteResult,
-    file_fingerprint,
-    fingerprint,
     remove_in_background,
     update_site,
     write_site,
 )
 from digest.parallel import jobs
-from digest.render import Renderer
 from digest.search import (
     BUNDLE,
     Shard,
@@ -49,7 +45,7 @@ from digest.search import (
 )
 from digest.site import Site, build_site, build_time
 from digest.state import BuildState, Unchanged, sources_stamp
-from digest.theme import asset_files, check_templates, template_dirs
+from digest.theme import check_templates
 
 
 @dataclass(frozen=True)
@@ -260,81 +256,6 @@ def summary(result: WriteResult, started: float, config: Config) -> BuildResult:
     return BuildResult(pages=pages, files=len(result.manifest), written=result.written,
                        seconds=time.perf_counter() - started, output_dir=config.output_dir,
                        base_url=config.base_url)
-
-
-def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
-    """Every file of the site, in a fixed order; rendering happens when the writer asks for it."""
-    config = site.config
-    renderer = Renderer(site, site_salt(site, include_drafts))
-    pages = list(renderer.pages())
-    # Which pages there are, their dates and versions: all follows from the articles' cards. The sitemap
-    # is the largest single file: first in line, so that no worker is left waiting for it at the end.
-    yield Output(urls.SITEMAP, renderer.structure,
-                 render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
-    news = sitemap.news_articles(site.all_articles(), site.now)
-    yield Output(urls.NEWS_SITEMAP, fingerprint(renderer.salt, "news", [a.card for a in news]),
-                 render=lambda: sitemap.news_sitemap(config, news))
-    yield from pages
-    yield from feed_outputs(site, renderer.salt)
-    yield Output(urls.ROBOTS, renderer.salt, render=lambda: sitemap.robots(config))
-    yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
-    if config.cname:
-        yield Output("CNAME", renderer.salt, render=lambda: f"{config.cname}\n".encode())
-    yield from copied_files(site)
-
-
-def site_salt(site: Site, include_drafts: bool) -> str:
-    """What every output depends on: digest's version, the config, the templates and UI strings."""
-    return fingerprint(__version__, repr(site.config), include_drafts, templates_fingerprint(site.config))
-
-
-def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
-    config = site.config
-    for code in config.language_codes:
-        t = translator(config, code)
-        title = config.language(code).title
-        lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), site.articles[code], True)]
-        lists += [(urls.tag_feed(code, tag.slug), t("tag_feed_title", site=title, tag=tag.name), tag.url,
-                   tag.articles, False) for tag in site.tags[code]]
-        editions = site.editions[code][: feeds.FEED_LENGTH]
-        editions_title = t("editions_feed_title", site=title)
-        yield Output(
-            urls.editions_feed(code),
-            fingerprint(salt, editions_title, [(e.day.isoformat(), [a.card for a in e.articles]) for e in editions]),
-            render=lambda code=code, editions=editions, editions_title=editions_title, t=t: feeds.editions_feed(
-                config, code, editions_title, editions, lambda edition: t("edition_title", date=t.date(edition.day))),
-        )
-        for path, feed_title, page, articles, full in lists:
-            entries = articles[: feeds.FEED_LENGTH]
-            yield Output(
-                path,
-                fingerprint(salt, path, feed_title, [a.digest if full else a.card for a in entries]),
-                render=lambda code=code, path=path, feed_title=feed_title, page=page, entries=entries, full=full:
-                    feeds.atom_feed(config, code, feed_title, path, page, entries, full),
-            )
-
-
-def copied_files(site: Site) -> Iterator[Output]:
-    """Theme assets, then every file an article refers to, beside its page."""
-    for file, name in asset_files(site.config):
-        yield Output(urls.assets(name), file_fingerprint(file), source=file)
-    site_images = {image.path for image in (site.config.logo, site.config.default_image) if image}
-    for path in sorted(site_images):  # the logo and default image of config.yaml, at their own path
-        file = site.config.root / path
-        yield Output(path, file_fingerprint(file), source=file)
-    for article in site.all_articles():
-        for asset in article.assets:
-            yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
-
-
-def templates_fingerprint(config: Config) -> str:
-    """Changes when any template or shipped UI string changes."""
-    stamps = []
-    for directory in [*template_dirs(config), Path(str(files("digest") / "locales"))]:
-        for file in sorted(directory.rglob("*")):
-            if file.is_file() and "assets" not in file.relative_to(directory).parts:
-                stamps.append((file.relative_to(directory).as_posix(), file.read_bytes()))
-    return fingerprint(stamps)
 
 
 def check_output_dir(config: Config) -> None:

@@ -1,13 +1,13 @@
-"""Site -> rendered HTML pages, through the Jinja templates of the theme."""
+"""Pages -> bytes, through the Jinja templates of the theme (which pages exist: digest.graph)."""
 
 from __future__ import annotations
 
 import itertools
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,9 +23,7 @@ from digest.config import Config
 from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import language_name, og_locale, translator
-from digest.output import Output, fingerprint
-from digest.site import Edition, Page, Site, Tag, paginate
-from digest.sitemap import SitemapEntry
+from digest.site import Site
 from digest.theme import template_dirs
 
 
@@ -123,197 +121,20 @@ class ShareImage:
 
 
 class Renderer:
-    """Plans every HTML page of a site as an Output: a fingerprint of its inputs and how to render it.
-
-    A page whose fingerprint is unchanged since the last build need not be rendered again. Planning
-    must be cheap (a site has tens of thousands of pages): a page's fingerprint is made of the few
-    inputs everything else on it derives from, and the rest is computed only if it is rendered.
-    """
+    """Turns a page (template, path, language, context) into bytes: the Jinja environment of the theme
+    and what every page is given. It decides nothing about which pages exist (see digest.graph)."""
 
     def __init__(self, site: Site, salt: str) -> None:
         self.site = site
         self.config = site.config
-        self.env, uses_site, bodies_beyond_own_page = _environment(self.config, salt)
+        self.env, self.uses_site, self.bodies_beyond_own_page = _environment(self.config, salt)
         for extension in self.env.extensions.values():
             if isinstance(extension, FragmentCache):
                 extension.fragments.clear()  # fragments live for one build: serve must not pile them up
         self.translators = {code: translator(self.config, code) for code in self.config.language_codes}
-        self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
-        self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}
-        self.months = {code: {(d.year, d.month) for d in days} for code, days in self.days.items()}
-        self.years = {code: {d.year for d in days} for code, days in self.days.items()}
         # Every page's navigation leads to the archive of the newest year.
         self.archive = {code: urls.year(code, articles[0].date.year) if articles else None
                         for code, articles in site.articles.items()}
-        salt = fingerprint(salt, sorted((c, a or "") for c, a in self.archive.items()))
-        # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
-        self.salt = fingerprint(salt, site.digest) if uses_site else salt
-        # Lists and links show an article's card (all but its body), unless a theme shows bodies there too.
-        self.shown: Callable[[Article], str] = (lambda a: a.digest) if bodies_beyond_own_page else (lambda a: a.card)
-        # Whether a changed body changes nothing but the article's own page (and the full feeds).
-        self.bodies_stay_on_their_page = not uses_site and not bodies_beyond_own_page
-
-    @property
-    def structure(self) -> str:
-        """Changes when any page is added or removed, or shows anything else of another article than
-        its body: follows from the salt and every article's card."""
-        return fingerprint(self.salt, "structure", [a.card for a in self.site.all_articles()])
-
-    def pages(self) -> Iterator[Output]:
-        config = self.config
-        yield self._page("root.html", urls.ROOT, config.default_language, (),
-                         lambda: PageContext(title=config.title, description=self.home_description(
-                             config.default_language)), in_sitemap=False)
-        for code in config.language_codes:
-            yield from self.home_pages(code)
-            for article in self.site.articles[code]:
-                yield self.article_page(article)
-            yield self.tag_index(code)
-            for tag in self.site.tags[code]:
-                yield from self.tag_pages(tag)
-            yield from self.date_pages(code)
-        t = self.translators[config.default_language]
-        yield self._page("404.html", urls.NOT_FOUND, config.default_language, (),
-                         lambda: PageContext(title=t("not_found_title"), description=t("not_found_text")),
-                         in_sitemap=False)
-
-    def home_pages(self, code: str) -> Iterator[Output]:
-        alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
-        t = self.translators[code]
-        site_title = self.site_title(code)
-        shown = self.shown
-        for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
-            def context(page: Page = page) -> PageContext:
-                description = self.home_description(code)
-                if page.number == 1:
-                    return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page},
-                                       description=description)
-                page_of = t('page_of', page=page.number, pages=page.count)
-                return PageContext(title=f"{site_title} – {page_of}", values=lambda: {"page": page},
-                                   description=f"{description.rstrip('.')} – {page_of}")
-
-            yield self._page("home.html", page.url, code, (page.count, [shown(a) for a in page.items]), context)
-
-    def article_page(self, article: Article) -> Output:
-        translations = self.site.translations_of(article)
-        related = self.site.related_of(article)
-
-        def context() -> PageContext:
-            versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
-            return PageContext(
-                title=f"{article.title} – {self.site_title(article.lang)}",
-                alternates=tuple((a.lang, a.url) for a in versions) if translations else (),
-                switch_to={a.lang: a.url for a in translations},
-                lastmod=article.modified,
-                values=lambda: {"article": article, "translations": translations, "related": related,
-                                "json_ld": self.json_ld(article), "share_image": self.share_image(article)},
-            )
-
-        shown = self.shown
-        return self._page("article.html", article.url, article.lang,
-                          (article.digest, [shown(a) for a in translations], [shown(a) for a in related]), context)
-
-    def tag_index(self, code: str) -> Output:
-        alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
-        tags = self.site.tags[code]
-        return self._page(
-            "tags.html", urls.tag_index(code), code, [(tag.slug, tag.name, len(tag.articles)) for tag in tags],
-            lambda: PageContext(title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
-                                alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags},
-                                description=self.translators[code]("tags_description", site=self.site_title(code))))
-
-    def tag_pages(self, tag: Tag) -> Iterator[Output]:
-        t = self.translators[tag.lang]
-        codes = self.config.language_codes
-        elsewhere = tuple(tag.slug in self.tag_slugs[c] for c in codes)  # the switcher links there if so
-        feed_url = urls.tag_feed(tag.lang, tag.slug)
-        shown = self.shown
-        for page in paginate(tag.articles, self.config.per_page, tag.url):
-            def context(page: Page = page) -> PageContext:
-                title = t("tag_title", tag=tag.name)
-                description = t("tag_description", tag=tag.name, site=self.site_title(tag.lang),
-                                articles=t("article_count", count=len(tag.articles)))
-                if page.number > 1:
-                    title += f" – {t('page_of', page=page.number, pages=page.count)}"
-                    description = f"{description.rstrip('.')} – {t('page_of', page=page.number, pages=page.count)}"
-                switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
-                             for c in codes}
-                return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
-                                   values=lambda: {"tag": tag, "page": page, "feed_url": feed_url},
-                                   description=description)
-
-            yield self._page("tag.html", page.url, tag.lang,
-                             (tag.name, page.count, len(tag.articles), elsewhere, [shown(a) for a in page.items]),
-                             context)
-
-    def date_pages(self, code: str) -> Iterator[Output]:
-        """Editions (one per day), month and year archives: every prefix of an article URL."""
-        t = self.translators[code]
-        codes = self.config.language_codes
-        editions = self.site.editions[code]
-        feed_url = urls.editions_feed(code)
-        site_title = self.site_title(code)
-        shown = self.shown
-        for index, edition in enumerate(editions):
-            newer = editions[index - 1] if index > 0 else None
-            older = editions[index + 1] if index + 1 < len(editions) else None
-            day = edition.day
-            # The switcher leads to the same day in each language, else to its year, else to its home.
-            elsewhere = tuple((day in self.days[c], day.year in self.years[c]) for c in codes)
-
-            def edition_context(edition: Edition = edition, newer: Edition | None = newer,
-                                older: Edition | None = older) -> PageContext:
-                same_day = {c: urls.edition(c, edition.day) for c in codes if edition.day in self.days[c]}
-                return PageContext(
-                    title=f"{t('edition_title', date=t.date(edition.day))} – {site_title}",
-                    alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
-                    values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
-                                    "older": older, "newer": newer, "feed_url": feed_url},
-                    description=t("edition_description", date=t.date(edition.day), site=site_title,
-                                  articles=t("article_count", count=len(edition.articles))))
-
-            yield self._page("edition.html", edition.url, code,
-                             (older.url if older else None, newer.url if newer else None, elsewhere,
-                              [shown(a) for a in edition.articles]), edition_context)
-        months: dict[tuple[int, int], list[Edition]] = {}
-        for edition in editions:
-            months.setdefault((edition.day.year, edition.day.month), []).append(edition)
-        for (year, month), days in months.items():
-            elsewhere = tuple(((year, month) in self.months[c], year in self.years[c]) for c in codes)
-
-            def month_context(year: int = year, month: int = month, days: list[Edition] = days) -> PageContext:
-                first_day = days[0].day.replace(day=1)
-                same_month = {c: urls.month(c, year, month) for c in codes if (year, month) in self.months[c]}
-                return PageContext(
-                    title=f"{t.month(first_day)} – {site_title}",
-                    alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
-                    values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url},
-                    description=t("month_description", month=t.month(first_day), site=site_title,
-                                  articles=t("article_count", count=sum(len(e.articles) for e in days))))
-
-            yield self._page("month.html", urls.month(code, year, month), code,
-                             (elsewhere, [shown(a) for e in days for a in e.articles]), month_context)
-        years: dict[int, list[tuple[date, int]]] = {}
-        for (year, month), days in months.items():
-            years.setdefault(year, []).append((date(year, month, 1), sum(len(e.articles) for e in days)))
-        for year, month_counts in years.items():
-            elsewhere = tuple(year in self.years[c] for c in codes)
-
-            def year_context(year: int = year, month_counts: list[tuple[date, int]] = month_counts) -> PageContext:
-                same_year = {c: urls.year(c, year) for c in codes if year in self.years[c]}
-                return PageContext(
-                    title=f"{year} – {site_title}",
-                    alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
-                    values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url},
-                    description=t("year_description", year=str(year), site=site_title,
-                                  articles=t("article_count", count=sum(n for _, n in month_counts))))
-
-            yield self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), year_context)
-
-    def _date_switch(self, same: dict[str, str], year: int) -> dict[str, str]:
-        """The same day or month in each language, else that language's page for the year, else its home."""
-        return {c: same.get(c) or (urls.year(c, year) if year in self.years[c] else urls.home(c))
-                for c in self.config.language_codes}
 
     def site_title(self, code: str) -> str:
         return self.config.language(code).title
@@ -379,24 +200,8 @@ class Renderer:
                 publisher["logo"] |= {"width": logo.width, "height": logo.height}
         return publisher
 
-    def _page(self, template: str, path: str, code: str, key: Any, context: Callable[[], PageContext],
-              in_sitemap: bool = True) -> Output:
-        """One page. `key` holds whatever the page shows that the site's salt and its path do not fix:
-        equal keys, equal pages."""
-        default = self.config.default_language
-
-        def sitemap_entry() -> SitemapEntry:
-            page = context()
-            return SitemapEntry(path, page.lastmod, hreflang(page.alternates, default))
-
-        return Output(
-            file=urls.output_file(path),
-            fingerprint=fingerprint(self.salt, template, path, code, key),
-            render=lambda: self._render(template, path, code, context()),
-            sitemap=sitemap_entry if in_sitemap else None,
-        )
-
-    def _render(self, template: str, path: str, code: str, page: PageContext) -> bytes:
+    def render_page(self, template: str, path: str, code: str, page: PageContext) -> bytes:
+        """A page: its template given the site-wide variables and the page's own context."""
         t = self.translators[code]
         context = {
             "config": self.config,
