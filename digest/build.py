@@ -15,12 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest import sitemap
 from digest.config import Config, load_config
-from digest.content import ArticleCache, load_articles
 from digest.errors import Problem, SiteError
-from digest.graph import plan
 from digest.output import (
     Output,
     Tree,
@@ -43,9 +42,12 @@ from digest.search import (
     update_index,
     write_index,
 )
-from digest.site import Site, build_site, build_time
-from digest.state import BuildState, Unchanged, sources_stamp
+from digest.state import BuildState, Unchanged, build_time, sources_stamp
 from digest.theme import check_templates
+
+if TYPE_CHECKING:
+    from digest.content import ArticleCache
+    from digest.site import Site
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ class Builder:
             unchanged = self._unchanged(config, state, stamp, now, started)
             if unchanged is not None:
                 return unchanged
+        # Only now the modules that parse and render: a build with nothing to do never loads them.
+        from digest.content import ArticleCache, load_articles
+        from digest.site import build_site
+
         if self.articles is None:
             self.articles = ArticleCache.load(state.articles_dir) if self.persistent else ArticleCache()
         # Articles live as long as the build: keep the garbage collector from scanning them again and
@@ -137,6 +143,8 @@ class Builder:
 
     def _write(self, config: Config, state: BuildState, site: Site, started: float, incremental: bool,
                reindex: bool) -> BuildResult:
+        from digest.graph import plan
+
         outputs = list(plan(site, self.include_drafts))
         wanted = shards(site.articles, config.language_codes) if config.search else ()
         if incremental and self.manifest is not None and config.output_dir.is_dir():

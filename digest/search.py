@@ -24,12 +24,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import __version__, urls
-from digest.content import Article
 from digest.errors import Problem, SiteError
 from digest.output import checked, exchange, fingerprint, write_atomically
+
+if TYPE_CHECKING:
+    from digest.content import Article
 
 BUNDLE = "pagefind"  # folder of the index inside the output
 SHARDS = "shards.json"  # the list of shards, per language, that search.js reads

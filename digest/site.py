@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -15,8 +14,9 @@ from urllib.parse import unquote
 from digest import urls
 from digest.config import Config
 from digest.content import ARTICLE_LINK, Article
-from digest.errors import Collector, Problem, SiteError
+from digest.errors import Collector
 from digest.output import fingerprint
+from digest.state import build_time
 
 
 @dataclass(frozen=True)
@@ -125,18 +125,6 @@ class Site:
 
     def all_articles(self) -> tuple[Article, ...]:
         return tuple(a for code in self.config.language_codes for a in self.articles.get(code, ()))
-
-
-def build_time() -> datetime:
-    """The build's time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else now."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or not value.strip():
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        return datetime.fromtimestamp(int(value.strip()), UTC)
-    except (ValueError, OverflowError, OSError):
-        raise SiteError([Problem("SOURCE_DATE_EPOCH", None, f"must be a whole number of seconds since "
-                                 f"1970-01-01 00:00 UTC, not {value!r}")]) from None
 
 
 def scheduled_articles(loaded: Sequence[Article], now: datetime, include_drafts: bool = False) -> tuple[Article, ...]:

@@ -21,13 +21,14 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from digest import __version__
 from digest.config import Config
+from digest.errors import Problem, SiteError
 from digest.output import Tree, fingerprint, write_atomically
 from digest.theme import template_dirs
 
@@ -125,6 +126,18 @@ class BuildState:
     def _save(self, name: str, data: dict[str, Any]) -> None:
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
         write_atomically(self.record(name), json.dumps(record).encode())
+
+
+def build_time() -> datetime:
+    """The build's time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else now."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or not value.strip():
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        return datetime.fromtimestamp(int(value.strip()), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SiteError([Problem("SOURCE_DATE_EPOCH", None, f"must be a whole number of seconds since "
+                                 f"1970-01-01 00:00 UTC, not {value!r}")]) from None
 
 
 def sources_stamp(config: Config, options: Iterable[Any]) -> str:

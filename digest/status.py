@@ -12,7 +12,7 @@ from typing import Any
 from digest.config import Config, load_config
 from digest.content import Article, ArticleCache, load_articles
 from digest.errors import Problem, SiteError, display_path
-from digest.site import build_time
+from digest.state import build_time
 
 
 def report(config_file: Path, lang: str | None = None, as_json: bool = False) -> str:
