@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import os
 import re
 import shutil
 import socket
@@ -15,16 +14,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from lxml import etree
 
-from digest import yamlfile
-from digest.cli import main
-from digest.content import split_front_matter
 from digest.importer import page as page_module
 from digest.importer import to_markdown
 
 from helpers import Site, article, hrefs, texts
+from test_import import read, run
 
 DATA = Path(__file__).parent / "data" / "import"
 FR_SLUG = "irak-la-base-americaine-d-ain-al-asad-visee-par-des-drones"
@@ -41,20 +37,6 @@ SITE = {
     "ar/2024/iraq.md": article("استئناف المفاوضات", date="2024-07-01", tags="[العراق]"),
 }
 
-
-def run(site: Site, *args: str) -> Result:
-    previous = Path.cwd()
-    os.chdir(site.root)
-    try:
-        return CliRunner().invoke(main, ["import", *args])
-    finally:
-        os.chdir(previous)
-
-
-def read(path: Path) -> tuple[dict, str]:
-    parts = split_front_matter(path.read_text(encoding="utf-8"))
-    assert parts is not None
-    return yamlfile.parse(parts[0]), parts[1]
 
 
 def articles(site: Site) -> dict[str, bytes]:

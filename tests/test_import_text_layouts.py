@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner, Result
 
-from digest import yamlfile
-from digest.cli import main
-from digest.content import split_front_matter
 from digest.importer import find_dateline, parse_scraped, split_credit
 
-from helpers import Site
+from test_import import read, run
 
 DATA = Path(__file__).parent / "data" / "import"
 PARIS = ZoneInfo("Europe/Paris")
 
-
-def run(site: Site, *args: str) -> Result:
-    previous = Path.cwd()
-    os.chdir(site.root)
-    try:
-        return CliRunner().invoke(main, ["import", *args])
-    finally:
-        os.chdir(previous)
-
-
-def read(path: Path) -> tuple[dict, str]:
-    parts = split_front_matter(path.read_text(encoding="utf-8"))
-    assert parts is not None
-    return yamlfile.parse(parts[0]), parts[1]
 
 
 def test_published_and_updated_on_one_line(make_site):
