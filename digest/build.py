@@ -189,7 +189,7 @@ class Builder:
 
         def finish(staging: Path, written: int) -> None:
             search(staging, written)
-            state.forget("manifest", "sources")  # the output folder is about to be replaced
+            state.forget("manifest")  # the output folder is about to be replaced
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None

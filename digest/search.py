@@ -78,7 +78,7 @@ def pagefind_executable() -> Path:
 
 def index_is_current(site_dir: Path, wanted: Sequence[Shard], state_file: Path) -> bool:
     """Whether site_dir/pagefind/ already holds exactly these shards (as the last build recorded)."""
-    return load_state(state_file) == listing(wanted) and all((site_dir / BUNDLE / s.name).is_dir() for s in wanted)
+    return load_state(state_file) == listing(wanted) and index_present(site_dir, state_file)
 
 
 def index_present(site_dir: Path, state_file: Path) -> bool:
