@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,17 +48,30 @@ class DevServer:
                                include_future=include_future, workers=jobs(), persistent=True)
         self.problems: tuple[Problem, ...] = ()
         self.indexing = threading.Lock()
+        self.building = threading.Lock()  # the watcher and the clock may both ask for a build
+        self.next_due: datetime | None = None  # when the next scheduled article falls due
 
     def first_build(self) -> None:
         result = self.builder.build()
         self.builder.workers = 1  # from now on the server's threads run: no forking
+        self.next_due = None if result.future else result.next_due
         click.echo(f"Built {result.pages} pages in {result.seconds * 1000:.0f} ms")
+
+    def publish_when_due(self, changed: Callable[[str | None], None]) -> None:
+        """A scheduled article appears in the preview when its time comes, with no file saved."""
+        while True:
+            due = self.next_due
+            wait = (due - datetime.now(UTC)).total_seconds() if due else 60
+            time.sleep(min(max(wait, 0) + 0.2, 60))
+            if due is not None and due == self.next_due and datetime.now(UTC) >= due:
+                changed(None)
 
     def rebuild(self, changed: str | None) -> None:
         """Called by the watcher; prints one line, or the problems, and never raises."""
-        what = display_path(Path(changed), self.config.root) if changed else "files"
+        what = display_path(Path(changed), self.config.root) if changed else "scheduled articles"
         try:
-            result = self.builder.build(incremental=True, reindex=False)
+            with self.building:
+                result = self.builder.build(incremental=True, reindex=False)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -69,6 +83,7 @@ class DevServer:
             click.echo(str(self.problems[0]), err=True)
             return
         self.problems = ()
+        self.next_due = None if result.future else result.next_due
         click.echo(f"{what} changed: {result.written} files written, {result.files - result.written} unchanged, "
                    f"{result.seconds * 1000:.0f} ms")
         # The pages are up to date and the browser reloads now; the search index follows in the background.
@@ -266,6 +281,7 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
         dev.rebuild(path)
         LiveReloadHandler.reload_waiters(path)  # reload every open tab (also to show or clear the error)
 
+    threading.Thread(target=dev.publish_when_due, args=(changed,), daemon=True, name="digest-clock").start()
     server = _QuietServer(watcher=_EventWatcher(FileWatcher(dev.config, config_file, changed)))
     server.SFH = make_handler(dev)
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -183,3 +183,14 @@ def test_search_index_leaves_scheduled_articles_out_until_due(make_site: MakeSit
     assert indexed() == {"fr": 1}
     assert build(site, AFTER).exit_code == 0
     assert indexed() == {"fr": 2, "en": 1}
+
+
+def test_serve_publishes_a_scheduled_article_when_it_falls_due(make_site: MakeSite,
+                                                               serve: Callable[..., Server]) -> None:  # noqa: F811
+    """No file is saved: the preview's clock rebuilds when the next scheduled article is due."""
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    site = make_site({"fr/a.md": article("Passé"), "fr/b.md": article("Bientôt", date=due.isoformat())})
+    server = serve(site)
+    path = f"/fr/{due:%Y}/{due:%m}/b/"
+    assert server.get(path).status == 404
+    server.wait_for_page(path, lambda response: response.h1() == ["Bientôt"], "the article once due", timeout=15)
