@@ -85,7 +85,7 @@ class Builder:
         self.articles: ArticleCache | None = None
         self.manifest: dict[str, str] | None = None  # what the output folder holds, after a first build
         # An output folder updated in place whose search index is not yet, and the shards it should hold.
-        self.search_due: tuple[Path, tuple[Shard, ...]] | None = None
+        self.search_due: tuple[Path, tuple[Shard, ...], Path] | None = None
         self.search_held: dict[str, str] = {}  # the shards the output folder's index holds (see digest.search)
 
     def build(self, incremental: bool = False, reindex: bool = True) -> BuildResult:
@@ -150,7 +150,9 @@ class Builder:
         if incremental and self.manifest is not None and config.output_dir.is_dir():
             state.forget("sources", "manifest", "search")  # changed in place from here on: no record holds
             result = update_site(config.output_dir, outputs, self.manifest)
-            self.search_due = (config.output_dir, wanted) if config.search else None
+            if self.persistent:  # the folder now is exactly this manifest: a restart can reuse it
+                state.save_tree("manifest", result.manifest, time.time_ns())
+            self.search_due = (config.output_dir, wanted, state.record("search")) if config.search else None
             if reindex:
                 self.reindex_search()
         else:
@@ -209,9 +211,11 @@ class Builder:
     def reindex_search(self) -> None:
         """Bring the search index of an incrementally updated output folder up to date."""
         if self.search_due is not None:
-            (folder, wanted), self.search_due = self.search_due, None
+            (folder, wanted, record), self.search_due = self.search_due, None
             update_index(folder, wanted, self.search_held)
             self.search_held = listing(wanted)
+            if self.persistent:
+                save_state(record, wanted)
 
 
 def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: BuildState) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -546,3 +547,22 @@ def test_browser_reloads_by_itself(site: Site, serve: Callable[..., Server]) -> 
         page.locator("h1", has_text="Titre du navigateur").wait_for(timeout=10_000)
         assert page.locator("#digest-build-error").count() == 0
         assert server.running()
+
+
+def test_a_build_after_serving_equals_a_clean_build(make_site: MakeSite, serve: Callable[..., Server],
+                                                    tmp_path: Path) -> None:
+    """serve leaves its records up to date after editing output/ in place; `digest build` then reuses
+    what it can of that folder (and the search shards) and must still give exactly a clean build."""
+    pytest.importorskip("pagefind_bin")
+    site = make_site(ARTICLES, config=BASE_CONFIG.replace("search: false", "search: true"))
+    server = serve(site)
+    rewrite(site, ONE_FILE, "Premier titre", "Titre servi")
+    server.wait_for_page(ONE, lambda r: r.h1() == ["Titre servi"], "the edit")
+    time.sleep(2)  # the search shard follows in the background
+    assert server.stop()[0] == 0
+    config = ["--config", str(site.root / "config.yaml")]
+    assert CliRunner().invoke(main, ["build", *config]).exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("output", ".*"))
+    assert CliRunner().invoke(main, ["build", "--config", str(copy / "config.yaml")]).exit_code == 0
+    assert tree(site.output, folders=True) == tree(copy / "output", folders=True)
