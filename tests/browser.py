@@ -5,12 +5,19 @@ Locally, a missing browser skips the test with a message; in CI (CI=true) it fai
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -36,3 +43,25 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def built_and_served(config_file: Path, root: Path, prefix: str) -> Iterator[str]:
+    """The site of `config_file` built for and served from `root` under http://127.0.0.1:<port><prefix>;
+    yields that base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    result = CliRunner().invoke(main, ["build", "--config", str(config_file),
+                                       "--output", str(root / prefix.strip("/")), "--base-url", base])
+    assert result.exit_code == 0, result.output
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()

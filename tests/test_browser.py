@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
-from digest.cli import main
-
-from browser import chromium
+from browser import built_and_served, chromium
 from helpers import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
 PREFIX = "/digest/"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +22,8 @@ def served(tmp_path_factory) -> Iterator[str]:
     for name in ("config.yaml", "content", "templates", "images"):
         source = REPO / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, site / name)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    base = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    result = CliRunner().invoke(main, ["build", "--config", str(site / "config.yaml"),
-                                       "--output", str(root / PREFIX.strip("/")), "--base-url", base])
-    assert result.exit_code == 0, result.output
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
+    with built_and_served(site / "config.yaml", root, PREFIX) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

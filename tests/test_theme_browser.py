@@ -3,18 +3,11 @@ and bounding boxes."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from digest.cli import main
-
-from browser import chromium
+from browser import built_and_served, chromium
 from helpers import BASE_CONFIG, Site, article
 
 PREFIX = "/digest/"
@@ -22,11 +15,6 @@ ARTICLES = {
     "fr/2024/a.md": article("Titre", tags="[Irak, Drones]", author="Jeanne Dupont"),
     "ar/2024/a.md": article("عنوان", tags="[العراق, اقتصاد]"),
 }
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +25,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for relative, text in ARTICLES.items():
         site.write(f"content/{relative}", text)
     root = tmp_path_factory.mktemp("served")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    base = f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"),
-                                       "--output", str(Path(root) / PREFIX.strip("/")), "--base-url", base])
-    assert result.exit_code == 0, result.output
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
+    with built_and_served(site.root / "config.yaml", root, PREFIX) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
