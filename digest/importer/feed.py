@@ -18,8 +18,9 @@ import feedparser
 from digest.config import Config
 from digest.errors import Problem, SiteError
 from digest.importer.draft import ScrapedArticle
-from digest.importer.page import fetch, is_url, read_file, read_page
+from digest.importer.page import fetch, is_url, read_page
 from digest.importer.report import Note
+from digest.importer.text import read_file
 from digest.importer.titles import SiteArticles
 from digest.importer.words import clean
 from digest.importer.writer import ImportResult, check_options, import_draft

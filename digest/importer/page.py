@@ -69,18 +69,6 @@ def fetch(url: str, timeout: float | None = None) -> bytes:
     return data
 
 
-def read_file(path: Path) -> bytes:
-    name = str(path)
-    try:
-        if path.is_dir():
-            raise SiteError([Problem(name, None, "is a folder, not a file")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SiteError([Problem(name, None, "file not found")]) from None
-    except OSError as error:
-        raise SiteError([Problem(name, None, f"cannot read file: {error.strerror}")]) from None
-
-
 # ---------------------------------------------------------------------------------------------
 # What the page states outright
 

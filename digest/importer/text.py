@@ -324,16 +324,22 @@ def parse_scraped(text: str, name: str = "INPUT") -> ScrapedArticle:
     return article
 
 
-def _read_text(path: Path) -> str:
+def read_file(path: Path, kind: str = "a file") -> bytes:
+    """The bytes of an input file, or a one-line problem naming it."""
     name = str(path)
     try:
         if path.is_dir():
-            raise SiteError([Problem(name, None, "is a folder, not a text file")])
-        data = path.read_bytes()
+            raise SiteError([Problem(name, None, f"is a folder, not {kind}")])
+        return path.read_bytes()
     except FileNotFoundError:
         raise SiteError([Problem(name, None, "file not found")]) from None
     except OSError as error:
         raise SiteError([Problem(name, None, f"cannot read file: {error.strerror}")]) from None
+
+
+def _read_text(path: Path) -> str:
+    name = str(path)
+    data = read_file(path, "a text file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SiteError([Problem(name, 1, "UTF-16 text: save the file as UTF-8")])
     try:

@@ -18,9 +18,9 @@ from digest.content import TagRef
 from digest.errors import Problem, SiteError, display_path
 from digest.importer.dates import Dateline
 from digest.importer.draft import ScrapedArticle
-from digest.importer.page import fetch, is_page, is_url, read_file, read_page
+from digest.importer.page import fetch, is_page, is_url, read_page
 from digest.importer.report import Note
-from digest.importer.text import _URL, _read_text, parse_scraped
+from digest.importer.text import _URL, _read_text, parse_scraped, read_file
 from digest.importer.titles import KnownArticle, SiteArticles, TitleIndex, find_tags
 from digest.importer.words import markdown_escape
 from digest.scaffold import article_path, file_slug, yaml_text
