@@ -78,14 +78,17 @@ def pagefind_executable() -> Path:
 
 def index_is_current(site_dir: Path, wanted: Sequence[Shard], state_file: Path) -> bool:
     """Whether site_dir/pagefind/ already holds exactly these shards (as the last build recorded)."""
-    return load_state(state_file) == listing(wanted) and index_present(site_dir, state_file)
+    held = load_state(state_file)
+    return held == listing(wanted) and state_file.is_file() and _holds(site_dir, held)
 
 
 def index_present(site_dir: Path, state_file: Path) -> bool:
     """Whether site_dir/pagefind/ holds the shards its record lists (and their list for search.js)."""
-    held = load_state(state_file) if state_file.is_file() else None
-    return held is not None and (site_dir / BUNDLE / SHARDS).is_file() and \
-        all((site_dir / BUNDLE / name).is_dir() for name in held)
+    return state_file.is_file() and _holds(site_dir, load_state(state_file))
+
+
+def _holds(site_dir: Path, held: Mapping[str, str]) -> bool:
+    return (site_dir / BUNDLE / SHARDS).is_file() and all((site_dir / BUNDLE / name).is_dir() for name in held)
 
 
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
