@@ -1,9 +1,5 @@
-"""Orchestration: config -> content -> site -> render -> output.
-
-A Builder remembers parsed articles and what it wrote, so that `digest serve`
-re-parses only the files that changed and re-renders only the pages whose
-inputs changed. `digest build` uses a fresh Builder: a full, clean build.
-"""
+"""Orchestration: config -> content -> site -> page graph -> output, doing work in proportion to
+what changed since the last build (see Builder)."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,22 +27,24 @@ from digest.output import (
 from digest.parallel import jobs
 from digest.search import (
     BUNDLE,
+    RecordStore,
     Shard,
     index_is_current,
     index_present,
-    listing,
     load_state,
     pagefind_executable,
+    reindex_shards,
     save_state,
     shards,
-    update_index,
     write_index,
+    write_listing,
 )
-from digest.state import BuildState, Unchanged, build_time, sources_stamp
+from digest.state import BuildState, Sources, Stamp, Unchanged, build_time, stamp_of
 from digest.theme import check_templates
 
 if TYPE_CHECKING:
     from digest.content import ArticleCache
+    from digest.delta import GraphRecord
     from digest.site import Site
 
 
@@ -61,14 +59,17 @@ class BuildResult:
     scheduled: int = 0  # articles dated after the build's time (left out unless --future)
     next_due: datetime | None = None  # the date of the first of them
     future: bool = False  # whether they were included
+    kind: str = "full"  # "full", "edit" (only what shows the edited articles) or "unchanged"
 
 
 class Builder:
-    """Builds one site again and again, reusing what did not change.
+    """Builds one site again and again, doing work in proportion to what changed.
 
-    With `persistent`, parsed articles and the list of files written are kept in .digest-cache/,
-    so that the next `digest build` re-parses only changed articles and hard-links unchanged pages
-    from the previous output instead of rendering them.
+    With `persistent` (what `digest build` and `digest serve` do), what a build read and wrote is kept
+    in .digest-cache/ (see digest.state): a build with no input changed does nothing; a build after
+    edits that keep every article's outline re-reads the edited files and writes only the outputs that
+    show them (digest.delta); any other build plans the whole site, re-parsing only changed articles
+    and hard-linking unchanged files from the previous output, into a new tree swapped in whole.
     """
 
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
@@ -83,17 +84,14 @@ class Builder:
         self.persistent = persistent
         self.progress = progress  # told (stage, done, total) as articles are read and pages written
         self.articles: ArticleCache | None = None
-        self.manifest: dict[str, str] | None = None  # what the output folder holds, after a first build
-        # An output folder updated in place whose search index is not yet, and the shards it should hold.
-        self.search_due: tuple[Path, tuple[Shard, ...], Path] | None = None
-        self.search_held: dict[str, str] = {}  # the shards the output folder's index holds (see digest.search)
+        # The page graph this process last saved, with the stamps of its files: serve's next edit
+        # need not read it again.
+        self.graph: tuple[tuple[Stamp, Stamp], GraphRecord] | None = None
+        self.search_due: Callable[[], None] | None = None  # an edit's search update, when deferred
 
-    def build(self, incremental: bool = False, reindex: bool = True) -> BuildResult:
-        """Build the site; with `incremental`, update the output folder of the previous build in place.
-
-        An incremental build re-creates the search index too, unless `reindex` is False: then the
-        caller runs `reindex_search()` when it suits it (serve does, in the background).
-        """
+    def build(self, defer_search: bool = False) -> BuildResult:
+        """Build the site. With `defer_search`, a build after an edit leaves the search index to
+        `update_search()` (serve runs it in the background once the pages are written)."""
         started = time.perf_counter()
         now = build_time()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
@@ -101,15 +99,80 @@ class Builder:
         check_templates(config)
         if config.search:
             pagefind_executable()  # a missing binary is reported before anything is done
+        self.update_search()  # an earlier edit's, if still due: the state records must be complete
         state = BuildState(config)
+        if not self.persistent:
+            return self._build_all(config, state, None, now, started)
         # Stamped before anything is read: a file changed during the build makes the next one run.
-        stamp = sources_stamp(config, (self.include_drafts, self.include_future)) if self.persistent else ""
-        if self.persistent and not incremental:
-            unchanged = self._unchanged(config, state, stamp, now, started)
-            if unchanged is not None:
-                return unchanged
+        sources = Sources.scan(config, (self.include_drafts, self.include_future))
+        done = self._unchanged(config, state, sources, now, started) or \
+            self._build_edit(config, state, sources, now, started, defer_search)
+        return done or self._build_all(config, state, sources, now, started)
+
+    def _unchanged(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+                   started: float) -> BuildResult | None:
+        """The last build's result again, if it read the same inputs and its output is intact and right
+        at `now`: nothing to parse, plan or write."""
+        unchanged = state.unchanged(sources.stamp, now, state.load_tree("manifest", config.output_dir))
+        if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))):
+            return None
+        return self._result(config, unchanged, 0, started, "unchanged")
+
+    def _build_edit(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+                    started: float, defer_search: bool) -> BuildResult | None:
+        """After edits that keep every article's outline: write what shows the edited articles, in place."""
+        from digest.delta import load_record, plan_edit, save_edits
+
+        tree = state.load_tree("manifest", config.output_dir)
+        search = state.record("search")
+        if tree is None or (config.search and not index_present(config.output_dir, search)):
+            return None
+        record = self._remembered(state) or load_record(state, now)
+        if record is None or not tree.intact():
+            return None
+        store = RecordStore(state.search_records)
+        plan = plan_edit(config, record, sources, now, self.include_drafts, self.include_future,
+                         load_state(search) if config.search else {}, store)
+        if plan is None:
+            return None
+        state.forget("sources", "manifest")  # the output folder changes from here
+        result = update_site(config.output_dir, plan.outputs, tree.files)
+        save_edits(state, plan.record)
+        self._remember(state, plan.record)
+        state.save_tree("manifest", result.manifest, time.time_ns())
+        if plan.shards:
+            state.forget("search")
+
+            def update() -> None:
+                reindex_shards(config.output_dir, [(shard.name, records) for shard, records in plan.shards])
+                for shard, records in plan.shards:
+                    store.save(shard.name, shard.key, records)
+                write_listing(search, plan.listing)
+
+            self.search_due = update
+            if not defer_search:
+                self.update_search()
+        state.save_sources(sources.stamp, record.valid_until, record.report)
+        return self._result(config, record.report, result.written, started, "edit")
+
+    def _remembered(self, state: BuildState) -> GraphRecord | None:
+        """The graph this process saved last, if its files are still the ones it wrote."""
+        if self.graph is None:
+            return None
+        stamps, record = self.graph
+        return record if stamps == (stamp_of(state.graph_base()), stamp_of(state.graph_edits())) else None
+
+    def _remember(self, state: BuildState, record: GraphRecord | None) -> None:
+        self.graph = None if record is None else (
+            (stamp_of(state.graph_base()), stamp_of(state.graph_edits())), record)
+
+    def _build_all(self, config: Config, state: BuildState, sources: Sources | None, now: datetime,
+                   started: float) -> BuildResult:
+        """Read, link and plan the whole site; write it into a new tree swapped in whole."""
         # Only now the modules that parse and render: a build with nothing to do never loads them.
         from digest.content import ArticleCache, load_articles
+        from digest.delta import new_record, save_record
+        from digest.graph import PageGraph, site_salt
         from digest.site import build_site
 
         if self.articles is None:
@@ -120,50 +183,33 @@ class Builder:
         try:
             articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
             site = build_site(config, articles, self.include_drafts, self.include_future, now)
+            salt = site_salt(config, self.include_drafts)
+            graph = PageGraph(site, salt)
+            outputs = list(graph.plan())
             gc.freeze()
-            result = self._write(config, state, site, started, incremental, reindex)
-        finally:
-            gc.unfreeze()
-        if self.persistent:
-            state.save_sources(stamp, valid_until(site, now), Unchanged(
-                pages=result.pages, files=result.files, scheduled=result.scheduled, next_due=result.next_due))
-        return result
-
-    def _unchanged(self, config: Config, state: BuildState, stamp: str, now: datetime,
-                   started: float) -> BuildResult | None:
-        """The last build's result again, if it read the same inputs and its output is intact and right
-        at `now`: nothing to parse, plan or write."""
-        unchanged = state.unchanged(stamp, now, state.load_tree("manifest", config.output_dir))
-        if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))):
-            return None
-        return BuildResult(pages=unchanged.pages, files=unchanged.files, written=0,
-                           seconds=time.perf_counter() - started, output_dir=config.output_dir,
-                           base_url=config.base_url, scheduled=unchanged.scheduled, next_due=unchanged.next_due,
-                           future=self.include_future)
-
-    def _write(self, config: Config, state: BuildState, site: Site, started: float, incremental: bool,
-               reindex: bool) -> BuildResult:
-        from digest.graph import plan
-
-        outputs = list(plan(site, self.include_drafts))
-        wanted = shards(site.articles, config.language_codes) if config.search else ()
-        if incremental and self.manifest is not None and config.output_dir.is_dir():
-            state.forget("sources", "manifest", "search")  # changed in place from here on: no record holds
-            result = update_site(config.output_dir, outputs, self.manifest)
-            if self.persistent:  # the folder now is exactly this manifest: a restart can reuse it
-                state.save_tree("manifest", result.manifest, time.time_ns())
-            self.search_due = (config.output_dir, wanted, state.record("search")) if config.search else None
-            if reindex:
-                self.reindex_search()
-        else:
+            wanted = shards(site.articles, config.language_codes) if config.search else ()
             result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
-        self.manifest = result.manifest
-        if self.persistent and not incremental:  # serve's edits: saved with its next full build
-            self.articles.save(state.articles_dir)
-        built = summary(result, started, config)
-        return replace(built, scheduled=len(site.scheduled), future=self.include_future,
-                       next_due=site.scheduled[0].date if site.scheduled else None)
+            report = Unchanged(pages=sum(1 for file in result.manifest if file.endswith(".html")),
+                               files=len(result.manifest), scheduled=len(site.scheduled),
+                               next_due=site.scheduled[0].date if site.scheduled else None)
+            if sources is not None:
+                self.articles.save(state.articles_dir)
+                until = valid_until(site, now)
+                record = new_record(salt, sources, site, graph, self.articles.parsed(), until, report)
+                if record is not None:
+                    save_record(state, record)
+                    self._remember(state, record)
+                state.save_sources(sources.stamp, until, report)
+        finally:
+            gc.unfreeze()
+        return self._result(config, report, result.written, started, "full")
+
+    def _result(self, config: Config, report: Unchanged, written: int, started: float, kind: str) -> BuildResult:
+        return BuildResult(pages=report.pages, files=report.files, written=written,
+                           seconds=time.perf_counter() - started, output_dir=config.output_dir,
+                           base_url=config.base_url, scheduled=report.scheduled, next_due=report.next_due,
+                           future=self.include_future, kind=kind)
 
     def _write_tree(self, config: Config, state: BuildState, outputs: list[Output],
                     wanted: tuple[Shard, ...]) -> WriteResult | None:
@@ -172,12 +218,11 @@ class Builder:
         A persistent build keeps the site it replaces (the spare) and, next time, updates that tree
         rather than a fresh one: only the files changed since the build before last are touched.
         """
+        store = RecordStore(state.search_records)
         if not self.persistent:
-            result = write_site(config.output_dir, outputs, finish=search_step(config, state, wanted, False,
-                                                                               self.workers),
-                                workers=self.workers, progress=self._progress("write"))
-            self.search_held = listing(wanted)
-            return result
+            return write_site(config.output_dir, outputs,
+                              finish=search_step(config, state, wanted, False, store, self.workers),
+                              workers=self.workers, progress=self._progress("write"))
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
@@ -187,11 +232,13 @@ class Builder:
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
         # From here until the new records are saved, neither folder is what its record says.
         state.forget("spare")
-        search = search_step(config, state, wanted, True, self.workers)
+        search = search_step(config, state, wanted, True, store, self.workers)
 
         def finish(staging: Path, written: int) -> None:
             search(staging, written)
             state.forget("manifest")  # the output folder is about to be replaced
+            state.forget_graph()
+            self.graph = None
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
@@ -201,21 +248,17 @@ class Builder:
             state.save_tree("spare", previous.files, previous.written_ns)
         state.save_tree("manifest", result.manifest, time.time_ns())
         save_state(state.record("search"), wanted)
-        self.search_held = listing(wanted)
         return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:
         report = self.progress
         return (lambda done, total: report(stage, done, total)) if report else None
 
-    def reindex_search(self) -> None:
-        """Bring the search index of an incrementally updated output folder up to date."""
+    def update_search(self) -> None:
+        """Bring the search index up to date after an edit whose build deferred it."""
         if self.search_due is not None:
-            (folder, wanted, record), self.search_due = self.search_due, None
-            update_index(folder, wanted, self.search_held)
-            self.search_held = listing(wanted)
-            if self.persistent:
-                save_state(record, wanted)
+            update, self.search_due = self.search_due, None
+            update()
 
 
 def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: BuildState) -> bool:
@@ -226,7 +269,7 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
 
 
-def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool,
+def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
                 workers: int) -> Callable[[Path, int], None]:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
     cache records) are reused, the others indexed. Until the caller records the new state, none is
@@ -235,7 +278,7 @@ def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], re
     def finish(staging: Path, _written: int) -> None:
         record = state.record("search")
         if config.search:
-            write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, workers)
+            write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, store, workers)
         else:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
         state.forget("search", "sources")  # the output folder is about to be replaced
@@ -261,13 +304,6 @@ def build(config_file: Path, output_dir: Path | None = None, base_url: str | Non
     """A full build over every core (unless `workers` says otherwise), reusing .digest-cache/."""
     return Builder(config_file, output_dir, base_url, include_drafts, jobs() if workers is None else workers,
                    persistent, progress, include_future).build()
-
-
-def summary(result: WriteResult, started: float, config: Config) -> BuildResult:
-    pages = sum(1 for file in result.manifest if file.endswith(".html"))
-    return BuildResult(pages=pages, files=len(result.manifest), written=result.written,
-                       seconds=time.perf_counter() - started, output_dir=config.output_dir,
-                       base_url=config.base_url)
 
 
 def check_output_dir(config: Config) -> None:

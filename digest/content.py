@@ -202,6 +202,10 @@ class ArticleCache:
         self.entries[file] = (_stamp(file, article), article)
         self.dirty.add(_shard(file, self.SHARDS))
 
+    def parsed(self) -> dict[str, Article]:
+        """Every article held, by its file's path."""
+        return {file: article for file, (_, article) in self.entries.items()}
+
     def keep_only(self, files: set[str]) -> None:
         if len(files) != len(self.entries) or not files.issuperset(self.entries):
             self.dirty.update(_shard(file, self.SHARDS) for file in self.entries if file not in files)

@@ -4,14 +4,21 @@ Each output is an `Output`: its path in the output folder, a fingerprint of ever
 fingerprints, equal bytes: the writer keeps a file whose fingerprint did not change), and how to make
 its bytes (a render, or a file to copy). What a page depends on is spelled out here, next to where the
 page is decided: an article page on its article and the cards of its translations and related
-articles; a list on the cards of the articles it lists; feeds on their entries; the sitemap on every
-card; everything on the site's salt (digest's version, the config, the templates and UI strings).
-Rendering (digest.render) turns a page into bytes and decides nothing.
+articles; a list on the cards of the articles it lists; feeds on their entries; the sitemap on the
+outline of every article (which pages exist and their dates); everything on the site's salt (digest's
+version, the config, the templates and UI strings). Rendering (digest.render) turns a page into bytes
+and decides nothing.
+
+Outputs come in groups (one article page, one page of a list, one day's edition, a language's feeds...),
+each named by a `Group` key that `PageGraph.outputs` turns back into its outputs. While planning, the
+graph notes which groups show each article's card or body (`Readers`): after an edit that changes no
+outline, only the groups reading the edited articles need planning again (see digest.delta).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -20,77 +27,42 @@ from typing import Any
 from digest import __version__, feeds, sitemap, urls
 from digest.config import Config
 from digest.content import Article
-from digest.i18n import translator
 from digest.output import Output, file_fingerprint, fingerprint
 from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import asset_files, template_dirs
 
-
-def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
-    """Every file of the site, in a fixed order; rendering happens when the writer asks for it."""
-    config = site.config
-    graph = PageGraph(site, site_salt(site, include_drafts))
-    pages = list(graph.pages())
-    # Which pages there are, their dates and versions: all follows from the articles' cards. The sitemap
-    # is the largest single file: first in line, so that no worker is left waiting for it at the end.
-    yield Output(urls.SITEMAP, graph.structure,
-                 render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
-    news = sitemap.news_articles(site.all_articles(), site.now)
-    yield Output(urls.NEWS_SITEMAP, fingerprint(graph.salt, "news", [a.card for a in news]),
-                 render=lambda: sitemap.news_sitemap(config, news))
-    yield from pages
-    yield from feed_outputs(site, graph.salt)
-    yield Output(urls.ROBOTS, graph.salt, render=lambda: sitemap.robots(config))
-    yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
-    if config.cname:
-        yield Output("CNAME", graph.salt, render=lambda: f"{config.cname}\n".encode())
-    yield from copied_files(site)
+Group = tuple[Any, ...]  # ("article", file), ("home", lang, number), ("tag", lang, slug, number), ...
 
 
-def site_salt(site: Site, include_drafts: bool) -> str:
+@dataclass
+class Readers:
+    """Per article file, the groups whose outputs show its card, and those that show its body."""
+
+    cards: dict[str, set[Group]] = field(default_factory=dict)
+    bodies: dict[str, set[Group]] = field(default_factory=dict)
+
+    def of(self, file: str, card_changed: bool) -> set[Group]:
+        """The groups to plan again after an edit of `file` (its card too, or only its body)."""
+        found = set(self.bodies.get(file, ()))
+        if card_changed:
+            found |= self.cards.get(file, set())
+        return found
+
+
+def outline(article: Article) -> tuple[Any, ...]:
+    """What decides which outputs exist and where an article appears in them (its language, key, URL,
+    date, tags, related keys, draft flag, files, last change): an edit that keeps it changes what some
+    pages show, never which pages there are or what they list."""
+    return (article.lang, article.key, article.url, article.date, article.modified,
+            tuple((tag.slug, tag.name) for tag in article.tags), article.related, article.draft,
+            tuple((asset.site_path, asset.file) for asset in article.assets))
+
+
+def site_salt(config: Config, include_drafts: bool) -> str:
     """What every output depends on: digest's version, the config, the templates and UI strings."""
-    return fingerprint(__version__, repr(site.config), include_drafts, templates_fingerprint(site.config))
-
-
-def feed_outputs(site: Site, salt: str) -> Iterator[Output]:
-    config = site.config
-    for code in config.language_codes:
-        t = translator(config, code)
-        title = config.language(code).title
-        lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), site.articles[code], True)]
-        lists += [(urls.tag_feed(code, tag.slug), t("tag_feed_title", site=title, tag=tag.name), tag.url,
-                   tag.articles, False) for tag in site.tags[code]]
-        editions = site.editions[code][: feeds.FEED_LENGTH]
-        editions_title = t("editions_feed_title", site=title)
-        yield Output(
-            urls.editions_feed(code),
-            fingerprint(salt, editions_title, [(e.day.isoformat(), [a.card for a in e.articles]) for e in editions]),
-            render=lambda code=code, editions=editions, editions_title=editions_title, t=t: feeds.editions_feed(
-                config, code, editions_title, editions, lambda edition: t("edition_title", date=t.date(edition.day))),
-        )
-        for path, feed_title, page, articles, full in lists:
-            entries = articles[: feeds.FEED_LENGTH]
-            yield Output(
-                path,
-                fingerprint(salt, path, feed_title, [a.digest if full else a.card for a in entries]),
-                render=lambda code=code, path=path, feed_title=feed_title, page=page, entries=entries, full=full:
-                    feeds.atom_feed(config, code, feed_title, path, page, entries, full),
-            )
-
-
-def copied_files(site: Site) -> Iterator[Output]:
-    """Theme assets, then every file an article refers to, beside its page."""
-    for file, name in asset_files(site.config):
-        yield Output(urls.assets(name), file_fingerprint(file), source=file)
-    site_images = {image.path for image in (site.config.logo, site.config.default_image) if image}
-    for path in sorted(site_images):  # the logo and default image of config.yaml, at their own path
-        file = site.config.root / path
-        yield Output(path, file_fingerprint(file), source=file)
-    for article in site.all_articles():
-        for asset in article.assets:
-            yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
+    return fingerprint(__version__, repr(config), include_drafts, templates_fingerprint(config))
 
 
 def templates_fingerprint(config: Config) -> str:
@@ -103,16 +75,19 @@ def templates_fingerprint(config: Config) -> str:
     return fingerprint(stamps)
 
 
-
-
 class PageGraph:
-    """Every HTML page of a site as an Output. Planning must be cheap (a site has tens of thousands of
+    """Every file of a site as an Output. Planning must be cheap (a site has tens of thousands of
     pages): a page's fingerprint is made of the few inputs everything else on it derives from, and its
-    context is computed only if it is rendered."""
+    context is computed only if it is rendered.
 
-    def __init__(self, site: Site, salt: str) -> None:
+    `full` gives an article with its body, for the few outputs that show one (its page, the language
+    feed): a graph planned from articles kept without their bodies (digest.delta) reads them again.
+    """
+
+    def __init__(self, site: Site, salt: str, full: Callable[[Article], Article] = lambda article: article) -> None:
         self.site = site
         self.config = site.config
+        self.full = full
         self.renderer = Renderer(site, salt)
         self.translators = self.renderer.translators
         self.site_title = self.renderer.site_title
@@ -124,49 +99,175 @@ class PageGraph:
         # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
         self.salt = fingerprint(salt, site.digest) if self.renderer.uses_site else salt
         # Lists and links show an article's card (all but its body), unless a theme shows bodies there too.
-        self.shown: Callable[[Article], str] = \
-            (lambda a: a.digest) if self.renderer.bodies_beyond_own_page else (lambda a: a.card)
+        self.bodies_everywhere = self.renderer.bodies_beyond_own_page
+        self.readers = Readers()
+        self._group: Group = ()
+
+    @property
+    def follows_edits(self) -> bool:
+        """Whether the readers noted while planning are all an edit can change: not so if a template
+        reads the whole site."""
+        return not self.renderer.uses_site
+
+    # --- what each group reads of the articles
+
+    def _reading(self, group: Group) -> None:
+        self._group = group
+
+    def card(self, article: Article) -> str:
+        """An article's card, as the current group shows it (its fingerprint: see content.Article)."""
+        if self.bodies_everywhere:
+            return self.body(article)
+        self.readers.cards.setdefault(article.file, set()).add(self._group)
+        return article.card
+
+    def body(self, article: Article) -> str:
+        self.readers.bodies.setdefault(article.file, set()).add(self._group)
+        return article.digest
+
+    # --- the plan
+
+    def plan(self) -> Iterator[Output]:
+        """Every file of the site, in a fixed order; rendering happens when the writer asks for it."""
+        config = self.config
+        pages = [output for group in self.page_groups() for output in self.outputs(group)]
+        # Which pages there are, their dates and versions: all follows from the articles' outlines. The
+        # sitemap is the largest single file: first in line, so that no worker is left waiting for it.
+        yield Output(urls.SITEMAP, self.structure,
+                     render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
+        yield from self.outputs(("news",))
+        yield from pages
+        for code in config.language_codes:
+            yield from self.outputs(("feeds", code))
+        yield from self.outputs(("static",))
 
     @property
     def structure(self) -> str:
-        """Changes when any page is added or removed, or shows anything else of another article than
-        its body: follows from the salt and every article's card."""
-        return fingerprint(self.salt, "structure", [a.card for a in self.site.all_articles()])
+        """Changes when any page is added or removed, or its date, versions or last change."""
+        return fingerprint(self.salt, "structure", [outline(a) for a in self.site.all_articles()])
 
-    def pages(self) -> Iterator[Output]:
+    def page_groups(self) -> Iterator[Group]:
         config = self.config
-        yield self._page("root.html", urls.ROOT, config.default_language, (),
-                         lambda: PageContext(title=config.title, description=self.renderer.home_description(
-                             config.default_language)), in_sitemap=False)
+        yield ("root",)
         for code in config.language_codes:
-            yield from self.home_pages(code)
+            for page in self._pages(("home", code), self.site.articles[code], urls.home(code)):
+                yield ("home", code, page.number)
             for article in self.site.articles[code]:
-                yield self.article_page(article)
-            yield self.tag_index(code)
+                yield ("article", article.file)
+            yield ("tags", code)
             for tag in self.site.tags[code]:
-                yield from self.tag_pages(tag)
-            yield from self.date_pages(code)
-        t = self.translators[config.default_language]
-        yield self._page("404.html", urls.NOT_FOUND, config.default_language, (),
-                         lambda: PageContext(title=t("not_found_title"), description=t("not_found_text")),
-                         in_sitemap=False)
+                for page in self._pages(("tag", code, tag.slug), tag.articles, tag.url):
+                    yield ("tag", code, tag.slug, page.number)
+            for edition in self.site.editions[code]:
+                yield ("day", code, edition.day)
+            for year, month in self._months_of(code):
+                yield ("month", code, year, month)
+            for year in dict.fromkeys(year for year, _ in self._months_of(code)):
+                yield ("year", code, year)
+        yield ("404",)
 
-    def home_pages(self, code: str) -> Iterator[Output]:
-        alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
+    def outputs(self, group: Group) -> Iterator[Output]:
+        """The outputs of one group (any but the sitemap, which `plan` makes from every page)."""
+        self._reading(group)
+        kind, *where = group
+        if kind == "article":
+            yield self.article_page(self._articles_by_file[where[0]])
+        elif kind == "home":
+            yield self.home_page(*where)
+        elif kind == "tag":
+            yield self.tag_page(self._tags_by_slug[where[0], where[1]], where[2])
+        elif kind == "day":
+            yield self.edition_page(*where)
+        elif kind == "month":
+            yield self.month_page(*where)
+        elif kind == "year":
+            yield self.year_page(*where)
+        elif kind == "tags":
+            yield self.tag_index(*where)
+        elif kind == "feeds":
+            yield from self.feeds(*where)
+        elif kind == "news":
+            yield self.news_sitemap()
+        elif kind == "root":
+            yield self.root_page()
+        elif kind == "404":
+            yield self.not_found_page()
+        elif kind == "static":
+            yield from self.static_files()
+        else:
+            raise ValueError(f"no output group {group!r}")
+
+    # --- lookups, made once per graph
+
+    @property
+    def _articles_by_file(self) -> dict[str, Article]:
+        found = self.__dict__.get("_by_file")
+        if found is None:
+            found = self.__dict__["_by_file"] = {a.file: a for a in self.site.all_articles()}
+        return found
+
+    @property
+    def _tags_by_slug(self) -> dict[tuple[str, str], Tag]:
+        found = self.__dict__.get("_by_slug")
+        if found is None:
+            found = self.__dict__["_by_slug"] = {(tag.lang, tag.slug): tag
+                                                 for tags in self.site.tags.values() for tag in tags}
+        return found
+
+    def _pages(self, key: tuple[str, ...], articles: tuple[Article, ...], first_url: str) -> tuple[Page, ...]:
+        """A list's pages, paginated once per graph."""
+        cache = self.__dict__.setdefault("_paginated", {})
+        if key not in cache:
+            cache[key] = paginate(articles, self.config.per_page, first_url)
+        return cache[key]
+
+    def _editions_of(self, code: str) -> dict[date, int]:
+        """Day -> its index in the language's editions (newest first)."""
+        cache = self.__dict__.setdefault("_edition_index", {})
+        if code not in cache:
+            cache[code] = {edition.day: index for index, edition in enumerate(self.site.editions[code])}
+        return cache[code]
+
+    def _months_of(self, code: str) -> dict[tuple[int, int], list[Edition]]:
+        """(year, month) -> its editions, newest first."""
+        cache = self.__dict__.setdefault("_months", {})
+        if code not in cache:
+            months: dict[tuple[int, int], list[Edition]] = {}
+            for edition in self.site.editions[code]:
+                months.setdefault((edition.day.year, edition.day.month), []).append(edition)
+            cache[code] = months
+        return cache[code]
+
+    # --- pages
+
+    def root_page(self) -> Output:
+        config = self.config
+        return self._page("root.html", urls.ROOT, config.default_language, (),
+                          lambda: PageContext(title=config.title, description=self.renderer.home_description(
+                              config.default_language)), in_sitemap=False)
+
+    def not_found_page(self) -> Output:
+        t = self.translators[self.config.default_language]
+        return self._page("404.html", urls.NOT_FOUND, self.config.default_language, (),
+                          lambda: PageContext(title=t("not_found_title"), description=t("not_found_text")),
+                          in_sitemap=False)
+
+    def home_page(self, code: str, number: int) -> Output:
+        page = self._pages(("home", code), self.site.articles[code], urls.home(code))[number - 1]
         t = self.translators[code]
         site_title = self.site_title(code)
-        shown = self.shown
-        for page in paginate(self.site.articles[code], self.config.per_page, urls.home(code)):
-            def context(page: Page = page) -> PageContext:
-                description = self.renderer.home_description(code)
-                if page.number == 1:
-                    return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page},
-                                       description=description)
-                page_of = t('page_of', page=page.number, pages=page.count)
-                return PageContext(title=f"{site_title} – {page_of}", values=lambda: {"page": page},
-                                   description=f"{description.rstrip('.')} – {page_of}")
 
-            yield self._page("home.html", page.url, code, (page.count, [shown(a) for a in page.items]), context)
+        def context() -> PageContext:
+            description = self.renderer.home_description(code)
+            if page.number == 1:
+                alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
+                return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page},
+                                   description=description)
+            page_of = t("page_of", page=page.number, pages=page.count)
+            return PageContext(title=f"{site_title} – {page_of}", values=lambda: {"page": page},
+                               description=f"{description.rstrip('.')} – {page_of}")
+
+        return self._page("home.html", page.url, code, (page.count, [self.card(a) for a in page.items]), context)
 
     def article_page(self, article: Article) -> Output:
         translations = self.site.translations_of(article)
@@ -179,14 +280,13 @@ class PageGraph:
                 alternates=tuple((a.lang, a.url) for a in versions) if translations else (),
                 switch_to={a.lang: a.url for a in translations},
                 lastmod=article.modified,
-                values=lambda: {"article": article, "translations": translations, "related": related,
+                values=lambda: {"article": self.full(article), "translations": translations, "related": related,
                                 "json_ld": self.renderer.json_ld(article),
                                 "share_image": self.renderer.share_image(article)},
             )
 
-        shown = self.shown
-        return self._page("article.html", article.url, article.lang,
-                          (article.digest, [shown(a) for a in translations], [shown(a) for a in related]), context)
+        key = (self.body(article), [self.card(a) for a in translations], [self.card(a) for a in related])
+        return self._page("article.html", article.url, article.lang, key, context)
 
     def tag_index(self, code: str) -> Output:
         alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
@@ -197,93 +297,98 @@ class PageGraph:
                                 alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags},
                                 description=self.translators[code]("tags_description", site=self.site_title(code))))
 
-    def tag_pages(self, tag: Tag) -> Iterator[Output]:
+    def tag_page(self, tag: Tag, number: int) -> Output:
         t = self.translators[tag.lang]
         codes = self.config.language_codes
         elsewhere = tuple(tag.slug in self.tag_slugs[c] for c in codes)  # the switcher links there if so
         feed_url = urls.tag_feed(tag.lang, tag.slug)
-        shown = self.shown
-        for page in paginate(tag.articles, self.config.per_page, tag.url):
-            def context(page: Page = page) -> PageContext:
-                title = t("tag_title", tag=tag.name)
-                description = t("tag_description", tag=tag.name, site=self.site_title(tag.lang),
-                                articles=t("article_count", count=len(tag.articles)))
-                if page.number > 1:
-                    title += f" – {t('page_of', page=page.number, pages=page.count)}"
-                    description = f"{description.rstrip('.')} – {t('page_of', page=page.number, pages=page.count)}"
-                switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
-                             for c in codes}
-                return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
-                                   values=lambda: {"tag": tag, "page": page, "feed_url": feed_url},
-                                   description=description)
+        page = self._pages(("tag", tag.lang, tag.slug), tag.articles, tag.url)[number - 1]
 
-            yield self._page("tag.html", page.url, tag.lang,
-                             (tag.name, page.count, len(tag.articles), elsewhere, [shown(a) for a in page.items]),
-                             context)
+        def context() -> PageContext:
+            title = t("tag_title", tag=tag.name)
+            description = t("tag_description", tag=tag.name, site=self.site_title(tag.lang),
+                            articles=t("article_count", count=len(tag.articles)))
+            if page.number > 1:
+                title += f" – {t('page_of', page=page.number, pages=page.count)}"
+                description = f"{description.rstrip('.')} – {t('page_of', page=page.number, pages=page.count)}"
+            switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
+                         for c in codes}
+            return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
+                               values=lambda: {"tag": tag, "page": page, "feed_url": feed_url},
+                               description=description)
 
-    def date_pages(self, code: str) -> Iterator[Output]:
-        """Editions (one per day), month and year archives: every prefix of an article URL."""
+        return self._page("tag.html", page.url, tag.lang,
+                          (tag.name, page.count, len(tag.articles), elsewhere, [self.card(a) for a in page.items]),
+                          context)
+
+    def edition_page(self, code: str, day: date) -> Output:
+        """A day's edition: every prefix of an article URL has a page (editions, months, years)."""
         t = self.translators[code]
         codes = self.config.language_codes
         editions = self.site.editions[code]
+        index = self._editions_of(code)[day]
+        edition = editions[index]
+        newer = editions[index - 1] if index > 0 else None
+        older = editions[index + 1] if index + 1 < len(editions) else None
         feed_url = urls.editions_feed(code)
         site_title = self.site_title(code)
-        shown = self.shown
-        for index, edition in enumerate(editions):
-            newer = editions[index - 1] if index > 0 else None
-            older = editions[index + 1] if index + 1 < len(editions) else None
-            day = edition.day
-            # The switcher leads to the same day in each language, else to its year, else to its home.
-            elsewhere = tuple((day in self.days[c], day.year in self.years[c]) for c in codes)
+        # The switcher leads to the same day in each language, else to its year, else to its home.
+        elsewhere = tuple((day in self.days[c], day.year in self.years[c]) for c in codes)
 
-            def edition_context(edition: Edition = edition, newer: Edition | None = newer,
-                                older: Edition | None = older) -> PageContext:
-                same_day = {c: urls.edition(c, edition.day) for c in codes if edition.day in self.days[c]}
-                return PageContext(
-                    title=f"{t('edition_title', date=t.date(edition.day))} – {site_title}",
-                    alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, edition.day.year),
-                    values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
-                                    "older": older, "newer": newer, "feed_url": feed_url},
-                    description=t("edition_description", date=t.date(edition.day), site=site_title,
-                                  articles=t("article_count", count=len(edition.articles))))
+        def context() -> PageContext:
+            same_day = {c: urls.edition(c, day) for c in codes if day in self.days[c]}
+            return PageContext(
+                title=f"{t('edition_title', date=t.date(day))} – {site_title}",
+                alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, day.year),
+                values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
+                                "older": older, "newer": newer, "feed_url": feed_url},
+                description=t("edition_description", date=t.date(day), site=site_title,
+                              articles=t("article_count", count=len(edition.articles))))
 
-            yield self._page("edition.html", edition.url, code,
-                             (older.url if older else None, newer.url if newer else None, elsewhere,
-                              [shown(a) for a in edition.articles]), edition_context)
-        months: dict[tuple[int, int], list[Edition]] = {}
-        for edition in editions:
-            months.setdefault((edition.day.year, edition.day.month), []).append(edition)
-        for (year, month), days in months.items():
-            elsewhere = tuple(((year, month) in self.months[c], year in self.years[c]) for c in codes)
+        return self._page("edition.html", edition.url, code,
+                          (older.url if older else None, newer.url if newer else None, elsewhere,
+                           [self.card(a) for a in edition.articles]), context)
 
-            def month_context(year: int = year, month: int = month, days: list[Edition] = days) -> PageContext:
-                first_day = days[0].day.replace(day=1)
-                same_month = {c: urls.month(c, year, month) for c in codes if (year, month) in self.months[c]}
-                return PageContext(
-                    title=f"{t.month(first_day)} – {site_title}",
-                    alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
-                    values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url},
-                    description=t("month_description", month=t.month(first_day), site=site_title,
-                                  articles=t("article_count", count=sum(len(e.articles) for e in days))))
+    def month_page(self, code: str, year: int, month: int) -> Output:
+        t = self.translators[code]
+        codes = self.config.language_codes
+        days = self._months_of(code)[year, month]
+        feed_url = urls.editions_feed(code)
+        site_title = self.site_title(code)
+        elsewhere = tuple(((year, month) in self.months[c], year in self.years[c]) for c in codes)
 
-            yield self._page("month.html", urls.month(code, year, month), code,
-                             (elsewhere, [shown(a) for e in days for a in e.articles]), month_context)
-        years: dict[int, list[tuple[date, int]]] = {}
-        for (year, month), days in months.items():
-            years.setdefault(year, []).append((date(year, month, 1), sum(len(e.articles) for e in days)))
-        for year, month_counts in years.items():
-            elsewhere = tuple(year in self.years[c] for c in codes)
+        def context() -> PageContext:
+            first_day = days[0].day.replace(day=1)
+            same_month = {c: urls.month(c, year, month) for c in codes if (year, month) in self.months[c]}
+            return PageContext(
+                title=f"{t.month(first_day)} – {site_title}",
+                alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
+                values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url},
+                description=t("month_description", month=t.month(first_day), site=site_title,
+                              articles=t("article_count", count=sum(len(e.articles) for e in days))))
 
-            def year_context(year: int = year, month_counts: list[tuple[date, int]] = month_counts) -> PageContext:
-                same_year = {c: urls.year(c, year) for c in codes if year in self.years[c]}
-                return PageContext(
-                    title=f"{year} – {site_title}",
-                    alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
-                    values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url},
-                    description=t("year_description", year=str(year), site=site_title,
-                                  articles=t("article_count", count=sum(n for _, n in month_counts))))
+        return self._page("month.html", urls.month(code, year, month), code,
+                          (elsewhere, [self.card(a) for e in days for a in e.articles]), context)
 
-            yield self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), year_context)
+    def year_page(self, code: str, year: int) -> Output:
+        codes = self.config.language_codes
+        t = self.translators[code]
+        feed_url = urls.editions_feed(code)
+        site_title = self.site_title(code)
+        month_counts = [(date(y, m, 1), sum(len(e.articles) for e in days))
+                        for (y, m), days in self._months_of(code).items() if y == year]
+        elsewhere = tuple(year in self.years[c] for c in codes)
+
+        def context() -> PageContext:
+            same_year = {c: urls.year(c, year) for c in codes if year in self.years[c]}
+            return PageContext(
+                title=f"{year} – {site_title}",
+                alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
+                values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url},
+                description=t("year_description", year=str(year), site=site_title,
+                              articles=t("article_count", count=sum(n for _, n in month_counts))))
+
+        return self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), context)
 
     def _date_switch(self, same: dict[str, str], year: int) -> dict[str, str]:
         """The same day or month in each language, else that language's page for the year, else its home."""
@@ -306,3 +411,59 @@ class PageGraph:
             render=lambda: self.renderer.render_page(template, path, code, context()),
             sitemap=sitemap_entry if in_sitemap else None,
         )
+
+    # --- other files
+
+    def news_sitemap(self) -> Output:
+        news = sitemap.news_articles(self.site.all_articles(), self.site.now)
+        return Output(urls.NEWS_SITEMAP, fingerprint(self.salt, "news", [self.card(a) for a in news]),
+                      render=lambda: sitemap.news_sitemap(self.config, news))
+
+    def feeds(self, code: str) -> Iterator[Output]:
+        """A language's feeds: its articles in full, its editions, and each of its tags."""
+        config = self.config
+        t = self.translators[code]
+        title = config.language(code).title
+        editions = self.site.editions[code][: feeds.FEED_LENGTH]
+        editions_title = t("editions_feed_title", site=title)
+        yield Output(
+            urls.editions_feed(code),
+            fingerprint(self.salt, editions_title,
+                        [(e.day.isoformat(), [self.card(a) for a in e.articles]) for e in editions]),
+            render=lambda: feeds.editions_feed(config, code, editions_title, editions,
+                                               lambda edition: t("edition_title", date=t.date(edition.day))),
+        )
+        lists = [(urls.feed(code), t("feed_title", site=title), urls.home(code), self.site.articles[code], True)]
+        lists += [(urls.tag_feed(code, tag.slug), t("tag_feed_title", site=title, tag=tag.name), tag.url,
+                   tag.articles, False) for tag in self.site.tags[code]]
+        for path, feed_title, page, articles, full in lists:
+            entries = articles[: feeds.FEED_LENGTH]
+            yield Output(
+                path,
+                fingerprint(self.salt, path, feed_title, [self.body(a) if full else self.card(a) for a in entries]),
+                render=lambda path=path, feed_title=feed_title, page=page, entries=entries, full=full:
+                    feeds.atom_feed(config, code, feed_title, path, page,
+                                    [self.full(a) for a in entries] if full else entries, full),
+            )
+
+    def static_files(self) -> Iterator[Output]:
+        """robots.txt, .nojekyll, CNAME, theme assets, then every file an article refers to, beside its page."""
+        config = self.config
+        yield Output(urls.ROBOTS, self.salt, render=lambda: sitemap.robots(config))
+        yield Output(".nojekyll", "", render=lambda: b"")  # GitHub Pages: serve folders and files as they are
+        if config.cname:
+            yield Output("CNAME", self.salt, render=lambda: f"{config.cname}\n".encode())
+        for file, name in asset_files(config):
+            yield Output(urls.assets(name), file_fingerprint(file), source=file)
+        site_images = {image.path for image in (config.logo, config.default_image) if image}
+        for path in sorted(site_images):  # the logo and default image of config.yaml, at their own path
+            file = config.root / path
+            yield Output(path, file_fingerprint(file), source=file)
+        for article in self.site.all_articles():
+            for asset in article.assets:
+                yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
+
+
+def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
+    """Every file of the site (see PageGraph.plan)."""
+    return PageGraph(site, site_salt(site.config, include_drafts)).plan()

@@ -1,4 +1,4 @@
-"""Write a site: a fresh tree swapped into place, or, while serving, only what changed.
+"""Write a site: a fresh tree swapped into place, or, after an edit, only what changed, in place.
 
 `digest build` writes into a staging folder and swaps it in with one rename:
 `output/` is never half written, and on any error it stays exactly as it was.
@@ -322,20 +322,18 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
 
 
 def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[str, str]) -> WriteResult:
-    """Bring an existing output folder up to date in place: write what changed, delete what is gone.
-
-    For `digest serve`, where rewriting every file on each keystroke would be too slow. Changed files
-    are first all written beside their targets, then renamed over them, so a template error halfway
-    leaves the last good site in place and the server never sends half a file.
-    """
-    manifest: dict[str, str] = {}
+    """Bring some files of an output folder up to date in place (after an edit: the few outputs that
+    show the edited articles), the others being as `previous` lists them. Changed files are all
+    written beside their targets first, then renamed over them: a template error halfway leaves the
+    folder as it was, and a web server never sends half a file."""
+    manifest = dict(previous)
     pending: list[tuple[Path, Path]] = []
     try:
         for output in outputs:
+            if manifest.get(output.file) == output.fingerprint:
+                continue
             manifest[output.file] = output.fingerprint
             target = inside(output_dir, output.file)
-            if previous.get(output.file) == output.fingerprint and target.is_file():
-                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(f".{target.name}.tmp")
             pending.append((temporary, target))
@@ -352,8 +350,6 @@ def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[s
     try:
         for temporary, target in pending:
             os.replace(temporary, target)
-        for gone in sorted(set(previous) - set(manifest), reverse=True):
-            _remove(output_dir, inside(output_dir, gone))
     except OSError as error:
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
     return WriteResult(written=len(pending), unchanged=len(manifest) - len(pending), manifest=manifest)

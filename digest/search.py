@@ -16,11 +16,12 @@ import contextlib
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,17 +51,25 @@ class Shard:
     articles: tuple[Article, ...]
 
 
-def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str]) -> tuple[Shard, ...]:
-    """The shards of a site: per language (in config order), newest quarter first."""
+def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str],
+           only: Container[str] | None = None) -> tuple[Shard, ...]:
+    """The shards of a site (or those named in `only`): per language (in config order), newest
+    quarter first."""
     found = []
     for code in language_codes:
         quarters: dict[str, list[Article]] = {}
         for article in articles.get(code, ()):  # newest first
-            quarters.setdefault(f"{article.date.year}-q{(article.date.month + 2) // 3}", []).append(article)
-        for quarter, items in quarters.items():
-            key = fingerprint(_FORMAT, __version__, [(a.url, a.digest) for a in items])
-            found.append(Shard(name=f"{code}-{quarter}", lang=code, key=key, articles=tuple(items)))
+            quarters.setdefault(shard_name(article), []).append(article)
+        for name, items in quarters.items():
+            if only is None or name in only:
+                key = fingerprint(_FORMAT, __version__, [(a.url, a.digest) for a in items])
+                found.append(Shard(name=name, lang=code, key=key, articles=tuple(items)))
     return tuple(found)
+
+
+def shard_name(article: Article) -> str:
+    """The shard an article is indexed in: its language and quarter."""
+    return f"{article.lang}-{article.date.year}-q{(article.date.month + 2) // 3}"
 
 
 def pagefind_executable() -> Path:
@@ -92,7 +101,7 @@ def _holds(site_dir: Path, held: Mapping[str, str]) -> bool:
 
 
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                workers: int = 1) -> int:
+                store: RecordStore, workers: int = 1) -> int:
     """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`
     (the current output folder) holds already, as `old` says (see load_state), are hard-linked from it;
     the others are indexed. Returns how many shards were indexed."""
@@ -106,34 +115,46 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
             shutil.copytree(previous, bundle / shard.name, copy_function=os.link)
         else:
             todo.append((shard, bundle / shard.name))
-    _index_all(todo, workers)
+    _index_all(todo, store, workers)
     write_atomically(bundle / SHARDS, _manifest(wanted))
     return len(todo)
 
 
-def update_index(site_dir: Path, wanted: Sequence[Shard], old: Mapping[str, str]) -> int:
-    """Bring the index of a served output folder, which holds the shards `old` lists, up to date in
-    place: each changed shard is indexed beside the old one and swapped in, so that searches keep
-    working meanwhile. Returns how many shards were indexed."""
+def reindex_shards(site_dir: Path, jobs: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> None:
+    """Index shards again (name, records) in the index of an output folder, in place: each is indexed
+    beside the old one and swapped in, so that searches keep working meanwhile."""
     bundle = site_dir / BUNDLE
-    bundle.mkdir(exist_ok=True)
-    changed = [s for s in wanted if old.get(s.name) != s.key or not (bundle / s.name).is_dir()]
-    for shard in changed:
-        fresh = bundle / f".{shard.name}.new"
+    for name, records in jobs:
+        fresh = bundle / f".{name}.new"
         shutil.rmtree(fresh, ignore_errors=True)
-        _index(shard, fresh)
-        current = bundle / shard.name
+        _index(records, fresh)
+        current = bundle / name
         if current.is_dir() and exchange(fresh, current):
             shutil.rmtree(fresh, ignore_errors=True)
         else:
             shutil.rmtree(current, ignore_errors=True)
             os.rename(fresh, current)
-    write_atomically(bundle / SHARDS, _manifest(wanted))
-    names = {s.name for s in wanted} | {SHARDS}
-    for stale in bundle.iterdir():
-        if stale.name not in names:
-            _remove(stale)
-    return len(changed)
+
+
+class RecordStore:
+    """The records each shard was last indexed from (.digest-cache/search-records/<shard>.pickle, with
+    the shard's fingerprint): an edit re-indexes its shard from them and the edited articles' new
+    records, without reading every article of the quarter again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def save(self, name: str, key: str, records: Sequence[dict[str, Any]]) -> None:
+        write_atomically(self.folder / f"{name}.pickle", pickle.dumps((key, list(records)),
+                                                                       protocol=pickle.HIGHEST_PROTOCOL))
+
+    def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
+        """The records of shard `name` if it was last indexed with fingerprint `key`."""
+        try:
+            saved_key, records = pickle.loads((self.folder / f"{name}.pickle").read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            return None
+        return records if saved_key == key else None
 
 
 def load_state(state_file: Path) -> dict[str, str]:
@@ -147,7 +168,11 @@ def load_state(state_file: Path) -> dict[str, str]:
 
 
 def save_state(state_file: Path, wanted: Sequence[Shard]) -> None:
-    write_atomically(state_file, json.dumps(listing(wanted), sort_keys=True).encode())
+    write_listing(state_file, listing(wanted))
+
+
+def write_listing(state_file: Path, held: Mapping[str, str]) -> None:
+    write_atomically(state_file, json.dumps(held, sort_keys=True).encode())
 
 
 def record(article: Article) -> dict[str, Any]:
@@ -176,25 +201,32 @@ def plain_text(body_html: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def _index_all(todo: Sequence[tuple[Shard, Path]], workers: int) -> None:
+def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int) -> None:
     """Index shards, several at a time (each is a Pagefind process of its own): largest first, so that
-    no worker is left with a big one at the end."""
+    no worker is left with a big one at the end. Their records are kept in `store`."""
     todo = sorted(todo, key=lambda item: -len(item[0].articles))
+
+    def index(shard: Shard, folder: Path) -> None:
+        records = [record(article) for article in shard.articles]
+        _index(records, folder)
+        store.save(shard.name, shard.key, records)
+
     if workers <= 1 or len(todo) <= 1:
         for shard, folder in todo:
-            _index(shard, folder)
+            index(shard, folder)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(lambda item: _index(*item), todo):
+        for _ in pool.map(lambda item: index(*item), todo):
             pass
 
 
-def _index(shard: Shard, folder: Path) -> None:
-    """Index one shard into `folder`. The files are asked for and written here, rather than by Pagefind
-    (its WriteFiles answers before every file is on disk), so that they are complete when this returns."""
+def _index(records: Sequence[dict[str, Any]], folder: Path) -> None:
+    """Index one shard's records into `folder`. The files are asked for and written here, rather than by
+    Pagefind (its WriteFiles answers before every file is on disk), so that they are complete when this
+    returns."""
     with _PagefindService(pagefind_executable()) as service:
         index = service.call({"type": "NewIndex", "config": {}})["index_id"]
-        service.call_many([{"type": "AddRecord", "index_id": index, **record(article)} for article in shard.articles])
+        service.call_many([{"type": "AddRecord", "index_id": index, **item} for item in records])
         files = service.call({"type": "GetFiles", "index_id": index})["files"]
     for file in files:
         path = str(file["path"])
@@ -301,13 +333,6 @@ def _manifest(wanted: Sequence[Shard]) -> bytes:
         languages.setdefault(shard.lang, []).append({"bundle": shard.name})
     return json.dumps({"languages": languages}, ensure_ascii=False, separators=(",", ":"),
                       sort_keys=True).encode("utf-8")
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def indexed_shards(site_dir: Path) -> Iterator[tuple[str, Path]]:

@@ -42,12 +42,12 @@ class DevServer:
         self.config = load_config(config_file)
         self.config_file = config_file
         self.local_url = f"http://{host}:{port}/"
-        # Builds as `digest build` does: from the cache in .digest-cache/ and over every core at first
-        # (a restart finds its last site in place and has nothing to do), then in place, file by file.
+        # Builds as `digest build` does, from the records in .digest-cache/: over every core at first (a
+        # restart finds its last site in place and has nothing to do); then an edit rewrites the few
+        # pages that show the edited article, and the search index follows in the background.
         self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts,
                                include_future=include_future, workers=jobs(), persistent=True)
         self.problems: tuple[Problem, ...] = ()
-        self.indexing = threading.Lock()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due
 
@@ -71,7 +71,7 @@ class DevServer:
         what = display_path(Path(changed), self.config.root) if changed else "scheduled articles"
         try:
             with self.building:
-                result = self.builder.build(incremental=True, reindex=False)
+                result = self.builder.build(defer_search=True)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -90,9 +90,9 @@ class DevServer:
         threading.Thread(target=self.reindex, daemon=True).start()
 
     def reindex(self) -> None:
-        with self.indexing:
+        with self.building:  # the next build waits for it: the cache's records must be complete
             try:
-                self.builder.reindex_search()
+                self.builder.update_search()
             except SiteError as error:
                 for problem in error.problems:
                     click.echo(str(problem), err=True)

@@ -126,6 +126,24 @@ class Site:
     def all_articles(self) -> tuple[Article, ...]:
         return tuple(a for code in self.config.language_codes for a in self.articles.get(code, ()))
 
+    def replacing(self, versions: Mapping[str, Article], now: datetime) -> Site:
+        """The site at `now`, with articles (by file) replaced by new versions of the same outline
+        (digest.graph.outline): same language, key, date, tags... so that every list keeps its order."""
+        def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+            return tuple(versions.get(a.file, a) for a in articles) if versions else articles
+
+        return replace(
+            self,
+            articles=MappingProxyType({code: swap(items) for code, items in self.articles.items()}),
+            by_key=MappingProxyType({key: MappingProxyType({code: versions.get(a.file, a) for code, a in found.items()})
+                                     for key, found in self.by_key.items()}),
+            tags=MappingProxyType({code: tuple(replace(tag, articles=swap(tag.articles)) for tag in tags)
+                                   for code, tags in self.tags.items()}),
+            editions=MappingProxyType({code: tuple(replace(e, articles=swap(e.articles)) for e in editions)
+                                       for code, editions in self.editions.items()}),
+            now=now,
+        )
+
 
 def scheduled_articles(loaded: Sequence[Article], now: datetime, include_drafts: bool = False) -> tuple[Article, ...]:
     """Articles dated after the build's time (drafts only with `include_drafts`), oldest first."""
@@ -145,7 +163,7 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool, 
     every_key = {a.key for a in loaded}
     scheduled = scheduled_articles(loaded, now, include_drafts)
     published = [a for a in loaded if (include_drafts or not a.draft) and (include_future or a.date <= now)]
-    published = [_link_articles(article, published, loaded, config, problems) for article in published]
+    published = [link_article(article, published, loaded, config, problems) for article in published]
 
     by_key: dict[str, dict[str, Article]] = defaultdict(dict)
     for article in sorted(published, key=lambda a: a.file):
@@ -204,7 +222,7 @@ EDITION_DAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])$")
 _ARTICLE_LINK = re.compile(re.escape(ARTICLE_LINK) + r'([^"#]*)')
 
 
-def _link_articles(article: Article, published: Sequence[Article], loaded: Sequence[Article],
+def link_article(article: Article, published: Sequence[Article], loaded: Sequence[Article],
                    config: Config, problems: Collector) -> Article:
     """Replace body links to other articles' source files with those articles' URLs."""
     if not article.article_links:

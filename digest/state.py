@@ -17,14 +17,16 @@ fails or is killed halfway leaves no record that claims more than is true.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Iterable, Mapping
+import pickle
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digest import __version__
 from digest.config import Config
@@ -56,12 +58,54 @@ class BuildState:
     def articles_dir(self) -> Path:
         return self.config.cache_dir / ARTICLES
 
+    @property
+    def search_records(self) -> Path:
+        """The records each search shard was last indexed from (see digest.search.RecordStore)."""
+        return self.config.cache_dir / "search-records"
+
     def record(self, name: str) -> Path:
         return self.config.cache_dir / f"{name}-{self.tag}.json"
 
     def forget(self, *names: str) -> None:
         for name in names:
             self.record(name).unlink(missing_ok=True)
+
+    # --- the page graph (see digest.delta), pickled: it holds the site's articles
+
+    def graph_base(self) -> Path:
+        return self.config.cache_dir / f"graph-{self.tag}.pickle"
+
+    def graph_edits(self) -> Path:
+        return self.config.cache_dir / f"graph-{self.tag}-edits.pickle"
+
+    def forget_graph(self) -> None:
+        self.graph_edits().unlink(missing_ok=True)
+        self.graph_base().unlink(missing_ok=True)
+
+    def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
+        """Write a pickle atomically, after a header naming digest's version and the output folder."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as file:
+            pickle.dump((__version__, str(self.config.output_dir)), file, protocol=pickle.HIGHEST_PROTOCOL)
+            dump(file)
+        os.replace(temporary, path)
+
+    def read_pickle(self, path: Path) -> Any:
+        """What write_pickle wrote, or None (missing, unreadable, or of another version or folder)."""
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of objects: no use collecting while they are made
+        try:
+            with open(path, "rb") as file:
+                if pickle.load(file) != (__version__, str(self.config.output_dir)):
+                    return None
+                return pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+                IndexError):
+            return None
+        finally:
+            if collecting:
+                gc.enable()
 
     # --- the output folder and the spare tree
 
@@ -140,49 +184,70 @@ def build_time() -> datetime:
                                  f"1970-01-01 00:00 UTC, not {value!r}")]) from None
 
 
-def sources_stamp(config: Config, options: Iterable[Any]) -> str:
-    """A fingerprint of every input a build reads: the config (as read), the options, and the name,
-    time and size of every file under content/, of the templates (the site's and the built-in theme's),
-    of the shipped UI strings and of the site images the config names. One stat per file: no file is
-    read. (Like make, a change that keeps a file's time, size and inode is not seen.)"""
-    folders = [config.content_dir, *template_dirs(config), Path(str(files("digest") / "locales"))]
-    stamps: list[tuple[str, int, int, int]] = []
-    for number, folder in enumerate(folders):
-        stamps.extend(_stamps(folder, str(number)))
-    for image in (config.logo, config.default_image):
-        if image is not None:
-            stamps.extend(_stamp_of(config.root / image.path, image.path))
-    return fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"), stamps)
+Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)
 
 
-def _stamps(folder: Path, prefix: str) -> list[tuple[str, int, int, int]]:
-    """(path, mtime, size, inode) of every file and folder below `folder`, not following folder links."""
-    found: list[tuple[str, int, int, int]] = []
-    pending = [folder]
+@dataclass(frozen=True)
+class Sources:
+    """What a build reads, as one stat per file (no file is read): `frame` is a fingerprint of the
+    config (as read), the options, the templates (the site's and the built-in theme's), the shipped UI
+    strings and the site images the config names; `content` the stamp of every file and folder under
+    content/. (Like make, a change that keeps a file's time, size and inode is not seen.)"""
+
+    frame: str
+    content: Mapping[str, Stamp]
+
+    @property
+    def stamp(self) -> str:
+        return fingerprint(self.frame, sorted(self.content.items()))
+
+    @classmethod
+    def scan(cls, config: Config, options: Iterable[Any]) -> Sources:
+        stamps: list[tuple[str, Stamp]] = []
+        for number, folder in enumerate([*template_dirs(config), Path(str(files("digest") / "locales"))]):
+            stamps.extend((f"{number}:{path}", stamp) for path, stamp in scan_folder(folder).items())
+        for image in (config.logo, config.default_image):
+            if image is not None:
+                stamps.append((image.path, stamp_of(config.root / image.path)))
+        frame = fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"),
+                            sorted(stamps))
+        return cls(frame, scan_folder(config.content_dir))
+
+
+MISSING: Stamp = (-1, -1, -1, False)  # missing or unreadable: a state of its own
+
+
+def scan_folder(folder: Path) -> dict[str, Stamp]:
+    """The stamp of every file and folder below `folder` (and of the folder), not following folder links
+    (a file link's target counts)."""
+    found: dict[str, Stamp] = {}
+    pending = [str(folder)]
     while pending:
         current = pending.pop()
         try:
             with os.scandir(current) as scan:
                 entries = list(scan)
         except OSError:
-            found.append((f"{prefix}:{current}", -1, -1, -1))  # missing or unreadable: a state of its own
+            found[current] = MISSING
             continue
         for entry in entries:
-            try:
-                stat = entry.stat()  # follows a file link: its target's time counts
-            except OSError:
-                found.append((f"{prefix}:{entry.path}", -1, -1, -1))
-                continue
-            found.append((f"{prefix}:{entry.path}", stat.st_mtime_ns, stat.st_size, stat.st_ino))
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(Path(entry.path))
-    found.sort()
+            found[entry.path] = stamp = _stamp_entry(entry)
+            if stamp[3] and not entry.is_symlink():
+                pending.append(entry.path)
     return found
 
 
-def _stamp_of(path: Path, name: str) -> list[tuple[str, int, int, int]]:
+def _stamp_entry(entry: os.DirEntry[str]) -> Stamp:
+    try:
+        stat = entry.stat()  # follows a file link: its target's time counts
+    except OSError:
+        return MISSING
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, entry.is_dir())
+
+
+def stamp_of(path: Path) -> Stamp:
     try:
         stat = path.stat()
     except OSError:
-        return [(name, -1, -1, -1)]
-    return [(name, stat.st_mtime_ns, stat.st_size, stat.st_ino)]
+        return MISSING
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, path.is_dir())

@@ -1,8 +1,10 @@
-"""Incremental rebuilds (what `digest serve` does on every change) give exactly the output of a clean build.
+"""Rebuilds after a change (what `digest build` and `digest serve` do on every change) give exactly the
+output of a clean build.
 
-Each test builds a site once with a Builder, changes its input, rebuilds it in place with
-`build(incremental=True)`, and compares the result, file by file and byte by byte, with a clean
-build of the same input into another folder. Only pages whose inputs changed may be rewritten.
+Each test builds a site once with a persistent Builder, changes its input, builds again (an edit that
+keeps every outline rewrites only what shows it, in place; other changes plan the whole site), and
+compares the result, file by file and byte by byte, with a clean build of the same input into another
+folder. Only pages whose inputs changed may be rewritten.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Incremental:
         self.site = site
         self.config = site.root / "config.yaml"
         self.output = site.root / "incremental"
-        self.builder = Builder(self.config, output_dir=self.output, base_url=BASE_URL)
+        self.builder = Builder(self.config, output_dir=self.output, base_url=BASE_URL, persistent=True)
         self.first = self.builder.build()
 
     def write(self, relative: str, text: str | bytes) -> Path:
@@ -70,7 +72,7 @@ class Incremental:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     def rebuild(self) -> BuildResult:
-        return self.builder.build(incremental=True)
+        return self.builder.build()
 
     def stamps(self, files: list[str]) -> dict[str, tuple[int, int]]:
         return {name: (stat.st_ino, stat.st_mtime_ns) for name in files if (stat := (self.output / name).stat())}

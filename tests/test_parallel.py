@@ -108,11 +108,11 @@ def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path)
 
     step("cold")
     cold_folder = (output / "fr").stat().st_ino
-    first.write_text(original + "\nUn paragraphe ajouté.\n")
+    first.write_text(original.replace('tags: ["', 'tags: ["Ajout", "'))
     step("edit-1")  # the cold site is kept as the spare
     assert (output / "fr").stat().st_ino != cold_folder
     assert [p.name for p in spares.glob("spare-*") if p.is_dir()]
-    second.write_text(second.read_text() + "\nAutre ajout.\n")
+    second.write_text(second.read_text().replace('tags: ["', 'tags: ["Autre", "'))
     written = step("edit-2")  # the spare (the cold site) is updated: only pages that differ are touched
     assert (output / "fr").stat().st_ino == cold_folder
     assert 0 < written < 40
@@ -122,7 +122,7 @@ def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path)
     # A page edited by hand in output/ shares its file with the spare tree (hard link): neither copy is trusted.
     shared = next(output.rglob("story-000010/index.html"))
     shared.write_text("tampered")
-    second.write_text(second.read_text() + "\nEncore.\n")
+    second.write_text(second.read_text().replace('tags: ["', 'tags: ["Encore", "'))
     step("tampered")
     shared = next(output.rglob("story-000010/index.html"))
     shared.write_text("tampered again")
@@ -144,7 +144,8 @@ def test_the_article_cache_is_saved_in_shards_and_survives_damage(tmp_path: Path
     assert len(saved) == 16
 
     edited = next((site / "content/fr").rglob("story-000004.md"))
-    edited.write_text(edited.read_text() + "\nUn paragraphe de plus.\n")
+    # Tags changed too: a full build, which saves the cache.
+    edited.write_text(edited.read_text().replace('tags: ["', 'tags: ["Ajout", "') + "\nUn paragraphe de plus.\n")
     build(site / "config.yaml", workers=1)
     rewritten = [shard.name for shard in shards.iterdir() if shard.stat().st_mtime_ns != saved[shard.name]]
     assert len(rewritten) == 1  # only the shard of the edited article

@@ -1,0 +1,241 @@
+"""After an edit: build again from the last build's page graph, reading only what changed.
+
+A full persistent build leaves, per output folder, a `GraphRecord` (.digest-cache/graph-<tag>.pickle):
+the site as linked, with its articles kept without their bodies (but those the language feeds show);
+the outline, card and body fingerprints of every article file; which output groups read each article
+(digest.graph.Readers); and the stamp of every file under content/. The next build compares stamps. If
+only article files changed, and none changed its outline (digest.graph.outline: which pages exist and
+what they list), it parses those files, plans again only the groups that show them, and the writer
+renders those whose fingerprint changed, in place; the search shards holding them are indexed again
+from their kept records. Anything else (a file added or removed, a date, tags, an image, a template,
+the config, time reaching a scheduled article) takes the full build.
+
+Edits are saved beside the record (`graph-<tag>-edits.pickle`) rather than in it: saving the whole
+graph again would cost more than the edit. A full build starts the record afresh.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from digest import feeds
+from digest.config import Config
+from digest.content import Article, load_article
+from digest.errors import Collector, Problem, SiteError
+from digest.graph import Group, PageGraph, Readers, outline
+from digest.output import Output
+from digest.search import RecordStore, Shard, record, shard_name, shards
+from digest.site import Site, link_article
+from digest.state import BuildState, Sources, Stamp, Unchanged
+
+MAX_EDITS = 50  # more changed files than this in one build: a full build is as quick
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the graph knows of one article file."""
+
+    file: str  # Article.file: the key of the readers
+    lang: str
+    outline: tuple[Any, ...]
+    card: str
+    digest: str
+    published: bool
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One article file read again since the record was saved."""
+
+    path: str  # as stamped under content/
+    stamp: Stamp
+    known: Known
+    article: Article | None  # the new version, if published
+
+
+@dataclass
+class GraphRecord:
+    salt: str
+    frame: str  # Sources.frame of the build
+    content: dict[str, Stamp]  # every file and folder under content/
+    known: dict[str, Known]  # by path under content/, every article file read
+    site: Site  # as linked; bodies only for the articles in `kept_bodies`
+    kept_bodies: frozenset[str]  # Article.file of the articles kept with their body
+    readers: Readers
+    valid_until: datetime | None
+    report: Unchanged
+    edits: dict[str, Edit] = field(default_factory=dict)  # saved apart: see the module's docstring
+
+    def with_edits(self, edits: Sequence[Edit], now: datetime) -> GraphRecord:
+        """The record with these edits applied: a new record (this one is left as it was)."""
+        versions = {edit.known.file: edit.article for edit in edits if edit.article is not None}
+        return replace(self, content={**self.content, **{edit.path: edit.stamp for edit in edits}},
+                       known={**self.known, **{edit.path: edit.known for edit in edits}},
+                       site=self.site.replacing(versions, now),
+                       kept_bodies=self.kept_bodies.union(versions),
+                       edits={**self.edits, **{edit.path: edit for edit in edits}})
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """What a build after an edit writes: the outputs of the groups that show the edited articles, and
+    the search shards that hold them (name, fingerprint, records)."""
+
+    outputs: tuple[Output, ...]
+    record: GraphRecord
+    edits: tuple[Edit, ...]
+    shards: tuple[tuple[Shard, list[dict[str, Any]]], ...]
+    listing: dict[str, str]  # the shards the index will hold
+
+
+# --- the record on disk
+
+def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+_ARTICLE_FIELDS = [f.name for f in fields(Article)]
+
+
+def save_record(state: BuildState, record: GraphRecord) -> None:
+    """Save the record of a full build, without the bodies it need not keep; its edits are dropped."""
+    kept = record.kept_bodies
+
+    def article(item: Article) -> tuple[Any, ...]:
+        values = [getattr(item, name) for name in _ARTICLE_FIELDS]
+        if item.file not in kept:
+            values[_ARTICLE_FIELDS.index("body_html")] = ""
+        return Article, tuple(values)
+
+    def write(file: Any) -> None:
+        pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = {**copyreg.dispatch_table, Article: article,  # type: ignore[dict-item]
+                                  MappingProxyType: lambda items: (_proxy, (dict(items),))}
+        pickler.dump(replace(record, edits={}))
+
+    state.forget_graph()
+    state.write_pickle(state.graph_base(), write)
+
+
+def save_edits(state: BuildState, record: GraphRecord) -> None:
+    state.write_pickle(state.graph_edits(), lambda file: pickle.dump(list(record.edits.values()), file,
+                                                                  protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_record(state: BuildState, now: datetime) -> GraphRecord | None:
+    base = state.read_pickle(state.graph_base())
+    if not isinstance(base, GraphRecord):
+        return None
+    edits = state.read_pickle(state.graph_edits()) if state.graph_edits().is_file() else []
+    if not isinstance(edits, list):
+        return None
+    return base.with_edits(edits, now) if edits else base
+
+
+def new_record(salt: str, sources: Sources, site: Site, graph: PageGraph, parsed: Mapping[str, Article],
+               valid_until: datetime | None, report: Unchanged) -> GraphRecord | None:
+    """The record of a full build; None if the site's templates read the whole site (then every
+    edit changes every page, and only a full build is right)."""
+    if not graph.follows_edits:
+        return None
+    linked = {article.file: article for article in site.all_articles()}
+    known = {path: _known(linked.get(article.file, article), article.file in linked)
+             for path, article in parsed.items()}
+    kept = frozenset(a.file for code in site.config.language_codes
+                     for a in site.articles[code][: feeds.FEED_LENGTH])
+    return GraphRecord(salt=salt, frame=sources.frame, content=dict(sources.content), known=known, site=site,
+                       kept_bodies=kept, readers=graph.readers, valid_until=valid_until, report=report)
+
+
+def _known(article: Article, published: bool) -> Known:
+    return Known(file=article.file, lang=article.lang, outline=outline(article), card=article.card,
+                 digest=article.digest, published=published)
+
+
+# --- planning an edit
+
+def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: datetime, include_drafts: bool,
+              include_future: bool, held: Mapping[str, str], store: RecordStore) -> EditPlan | None:
+    """The outputs and search shards to write after an edit, or None if it takes a full build.
+    `held` lists the shards the output folder's index holds."""
+    if record.frame != sources.frame or (record.valid_until is not None and now >= record.valid_until):
+        return None
+    if record.content.keys() != sources.content.keys():
+        return None  # a file added, removed or renamed
+    changed = [path for path, stamp in sources.content.items() if stamp != record.content[path] and not stamp[3]]
+    if not changed or len(changed) > MAX_EDITS or any(path not in record.known for path in changed):
+        return None  # nothing to do but the output folder was touched, or not only articles changed
+    published = record.site.all_articles()
+    edits = []
+    for path in changed:
+        old = record.known[path]
+        article = _read(config, old.lang, Path(path), published)
+        if article is None or outline(article) != old.outline:
+            return None
+        edits.append(Edit(path, sources.content[path], _known(article, old.published),
+                          article if old.published else None))
+    groups: set[Group] = set()
+    for edit in edits:
+        old = record.known[edit.path]
+        if edit.known.published:
+            groups |= record.readers.of(old.file, card_changed=edit.known.card != old.card)
+    updated = record.with_edits(edits, now)
+    site = updated.site
+    read_again: dict[str, Article] = {}
+
+    def full(article: Article) -> Article:
+        """The article with its body: kept in the record, else read again."""
+        if article.file in updated.kept_bodies:
+            return article
+        if article.file not in read_again:
+            again = _read(config, article.lang, config.content_dir / article.source_path, published)
+            if again is None:
+                raise SiteError([Problem(article.file, None, "changed during the build: build again")])
+            read_again[article.file] = again
+        return read_again[article.file]
+
+    graph = PageGraph(site, record.salt, full)
+    outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
+    search = _search_jobs(config, site, edits, held, store) if config.search else ((), dict(held))
+    if search is None:
+        return None
+    return EditPlan(outputs=outputs, record=updated, edits=tuple(edits), shards=search[0], listing=search[1])
+
+
+def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -> Article | None:
+    """An article parsed and linked to the others, or None if anything is wrong with it (the full
+    build that follows says what)."""
+    problems = Collector()
+    article = load_article(config, lang, path, problems)
+    if article is None or problems.problems:
+        return None
+    linked = link_article(article, published, published, config, problems)
+    return None if problems.problems else linked
+
+
+def _search_jobs(config: Config, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
+                 store: RecordStore) -> tuple[tuple[tuple[Shard, list[dict[str, Any]]], ...], dict[str, str]] | None:
+    """The shards to index again (each with its records: the kept ones, with the edited articles'
+    new records), and the index's new listing; None if a shard's records were not kept."""
+    edited = {edit.known.file: edit.article for edit in edits if edit.article is not None}
+    names = {shard_name(article) for article in edited.values()}
+    jobs = []
+    listing = dict(held)
+    for shard in shards(site.articles, config.language_codes, only=names):
+        if held.get(shard.name) == shard.key:
+            continue
+        records = store.load(shard.name, held.get(shard.name, ""))
+        if records is None or len(records) != len(shard.articles):
+            return None
+        records = [record(a) if a.file in edited else item for a, item in zip(shard.articles, records, strict=True)]
+        jobs.append((shard, records))
+        listing[shard.name] = shard.key
+    return tuple(jobs), listing
+
