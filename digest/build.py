@@ -7,7 +7,8 @@ import gc
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,9 +34,9 @@ from digest.search import (
     index_present,
     load_state,
     pagefind_executable,
-    reindex_shards,
     save_state,
     shards,
+    update_shards,
     write_index,
     write_listing,
 )
@@ -74,7 +75,8 @@ class Builder:
 
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None, include_future: bool = False) -> None:
+                 progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
+                 trust_own_output: bool = False) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -88,10 +90,17 @@ class Builder:
         # need not read it again.
         self.graph: tuple[tuple[Stamp, Stamp], GraphRecord] | None = None
         self.search_due: Callable[[], None] | None = None  # an edit's search update, when deferred
+        # serve's: the output folder is taken to be as this Builder left it, unchecked (one stat per
+        # file: too slow for a preview that must follow each keystroke).
+        self.trust_own_output = trust_own_output
+        self.wrote_ns: int | None = None  # when this Builder last recorded the output folder
+        self.sources: Sources | None = None  # the inputs' stamps when the last build started
 
-    def build(self, defer_search: bool = False) -> BuildResult:
+    def build(self, defer_search: bool = False, changed: Iterable[str] | None = None) -> BuildResult:
         """Build the site. With `defer_search`, a build after an edit leaves the search index to
-        `update_search()` (serve runs it in the background once the pages are written)."""
+        `update_search()` (serve runs it in the background once the pages are written). `changed`
+        lists every path changed since this Builder's last build (serve knows them from the file
+        system's notifications): only those are looked at under content/, rather than every file."""
         started = time.perf_counter()
         now = build_time()
         config = load_config(self.config_file, output_dir=self.output_dir, base_url=self.base_url)
@@ -104,9 +113,18 @@ class Builder:
         if not self.persistent:
             return self._build_all(config, state, None, now, started)
         # Stamped before anything is read: a file changed during the build makes the next one run.
-        sources = Sources.scan(config, (self.include_drafts, self.include_future))
-        done = self._unchanged(config, state, sources, now, started) or \
-            self._build_edit(config, state, sources, now, started, defer_search)
+        sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
+        self.sources = sources
+        done = self._unchanged(config, state, sources, now, started)
+        if done is None:
+            # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                done = self._build_edit(config, state, sources, now, started, defer_search)
+            finally:
+                if collecting:
+                    gc.enable()
         return done or self._build_all(config, state, sources, now, started)
 
     def _unchanged(self, config: Config, state: BuildState, sources: Sources, now: datetime,
@@ -128,7 +146,7 @@ class Builder:
         if tree is None or (config.search and not index_present(config.output_dir, search)):
             return None
         record = self._remembered(state) or load_record(state, now)
-        if record is None or not tree.intact():
+        if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
             return None
         store = RecordStore(state.search_records)
         plan = plan_edit(config, record, sources, now, self.include_drafts, self.include_future,
@@ -136,22 +154,24 @@ class Builder:
         if plan is None:
             return None
         state.forget("sources", "manifest")  # the output folder changes from here
-        result = update_site(config.output_dir, plan.outputs, tree.files)
-        save_edits(state, plan.record)
-        self._remember(state, plan.record)
-        state.save_tree("manifest", result.manifest, time.time_ns())
         if plan.shards:
             state.forget("search")
 
             def update() -> None:
-                reindex_shards(config.output_dir, [(shard.name, records) for shard, records in plan.shards])
-                for shard, records in plan.shards:
-                    store.save(shard.name, shard.key, records)
+                update_shards(config.output_dir, plan.shards, store)
                 write_listing(search, plan.listing)
 
             self.search_due = update
-            if not defer_search:
-                self.update_search()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # Pagefind indexes while the pages are written (unless the caller runs it later).
+            indexing = None if defer_search or self.search_due is None else pool.submit(self.update_search)
+            result = update_site(config.output_dir, plan.outputs, tree.files)
+            save_edits(state, plan.record)
+            self._remember(state, plan.record)
+            self.wrote_ns = time.time_ns()
+            state.save_tree("manifest", result.manifest, self.wrote_ns)
+            if indexing is not None:
+                indexing.result()
         state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
 
@@ -246,7 +266,8 @@ class Builder:
                             spare=spare, keep_old=keep, progress=self._progress("write"))
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
-        state.save_tree("manifest", result.manifest, time.time_ns())
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", result.manifest, self.wrote_ns)
         save_state(state.record("search"), wanted)
         return result
 

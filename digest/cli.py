@@ -50,6 +50,26 @@ def main() -> None:
     """digest: a static site generator for curated, multilingual news digests."""
 
 
+def run() -> None:
+    """The console script."""
+    global _quick_exit
+    _quick_exit = True
+    main()
+
+
+_quick_exit = False  # run as the console script: a command may end the process as soon as it is done
+
+
+def exit_now() -> None:
+    """End the process at once when run as the console script, rather than free every object one by
+    one: the page graph of a large site holds hundreds of thousands, and freeing them takes longer
+    than an edit's build. Output is flushed; every file digest writes is closed already."""
+    if _quick_exit:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
 @main.command()
 @config_option
 @click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -60,20 +80,22 @@ def main() -> None:
 @reports_problems
 def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
     """Build the site into the output folder."""
-    from digest.build import build as build_site
-    from digest.build import scheduled_line
+    from digest.build import Builder, scheduled_line
+    from digest.parallel import jobs
     from digest.progress import TerminalProgress
 
     progress = TerminalProgress()
+    builder = Builder(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts, workers=jobs(),
+                      persistent=True, progress=progress, include_future=future)
     try:
-        result = build_site(config_file, output_dir=output_dir, base_url=base_url, include_drafts=drafts,
-                            progress=progress, include_future=future)
+        result = builder.build()
     finally:
         progress.clear()
     click.echo(f"Built {result.pages} pages ({result.files} files: {result.written} written, "
                f"{result.files - result.written} unchanged) in {result.seconds:.2f} s -> {_shown(result.output_dir)}")
     if result.scheduled:
         click.echo(scheduled_line(result.scheduled, result.next_due, result.future))
+    exit_now()  # (the builder, and the page graph it holds, are freed by the end of the process)
 
 
 @main.command()

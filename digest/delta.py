@@ -31,7 +31,7 @@ from digest.content import Article, load_article
 from digest.errors import Collector, Problem, SiteError
 from digest.graph import Group, PageGraph, Readers, outline
 from digest.output import Output
-from digest.search import RecordStore, Shard, record, shard_name, shards
+from digest.search import RecordStore, ShardUpdate, record, shard_name, shards
 from digest.site import Site, link_article
 from digest.state import BuildState, Sources, Stamp, Unchanged
 
@@ -44,7 +44,7 @@ class Known:
 
     file: str  # Article.file: the key of the readers
     lang: str
-    outline: tuple[Any, ...]
+    outline: str  # digest.graph.outline
     card: str
     digest: str
     published: bool
@@ -91,7 +91,7 @@ class EditPlan:
     outputs: tuple[Output, ...]
     record: GraphRecord
     edits: tuple[Edit, ...]
-    shards: tuple[tuple[Shard, list[dict[str, Any]]], ...]
+    shards: tuple[ShardUpdate, ...]
     listing: dict[str, str]  # the shards the index will hold
 
 
@@ -203,7 +203,7 @@ def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: dateti
 
     graph = PageGraph(site, record.salt, full)
     outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
-    search = _search_jobs(config, site, edits, held, store) if config.search else ((), dict(held))
+    search = _search_updates(config, site, edits, held, store) if config.search else ((), dict(held))
     if search is None:
         return None
     return EditPlan(outputs=outputs, record=updated, edits=tuple(edits), shards=search[0], listing=search[1])
@@ -220,22 +220,22 @@ def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -
     return None if problems.problems else linked
 
 
-def _search_jobs(config: Config, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
-                 store: RecordStore) -> tuple[tuple[tuple[Shard, list[dict[str, Any]]], ...], dict[str, str]] | None:
-    """The shards to index again (each with its records: the kept ones, with the edited articles'
-    new records), and the index's new listing; None if a shard's records were not kept."""
-    edited = {edit.known.file: edit.article for edit in edits if edit.article is not None}
-    names = {shard_name(article) for article in edited.values()}
-    jobs = []
+def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
+                    store: RecordStore) -> tuple[tuple[ShardUpdate, ...], dict[str, str]] | None:
+    """The shards to index again (from their kept records, with the edited articles' new records),
+    and the index's new listing; None if a shard's records were not kept."""
+    edited = {edit.known.file for edit in edits if edit.article is not None}
+    names = {shard_name(edit.article) for edit in edits if edit.article is not None}
+    updates = []
     listing = dict(held)
     for shard in shards(site.articles, config.language_codes, only=names):
-        if held.get(shard.name) == shard.key:
+        old_key = held.get(shard.name, "")
+        if old_key == shard.key:
             continue
-        records = store.load(shard.name, held.get(shard.name, ""))
-        if records is None or len(records) != len(shard.articles):
+        if not store.has(shard.name, old_key):
             return None
-        records = [record(a) if a.file in edited else item for a, item in zip(shard.articles, records, strict=True)]
-        jobs.append((shard, records))
+        replaced = {position: record(article) for position, article in enumerate(shard.articles)
+                    if article.file in edited}
+        updates.append(ShardUpdate(shard, old_key, replaced))
         listing[shard.name] = shard.key
-    return tuple(jobs), listing
-
+    return tuple(updates), listing

@@ -5,14 +5,15 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-
-import lxml.html
-from feedgen.feed import FeedGenerator
+from typing import TYPE_CHECKING
 
 from digest import __version__, urls
 from digest.config import Config
 from digest.content import Article
 from digest.site import Edition
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_LENGTH = 20
 # A feed without entries still needs an <updated>; a fixed instant keeps builds reproducible.
@@ -24,6 +25,8 @@ def absolutize(body: str, page_url: str) -> str:
     "#fn1", root-relative "/digest/fr/...", "photo.jpg"): feed readers know no page to resolve them against."""
     if not body.strip():
         return body
+    import lxml.html  # (here: an edit that renders no feed does not load it)
+
     container = lxml.html.fragment_fromstring(body, create_parent="div")
     container.make_links_absolute(page_url, resolve_base_href=False, handle_failures="ignore")
     return lxml.html.tostring(container, encoding="unicode").removeprefix("<div>").removesuffix("</div>")
@@ -88,6 +91,8 @@ def editions_feed(config: Config, lang: str, title: str, editions: Sequence[Edit
 
 
 def _feed(config: Config, lang: str, title: str, feed_path: str, page_path: str) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # (here: an edit that renders no feed does not load it)
+
     feed = FeedGenerator()
     feed.id(config.base_url + urls.encode(feed_path))
     feed.title(title)

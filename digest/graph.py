@@ -51,13 +51,13 @@ class Readers:
         return found
 
 
-def outline(article: Article) -> tuple[Any, ...]:
-    """What decides which outputs exist and where an article appears in them (its language, key, URL,
-    date, tags, related keys, draft flag, files, last change): an edit that keeps it changes what some
-    pages show, never which pages there are or what they list."""
-    return (article.lang, article.key, article.url, article.date, article.modified,
-            tuple((tag.slug, tag.name) for tag in article.tags), article.related, article.draft,
-            tuple((asset.site_path, asset.file) for asset in article.assets))
+def outline(article: Article) -> str:
+    """A fingerprint of what decides which outputs exist and where an article appears in them (its
+    language, key, URL, date, tags, related keys, draft flag, files, last change): an edit that keeps
+    it changes what some pages show, never which pages there are or what they list."""
+    return fingerprint(article.lang, article.key, article.url, article.date.isoformat(),
+                       article.modified.isoformat(), [(tag.slug, tag.name) for tag in article.tags],
+                       article.related, article.draft, [(asset.site_path, str(asset.file)) for asset in article.assets])
 
 
 def site_salt(config: Config, include_drafts: bool) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import glob
 import html
 import json
 import os
@@ -120,11 +121,27 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
     return len(todo)
 
 
-def reindex_shards(site_dir: Path, jobs: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> None:
-    """Index shards again (name, records) in the index of an output folder, in place: each is indexed
-    beside the old one and swapped in, so that searches keep working meanwhile."""
+@dataclass(frozen=True)
+class ShardUpdate:
+    """A shard to index again after an edit: the records it was indexed from (with fingerprint
+    `old_key`), some of them replaced."""
+
+    shard: Shard
+    old_key: str
+    replaced: Mapping[int, dict[str, Any]]  # position in shard.articles -> the article's new record
+
+
+def update_shards(site_dir: Path, updates: Sequence[ShardUpdate], store: RecordStore) -> None:
+    """Index shards again in the index of an output folder, in place: each is indexed beside the old
+    one and swapped in, so that searches keep working meanwhile."""
     bundle = site_dir / BUNDLE
-    for name, records in jobs:
+    for update in updates:
+        name = update.shard.name
+        records = store.load(name, update.old_key)
+        if records is None:
+            raise _error(f"the records of search shard {name} went missing from the cache: build again")
+        for position, item in update.replaced.items():
+            records[position] = item
         fresh = bundle / f".{name}.new"
         shutil.rmtree(fresh, ignore_errors=True)
         _index(records, fresh)
@@ -134,27 +151,36 @@ def reindex_shards(site_dir: Path, jobs: Sequence[tuple[str, Sequence[dict[str, 
         else:
             shutil.rmtree(current, ignore_errors=True)
             os.rename(fresh, current)
+        store.save(name, update.shard.key, records)
 
 
 class RecordStore:
-    """The records each shard was last indexed from (.digest-cache/search-records/<shard>.pickle, with
-    the shard's fingerprint): an edit re-indexes its shard from them and the edited articles' new
+    """The records each shard was last indexed from (.digest-cache/search-records/<shard>-<key>.pickle,
+    `key` the shard's fingerprint): an edit re-indexes its shard from them and the edited articles' new
     records, without reading every article of the quarter again."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    def _file(self, name: str, key: str) -> Path:
+        return self.folder / f"{name}-{key}.pickle"
+
+    def has(self, name: str, key: str) -> bool:
+        return self._file(name, key).is_file()
+
     def save(self, name: str, key: str, records: Sequence[dict[str, Any]]) -> None:
-        write_atomically(self.folder / f"{name}.pickle", pickle.dumps((key, list(records)),
-                                                                       protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomically(self._file(name, key), pickle.dumps(list(records), protocol=pickle.HIGHEST_PROTOCOL))
+        for older in self.folder.glob(f"{glob.escape(name)}-*.pickle"):  # one version per shard is enough
+            if older.name != self._file(name, key).name:
+                older.unlink(missing_ok=True)
 
     def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
         """The records of shard `name` if it was last indexed with fingerprint `key`."""
         try:
-            saved_key, records = pickle.loads((self.folder / f"{name}.pickle").read_bytes())
+            records = pickle.loads(self._file(name, key).read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
             return None
-        return records if saved_key == key else None
+        return records if isinstance(records, list) else None
 
 
 def load_state(state_file: Path) -> dict[str, str]:

@@ -46,7 +46,8 @@ class DevServer:
         # restart finds its last site in place and has nothing to do); then an edit rewrites the few
         # pages that show the edited article, and the search index follows in the background.
         self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts,
-                               include_future=include_future, workers=jobs(), persistent=True)
+                               include_future=include_future, workers=jobs(), persistent=True,
+                               trust_own_output=True)
         self.problems: tuple[Problem, ...] = ()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due
@@ -64,14 +65,15 @@ class DevServer:
             wait = (due - datetime.now(UTC)).total_seconds() if due else 60
             time.sleep(min(max(wait, 0) + 0.2, 60))
             if due is not None and due == self.next_due and datetime.now(UTC) >= due:
-                changed(None)
+                changed([])
 
-    def rebuild(self, changed: str | None) -> None:
-        """Called by the watcher; prints one line, or the problems, and never raises."""
-        what = display_path(Path(changed), self.config.root) if changed else "scheduled articles"
+    def rebuild(self, changed: list[str]) -> None:
+        """Called by the watcher with the paths changed (or by the clock with none); prints one line,
+        or the problems, and never raises."""
+        what = display_path(Path(changed[0]), self.config.root) if changed else "scheduled articles"
         try:
             with self.building:
-                result = self.builder.build(defer_search=True)
+                result = self.builder.build(defer_search=True, changed=changed)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -185,7 +187,7 @@ class FileWatcher:
     make an edit show up in milliseconds, on sites of any size. templates/ may appear while serving.
     """
 
-    def __init__(self, config: Config, config_file: Path, on_change: Callable[[str], None]) -> None:
+    def __init__(self, config: Config, config_file: Path, on_change: Callable[[list[str]], None]) -> None:
         self.config = config
         self.config_file = config_file.resolve()
         self.on_change = on_change
@@ -215,15 +217,15 @@ class FileWatcher:
             paths = sorted(path for _, path in changes)
             if any(Path(path).name != self.config_file.name for path in paths):
                 self._watch_tree()
-            self._report(paths[0])
+            self._report(paths)
 
     def _watch(self, folders: list[str], recursive: bool, stop: threading.Event) -> None:
         for changes in watchfiles.watch(*folders, recursive=recursive, step=30, stop_event=stop):
-            self._report(sorted(path for _, path in changes)[0])
+            self._report(sorted(path for _, path in changes))
 
-    def _report(self, path: str) -> None:
+    def _report(self, paths: list[str]) -> None:
         assert self.loop is not None
-        self.loop.add_callback(self.on_change, path)
+        self.loop.add_callback(self.on_change, paths)
 
 
 class _EventWatcher(Watcher):
@@ -277,9 +279,10 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     dev = DevServer(config_file, host, port, include_drafts, include_future)
     dev.first_build()
 
-    def changed(path: str) -> None:
-        dev.rebuild(path)
-        LiveReloadHandler.reload_waiters(path)  # reload every open tab (also to show or clear the error)
+    def changed(paths: list[str]) -> None:
+        dev.rebuild(paths)
+        LiveReloadHandler.reload_waiters(paths[0] if paths else "")  # reload every open tab (also to show
+        # or clear the error)
 
     threading.Thread(target=dev.publish_when_due, args=(changed,), daemon=True, name="digest-clock").start()
     server = _QuietServer(watcher=_EventWatcher(FileWatcher(dev.config, config_file, changed)))

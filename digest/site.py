@@ -128,18 +128,30 @@ class Site:
 
     def replacing(self, versions: Mapping[str, Article], now: datetime) -> Site:
         """The site at `now`, with articles (by file) replaced by new versions of the same outline
-        (digest.graph.outline): same language, key, date, tags... so that every list keeps its order."""
-        def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
-            return tuple(versions.get(a.file, a) for a in articles) if versions else articles
+        (digest.graph.outline: same language, key, date, tags...): every list keeps its order, and
+        only the lists that hold them are made again."""
+        if not versions:
+            return replace(self, now=now)
 
+        def swap(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+            return tuple(versions.get(a.file, a) for a in articles)
+
+        new = list(versions.values())
+        langs = {a.lang for a in new}
+        slugs = {(a.lang, ref.slug) for a in new for ref in a.tags}
+        days = {(a.lang, a.date.date()) for a in new}
+        keys = {a.key for a in new}
         return replace(
             self,
-            articles=MappingProxyType({code: swap(items) for code, items in self.articles.items()}),
+            articles=MappingProxyType({code: swap(items) if code in langs else items
+                                       for code, items in self.articles.items()}),
             by_key=MappingProxyType({key: MappingProxyType({code: versions.get(a.file, a) for code, a in found.items()})
-                                     for key, found in self.by_key.items()}),
-            tags=MappingProxyType({code: tuple(replace(tag, articles=swap(tag.articles)) for tag in tags)
+                                     if key in keys else found for key, found in self.by_key.items()}),
+            tags=MappingProxyType({code: tuple(replace(tag, articles=swap(tag.articles))
+                                               if (code, tag.slug) in slugs else tag for tag in tags)
                                    for code, tags in self.tags.items()}),
-            editions=MappingProxyType({code: tuple(replace(e, articles=swap(e.articles)) for e in editions)
+            editions=MappingProxyType({code: tuple(replace(e, articles=swap(e.articles))
+                                                   if (code, e.day) in days else e for e in editions)
                                        for code, editions in self.editions.items()}),
             now=now,
         )

@@ -24,6 +24,7 @@ import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -197,29 +198,61 @@ class Sources:
     frame: str
     content: Mapping[str, Stamp]
 
-    @property
+    @cached_property
     def stamp(self) -> str:
         return fingerprint(self.frame, sorted(self.content.items()))
 
     @classmethod
-    def scan(cls, config: Config, options: Iterable[Any]) -> Sources:
+    def scan(cls, config: Config, options: Iterable[Any], previous: Sources | None = None,
+             changed: Iterable[str] | None = None) -> Sources:
+        """Stamp every input; or, given the `previous` stamps and the paths `changed` since (as the file
+        system's notifications tell serve), stamp again only those under content/."""
+        frame = cls._frame(config, options)
+        if previous is None or changed is None:
+            return cls(frame, scan_folder(config.content_dir))
+        content = dict(previous.content)
+        root = str(config.content_dir)
+        for path in changed:
+            path = os.path.normpath(path)
+            if path == root or root.startswith(path + os.sep):
+                return cls(frame, scan_folder(config.content_dir))  # content/ itself came or went
+            if not path.startswith(root + os.sep) or any(part.startswith(".") for part in
+                                                        path[len(root) + 1:].split(os.sep)):
+                continue
+            for gone in [key for key in content if key == path or key.startswith(path + os.sep)]:
+                del content[gone]  # (a folder's files are stamped again below, if it still exists)
+            stamp = stamp_of(Path(path))
+            if stamp != MISSING:
+                content[path] = stamp
+                if stamp[3] and not os.path.islink(path):
+                    content.update(scan_folder(Path(path)))
+            folder = os.path.dirname(path)
+            while len(folder) > len(root):  # its folders changed too (an entry came or went)
+                if (stamp := stamp_of(Path(folder))) == MISSING:
+                    content.pop(folder, None)
+                else:
+                    content[folder] = stamp
+                folder = os.path.dirname(folder)
+        return cls(frame, content)
+
+    @staticmethod
+    def _frame(config: Config, options: Iterable[Any]) -> str:
         stamps: list[tuple[str, Stamp]] = []
         for number, folder in enumerate([*template_dirs(config), Path(str(files("digest") / "locales"))]):
             stamps.extend((f"{number}:{path}", stamp) for path, stamp in scan_folder(folder).items())
         for image in (config.logo, config.default_image):
             if image is not None:
                 stamps.append((image.path, stamp_of(config.root / image.path)))
-        frame = fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"),
-                            sorted(stamps))
-        return cls(frame, scan_folder(config.content_dir))
+        return fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"),
+                           sorted(stamps))
 
 
 MISSING: Stamp = (-1, -1, -1, False)  # missing or unreadable: a state of its own
 
 
 def scan_folder(folder: Path) -> dict[str, Stamp]:
-    """The stamp of every file and folder below `folder` (and of the folder), not following folder links
-    (a file link's target counts)."""
+    """The stamp of every file and folder below `folder`, not following folder links (a file link's
+    target counts). Hidden ones are left out, as digest reads none (an editor's swap file comes and goes)."""
     found: dict[str, Stamp] = {}
     pending = [str(folder)]
     while pending:
@@ -231,10 +264,16 @@ def scan_folder(folder: Path) -> dict[str, Stamp]:
             found[current] = MISSING
             continue
         for entry in entries:
+            if entry.name.startswith("."):
+                continue
             found[entry.path] = stamp = _stamp_entry(entry)
             if stamp[3] and not entry.is_symlink():
                 pending.append(entry.path)
     return found
+
+
+FOLDER: Stamp = (0, 0, 0, True)  # a folder's own times tell nothing its entries do not (and change as an
+# editor's swap files come and go)
 
 
 def _stamp_entry(entry: os.DirEntry[str]) -> Stamp:
@@ -242,7 +281,7 @@ def _stamp_entry(entry: os.DirEntry[str]) -> Stamp:
         stat = entry.stat()  # follows a file link: its target's time counts
     except OSError:
         return MISSING
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, entry.is_dir())
+    return FOLDER if entry.is_dir() else (stat.st_mtime_ns, stat.st_size, stat.st_ino, False)
 
 
 def stamp_of(path: Path) -> Stamp:
@@ -250,4 +289,4 @@ def stamp_of(path: Path) -> Stamp:
         stat = path.stat()
     except OSError:
         return MISSING
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino, path.is_dir())
+    return FOLDER if path.is_dir() else (stat.st_mtime_ns, stat.st_size, stat.st_ino, False)
