@@ -60,7 +60,7 @@ class Edit:
     article: Article | None  # the new version, if published
 
 
-@dataclass
+@dataclass(frozen=True)
 class GraphRecord:
     salt: str
     frame: str  # Sources.frame of the build
@@ -85,12 +85,11 @@ class GraphRecord:
 
 @dataclass(frozen=True)
 class EditPlan:
-    """What a build after an edit writes: the outputs of the groups that show the edited articles, and
-    the search shards that hold them (name, fingerprint, records)."""
+    """What a build after an edit writes: the outputs of the groups that show the edited articles, the
+    search shards that hold them, and the page graph as it will then be."""
 
     outputs: tuple[Output, ...]
     record: GraphRecord
-    edits: tuple[Edit, ...]
     shards: tuple[ShardUpdate, ...]
     listing: dict[str, str]  # the shards the index will hold
 
@@ -206,7 +205,7 @@ def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: dateti
     search = _search_updates(config, site, edits, held, store) if config.search else ((), dict(held))
     if search is None:
         return None
-    return EditPlan(outputs=outputs, record=updated, edits=tuple(edits), shards=search[0], listing=search[1])
+    return EditPlan(outputs=outputs, record=updated, shards=search[0], listing=search[1])
 
 
 def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -> Article | None:
