@@ -149,8 +149,7 @@ class Builder:
         if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
             return None
         store = RecordStore(state.search_records)
-        plan = plan_edit(config, record, sources, now, self.include_drafts, self.include_future,
-                         load_state(search) if config.search else {}, store)
+        plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store)
         if plan is None:
             return None
         state.forget("sources", "manifest")  # the output folder changes from here

@@ -160,10 +160,11 @@ def _known(article: Article, published: bool) -> Known:
 
 # --- planning an edit
 
-def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: datetime, include_drafts: bool,
-              include_future: bool, held: Mapping[str, str], store: RecordStore) -> EditPlan | None:
+def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: datetime, held: Mapping[str, str],
+              store: RecordStore) -> EditPlan | None:
     """The outputs and search shards to write after an edit, or None if it takes a full build.
-    `held` lists the shards the output folder's index holds."""
+    `held` lists the shards the output folder's index holds. (The options, drafts and --future, are
+    part of the record's frame.)"""
     if record.frame != sources.frame or (record.valid_until is not None and now >= record.valid_until):
         return None
     if record.content.keys() != sources.content.keys():
