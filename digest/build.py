@@ -40,7 +40,7 @@ from digest.search import (
     write_index,
     write_listing,
 )
-from digest.state import BuildState, Sources, Stamp, Unchanged, build_time, stamp_of
+from digest.state import BuildState, Sources, Stamp, Unchanged, build_time
 from digest.theme import check_templates
 
 if TYPE_CHECKING:
@@ -115,35 +115,35 @@ class Builder:
         # Stamped before anything is read: a file changed during the build makes the next one run.
         sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
         self.sources = sources
-        done = self._unchanged(config, state, sources, now, started)
-        if done is None:
+        tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
+        done = self._unchanged(config, state, sources, tree, now, started)
+        if done is None and tree is not None:
             # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
             collecting = gc.isenabled()
             gc.disable()
             try:
-                done = self._build_edit(config, state, sources, now, started, defer_search)
+                done = self._build_edit(config, state, sources, tree, now, started, defer_search)
             finally:
                 if collecting:
                     gc.enable()
         return done or self._build_all(config, state, sources, now, started)
 
-    def _unchanged(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+    def _unchanged(self, config: Config, state: BuildState, sources: Sources, tree: Tree | None, now: datetime,
                    started: float) -> BuildResult | None:
         """The last build's result again, if it read the same inputs and its output is intact and right
         at `now`: nothing to parse, plan or write."""
-        unchanged = state.unchanged(sources.stamp, now, state.load_tree("manifest", config.output_dir))
+        unchanged = state.unchanged(sources.stamp, now, tree)
         if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))):
             return None
         return self._result(config, unchanged, 0, started, "unchanged")
 
-    def _build_edit(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+    def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
                     started: float, defer_search: bool) -> BuildResult | None:
         """After edits that keep every article's outline: write what shows the edited articles, in place."""
         from digest.delta import load_record, plan_edit, save_edits
 
-        tree = state.load_tree("manifest", config.output_dir)
         search = state.record("search")
-        if tree is None or (config.search and not index_present(config.output_dir, search)):
+        if config.search and not index_present(config.output_dir, search):
             return None
         record = self._remembered(state) or load_record(state, now)
         if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
@@ -179,11 +179,10 @@ class Builder:
         if self.graph is None:
             return None
         stamps, record = self.graph
-        return record if stamps == (stamp_of(state.graph_base()), stamp_of(state.graph_edits())) else None
+        return record if stamps == state.graph_stamps() else None
 
     def _remember(self, state: BuildState, record: GraphRecord | None) -> None:
-        self.graph = None if record is None else (
-            (stamp_of(state.graph_base()), stamp_of(state.graph_edits())), record)
+        self.graph = None if record is None else (state.graph_stamps(), record)
 
     def _build_all(self, config: Config, state: BuildState, sources: Sources | None, now: datetime,
                    started: float) -> BuildResult:

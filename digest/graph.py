@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,9 @@ class PageGraph:
         self.bodies_everywhere = self.renderer.bodies_beyond_own_page
         self.readers = Readers()
         self._group: Group = ()
+        self._paginated: dict[tuple[str, ...], tuple[Page, ...]] = {}
+        self._edition_index: dict[str, dict[date, int]] = {}
+        self._months: dict[str, dict[tuple[int, int], list[Edition]]] = {}
 
     @property
     def follows_edits(self) -> bool:
@@ -199,44 +203,34 @@ class PageGraph:
 
     # --- lookups, made once per graph
 
-    @property
+    @cached_property
     def _articles_by_file(self) -> dict[str, Article]:
-        found = self.__dict__.get("_by_file")
-        if found is None:
-            found = self.__dict__["_by_file"] = {a.file: a for a in self.site.all_articles()}
-        return found
+        return {a.file: a for a in self.site.all_articles()}
 
-    @property
+    @cached_property
     def _tags_by_slug(self) -> dict[tuple[str, str], Tag]:
-        found = self.__dict__.get("_by_slug")
-        if found is None:
-            found = self.__dict__["_by_slug"] = {(tag.lang, tag.slug): tag
-                                                 for tags in self.site.tags.values() for tag in tags}
-        return found
+        return {(tag.lang, tag.slug): tag for tags in self.site.tags.values() for tag in tags}
 
     def _pages(self, key: tuple[str, ...], articles: tuple[Article, ...], first_url: str) -> tuple[Page, ...]:
         """A list's pages, paginated once per graph."""
-        cache = self.__dict__.setdefault("_paginated", {})
-        if key not in cache:
-            cache[key] = paginate(articles, self.config.per_page, first_url)
-        return cache[key]
+        if key not in self._paginated:
+            self._paginated[key] = paginate(articles, self.config.per_page, first_url)
+        return self._paginated[key]
 
     def _editions_of(self, code: str) -> dict[date, int]:
         """Day -> its index in the language's editions (newest first)."""
-        cache = self.__dict__.setdefault("_edition_index", {})
-        if code not in cache:
-            cache[code] = {edition.day: index for index, edition in enumerate(self.site.editions[code])}
-        return cache[code]
+        if code not in self._edition_index:
+            self._edition_index[code] = {edition.day: index for index, edition in enumerate(self.site.editions[code])}
+        return self._edition_index[code]
 
     def _months_of(self, code: str) -> dict[tuple[int, int], list[Edition]]:
         """(year, month) -> its editions, newest first."""
-        cache = self.__dict__.setdefault("_months", {})
-        if code not in cache:
+        if code not in self._months:
             months: dict[tuple[int, int], list[Edition]] = {}
             for edition in self.site.editions[code]:
                 months.setdefault((edition.day.year, edition.day.month), []).append(edition)
-            cache[code] = months
-        return cache[code]
+            self._months[code] = months
+        return self._months[code]
 
     # --- pages
 

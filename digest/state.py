@@ -21,6 +21,7 @@ import gc
 import json
 import os
 import pickle
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,6 +79,10 @@ class BuildState:
 
     def graph_edits(self) -> Path:
         return self.config.cache_dir / f"graph-{self.tag}-edits.pickle"
+
+    def graph_stamps(self) -> tuple[Stamp, Stamp]:
+        """The stamps of the graph's two files: equal stamps, the same graph as when they were taken."""
+        return stamp_of(self.graph_base()), stamp_of(self.graph_edits())
 
     def forget_graph(self) -> None:
         self.graph_edits().unlink(missing_ok=True)
@@ -266,7 +271,7 @@ def scan_folder(folder: Path) -> dict[str, Stamp]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            found[entry.path] = stamp = _stamp_entry(entry)
+            found[entry.path] = stamp = stamp_of(entry)
             if stamp[3] and not entry.is_symlink():
                 pending.append(entry.path)
     return found
@@ -276,17 +281,10 @@ FOLDER: Stamp = (0, 0, 0, True)  # a folder's own times tell nothing its entries
 # editor's swap files come and go)
 
 
-def _stamp_entry(entry: os.DirEntry[str]) -> Stamp:
+def stamp_of(entry: os.DirEntry[str] | Path) -> Stamp:
+    """A file's stamp (a link followed: its target's time counts), or FOLDER, or MISSING."""
     try:
-        stat = entry.stat()  # follows a file link: its target's time counts
+        status = entry.stat()
     except OSError:
         return MISSING
-    return FOLDER if entry.is_dir() else (stat.st_mtime_ns, stat.st_size, stat.st_ino, False)
-
-
-def stamp_of(path: Path) -> Stamp:
-    try:
-        stat = path.stat()
-    except OSError:
-        return MISSING
-    return FOLDER if path.is_dir() else (stat.st_mtime_ns, stat.st_size, stat.st_ino, False)
+    return FOLDER if stat.S_ISDIR(status.st_mode) else (status.st_mtime_ns, status.st_size, status.st_ino, False)
