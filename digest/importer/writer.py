@@ -337,6 +337,9 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
     if scraped.author:
         lines.append(f"author: {yaml_text(scraped.author)}")
         meta["author"] = scraped.author
+    if scraped.summary:
+        lines.append(f"summary: {yaml_text(scraped.summary)}")
+        meta["summary"] = scraped.summary
     image = {"src": photo}
     if scraped.caption is not None:
         image.update(caption=scraped.caption.caption or None, credit=scraped.caption.credit)
