@@ -432,21 +432,31 @@ def _running_words(body: etree._Element) -> int:
     for paragraph in body.iter("p", "item", "quote"):
         if paragraph.tag != "p" and paragraph.find("p") is not None:
             continue
-        linked = sum(len(" ".join(ref.itertext()).split()) for ref in paragraph.iter("ref"))
+        linked = sum(_word_count(" ".join(ref.itertext())) for ref in paragraph.iter("ref"))
         lines = "".join(paragraph.itertext()).split("\n")
-        sentences = [line for line in lines if len(line.split()) >= 8 or line.strip().endswith((".", "!", "?", "…"))]
-        total += max(len(" ".join(sentences).split()) - linked, 0)
+        sentences = [line for line in lines
+                     if _word_count(line) >= 8 or line.strip().endswith((".", "!", "?", "…", "。", "！", "？"))]
+        total += max(_word_count(" ".join(sentences)) - linked, 0)
     return total
 
 
+def _word_count(text: str) -> int:
+    """Words between spaces; Chinese, Japanese and Korean write none, so two of their characters count as one."""
+    return len(text.split()) + len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text)) // 2
+
+
 def _extract(text: str, base: str | None, name: str, min_words: int, precise: bool) -> Any:
-    """trafilatura's document of the page; raises SiteError when it holds no article."""
-    document = trafilatura.bare_extraction(
-        text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
-        include_links=True, include_formatting=True, deduplicate=False, favor_precision=precise,
-        favor_recall=not precise)
-    body = getattr(document, "body", None)
-    if body is None or _running_words(body) < min_words:
+    """trafilatura's document of the page; raises SiteError when it holds no article. When the precise
+    reading finds too little text, the page is read again favouring recall (an article in unusual markup)."""
+    for favor_precision in dict.fromkeys((precise, False)):
+        document = trafilatura.bare_extraction(
+            text, url=base, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+            include_links=True, include_formatting=True, deduplicate=False, favor_precision=favor_precision,
+            favor_recall=not favor_precision)
+        body = getattr(document, "body", None)
+        if body is not None and _running_words(body) >= min_words:
+            break
+    else:
         raise SiteError([Problem(name, None, "no article text found")])
     if not clean(document.title or ""):
         raise SiteError([Problem(name, None, "no article title found in the page")])
