@@ -9,10 +9,13 @@ markup of the page (script, style, iframe, event handler, `javascript:` link) re
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -34,7 +37,8 @@ from digest.importer.tidy import clutter, glued_date, host_names, is_date_only, 
 from digest.importer.words import clean, fold
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
-FETCH_TIMEOUT = 20.0  # seconds
+FETCH_TIMEOUT = 20.0  # seconds without data
+FETCH_DEADLINE = 30.0  # seconds for a whole download
 MAX_PAGE_BYTES = 20_000_000
 MIN_WORDS = 25  # less main text than this is not an article (an index page, a login wall, a maintenance page)
 USER_AGENT = f"digest/{__version__} (digest import)"
@@ -48,26 +52,73 @@ def is_page(path: Path) -> bool:
     return path.suffix.lower() in PAGE_SUFFIXES
 
 
-def fetch(url: str, timeout: float | None = None) -> bytes:
-    """The bytes at an http(s) URL; raises SiteError naming the URL and why it could not be fetched."""
+def fetch(url: str, timeout: float | None = None, max_bytes: int | None = None,
+          accept: tuple[str, ...] = ()) -> bytes:
+    """The bytes at an http(s) URL, read within FETCH_DEADLINE seconds in all and MAX_PAGE_BYTES (a server
+    that sends one byte a second gives up as surely as one that sends 1 GB); raises SiteError naming the URL
+    and the limit it hit. `accept`: the content types allowed (prefixes such as `image/`), when not anything."""
     timeout = timeout or FETCH_TIMEOUT
+    max_bytes = max_bytes or MAX_PAGE_BYTES
+    deadline = time.monotonic() + FETCH_DEADLINE
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    chunks: list[bytes] = []
+    size = 0
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(MAX_PAGE_BYTES + 1)
+        with urllib.request.urlopen(request, timeout=min(timeout, FETCH_DEADLINE)) as response:
+            kind = response.headers.get_content_type()
+            if accept and not kind.startswith(accept):
+                raise SiteError([Problem(url, None, f"cannot fetch: {kind}, not {' or '.join(accept)}")])
+            while size <= max_bytes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("deadline")
+                _set_read_timeout(response, min(timeout, remaining))
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            encoding = response.headers.get("Content-Encoding", "").lower()
     except urllib.error.HTTPError as error:
         raise SiteError([Problem(url, None, f"cannot fetch: HTTP {error.code} {error.reason}")]) from None
     except urllib.error.URLError as error:
         reason = error.reason
         text = "timed out" if isinstance(reason, TimeoutError) else getattr(reason, "strerror", None) or str(reason)
         raise SiteError([Problem(url, None, f"cannot fetch: {text}")]) from None
-    except TimeoutError:
-        raise SiteError([Problem(url, None, f"cannot fetch: timed out after {timeout:g} s")]) from None
-    except (OSError, ValueError) as error:
+    except TimeoutError as error:
+        if time.monotonic() >= deadline or str(error) == "deadline":
+            raise SiteError([Problem(url, None, f"cannot fetch: not received in full within {FETCH_DEADLINE:g} s "
+                                     f"(the limit for a whole download; {size:,} bytes came)")]) from None
+        raise SiteError([Problem(url, None, f"cannot fetch: timed out after {timeout:g} s "
+                                 "without data")]) from None
+    except (OSError, ValueError, http.client.HTTPException) as error:
         raise SiteError([Problem(url, None, f"cannot fetch: {error}")]) from None
-    if len(data) > MAX_PAGE_BYTES:
-        raise SiteError([Problem(url, None, f"cannot fetch: larger than {MAX_PAGE_BYTES // 1_000_000} MB")])
+    if size > max_bytes:
+        raise SiteError([Problem(url, None, f"cannot fetch: larger than {max_bytes // 1_000_000} MB")])
+    data = b"".join(chunks)
+    if encoding in ("gzip", "x-gzip") or data[:2] == b"\x1f\x8b":
+        data = gunzip(data, url, max_bytes)
     return data
+
+
+def gunzip(data: bytes, name: str, max_bytes: int = MAX_PAGE_BYTES) -> bytes:
+    """Gzipped bytes unpacked to at most `max_bytes`: a gzip bomb (a few KB that unpack to GBs) is refused."""
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = unpacker.decompress(data, max_bytes + 1)
+    except zlib.error as error:
+        raise SiteError([Problem(name, None, f"cannot read: broken gzip data ({error})")]) from None
+    if len(out) > max_bytes or unpacker.unconsumed_tail:
+        raise SiteError([Problem(name, None, f"cannot read: gzip data that unpacks to more than "
+                                 f"{max_bytes // 1_000_000} MB (a compression bomb?)")])
+    return out
+
+
+def _set_read_timeout(response: Any, seconds: float) -> None:
+    """Each read waits at most what is left of the deadline (http.client exposes no public way to say so)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.01))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,6 +529,8 @@ def read_page(data: bytes, name: str, url: str | None = None, min_words: int = M
               precise: bool = True) -> ScrapedArticle:
     """Read a saved page (or one fetched from `url`); raises SiteError (`name: message`), e.g. when the page
     holds no article. `precise=False` keeps all the text of a page that is all article (a feed entry's content)."""
+    if data[:2] == b"\x1f\x8b":  # a saved page kept gzipped: unpacked here, bounded, not by trafilatura
+        data = gunzip(data, name)
     if not data.strip():
         raise SiteError([Problem(name, None, "empty page: nothing to import")])
     text = decode_file(data)
