@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 
 from digest import yamlfile
 from digest.config import Config
-from digest.content import TagRef
+from digest.content import TagRef, split_front_matter
 from digest.errors import Problem, SiteError, display_path
 from digest.importer.dates import Dateline
 from digest.importer.draft import ScrapedArticle
@@ -250,14 +250,20 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     related, read_also, notes = _place_related(config, scraped, index, lang, key)
     page_tags = _page_tags(site, scraped, lang, tags)
     auto_tags = find_tags(site.tag_names(lang), scraped.title, scraped.lead, given=[*tags, *page_tags])
-    all_tags = list(dict.fromkeys([*tags, *page_tags, *auto_tags]))
+    all_tags = list({slugify(tag): tag for tag in reversed([*tags, *page_tags, *auto_tags])}.values())[::-1]
 
     report = _report(scraped, site, [date_note] + ([language_note] if language_note else []), page_tags,
                      auto_tags, all_tags, _picture_note(scraped, image, photo_target), notes)
 
+    if tags:
+        report.insert(1, Note(None, f"tags: {', '.join(tags)} (--tags)"))
     text = article_text(scraped, when, all_tags, related, read_also,
                         photo_target.name if photo_target is not None else scraped.image_src,
                         slug=None if slugify(target.stem) == slug else slug)
+    if force and target.exists():
+        text, kept_note = keep_editor_keys(target, text)
+        if kept_note is not None:
+            report.append(kept_note)
     result = ImportResult(input=Path(source) if isinstance(source, Path) else source, path=target,
                           photo=photo_target, text=text, report=tuple(report), key=key)
     site.known = [a for a in site.known if a.file != file_shown]
@@ -267,6 +273,53 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     if not dry_run:
         _write(result, image, force)
     return result
+
+
+# The keys an editor adds by hand to an imported article: `--force` keeps them unless the new text has them.
+EDITOR_KEYS = ("corrections", "translation_key", "related", "author", "draft")
+
+
+def _top_level_keys(front: str) -> dict[str, str]:
+    """Each top-level key of a front matter with its lines as written (its nested lines and comments too)."""
+    blocks: dict[str, str] = {}
+    key = None
+    for line in front.splitlines(keepends=True):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            key = match.group(1)
+            blocks[key] = line
+        elif key is not None:
+            blocks[key] += line
+    return blocks
+
+
+def keep_editor_keys(existing: Path, text: str) -> tuple[str, Note | None]:
+    """The new article's text with the editor's own keys of the article it replaces (corrections,
+    translation_key, related, author, draft) carried over, each as written, when the new text lacks them."""
+    try:
+        old = split_front_matter(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        old = None
+    new = split_front_matter(text)
+    if old is None or new is None:
+        return text, None
+    old_keys, new_keys = _top_level_keys(old[0]), _top_level_keys(new[0])
+    kept = [key for key in EDITOR_KEYS if key in old_keys and key not in new_keys]
+    replaced = [key for key in old_keys if key in new_keys and key != "title" and key != "date"]
+    if kept:
+        front = new[0].rstrip("\n") + "\n" + "".join(old_keys[key].rstrip("\n") + "\n" for key in kept)
+        try:
+            if not isinstance(yamlfile.parse(front), dict):
+                return text, None
+        except yamlfile.YamlSyntaxError:  # the old front matter was broken: nothing is carried over
+            return text, None
+        text = f"---\n{front}---\n\n{new[1].lstrip(chr(10))}"
+    parts = []
+    if kept:
+        parts.append(f"kept the editor's {', '.join(kept)}")
+    if replaced:
+        parts.append(f"replaced {', '.join(replaced)}")
+    return text, Note(None, f"--force: {'; '.join(parts)} of {existing.name}") if parts else None
 
 
 def _write(result: ImportResult, image: Path | None, force: bool) -> None:
