@@ -47,10 +47,13 @@ def strip_metadata(data: bytes) -> tuple[bytes, str]:
                     raise PhotoError(f"{image.width} x {image.height} pixels is too large a photo")
                 icc = image.info.get("icc_profile")
                 out = io.BytesIO()
-                if kind == "GIF":
+                if kind == "GIF":  # frames and timing only, no comment or XMP
+                    image.info = {k: v for k, v in image.info.items() if k in ("duration", "loop", "transparency")}
                     image.save(out, "GIF", save_all=True)
                 else:
-                    upright = ImageOps.exif_transpose(image)
+                    upright = ImageOps.exif_transpose(image) or image
+                    upright = upright.copy()
+                    upright.info = {}  # pixels (and palette) only: no EXIF, XMP or comment
                     options = {"icc_profile": icc} if icc else {}
                     if kind == "JPEG":
                         options.update(quality=92, optimize=True)
