@@ -122,6 +122,19 @@ def test_drupal_page_summary_from_the_description_when_the_lead_is_junk(site: Si
     assert page.xpath("//meta[@name='description']/@content") == [description]
 
 
+def test_brightspot_page_without_og_image_never_takes_a_promo_thumbnail(site: Site):
+    result = run(site, str(REAL / "brightspot.en.html"), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    meta, body = read(site.root / "content/en/2020/harbor-dredging-plan-wins-federal-approval.md")
+    # the promo of another article (a linked 150x150 figure with that article's headline) comes first in the page
+    assert meta["image"] == {"src": "https://www.coastalradio.example/dims4/default/harbor/1200x675/harbor-channel.jpg",
+                             "caption": "A container ship enters the harbor's main channel in December.",
+                             "credit": "Sam Ortega / Coastal Public Radio"}
+    assert "Ferry" not in result.stdout + body
+    assert "Related" not in body and 'dropped an empty related-articles heading: "Related"' in result.stdout
+    assert "Shipping companies have warned" in body
+
+
 def test_force_keeps_the_editors_keys_and_says_so(site: Site):
     assert run(site, str(REAL / "drupal.fr.html"), "--lang", "fr").exit_code == 0
     path = site.root / f"content/fr/2020/{DRUPAL_SLUG}.md"
