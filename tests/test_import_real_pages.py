@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from PIL import Image
 
 from digest.importer import page as page_module
+from digest.importer import to_markdown
 
 from helpers import Site, article
 from test_import import read, run
@@ -366,3 +368,12 @@ def test_import_config_key_is_checked(site: Site):
     result = run(site, str(REAL / "drupal.fr.html"), "--lang", "fr")
     assert result.exit_code == 1
     assert "download_image" in result.output and "download_images" in result.output
+
+
+def test_running_text_in_a_div_keeps_its_words_before_a_link():
+    """CNN-style `<div class="zn-body__paragraph">` paragraphs reach trafilatura's XML as divs of mixed text."""
+    body = etree.fromstring('<body><div>Japan\'s Nikkei 225 (<ref target="https://money.example/n225">N225</ref>) '
+                            'declined 0.3%, while the Kospi<lb/>- fell</div><div><p>A paragraph.</p></div></body>')
+    assert [block.markdown for block in to_markdown(body, None)] == [
+        "Japan's Nikkei 225 ([N225](https://money.example/n225)) declined 0.3%, while the Kospi  \n\\- fell",
+        "A paragraph."]

@@ -394,14 +394,20 @@ def _plain(element: etree._Element) -> str:
     return clean(" ".join(element.itertext()))
 
 
+_INLINE = frozenset({"ref", "hi", "lb", "graphic"})
+
+
 def _block(element: etree._Element, base: str | None, blocks: list[Block], prefix: str) -> None:
     tag = element.tag
     if tag in ("quote", "div"):
         inner = prefix + "> " if tag == "quote" else prefix
+        if all(child.tag in _INLINE for child in element):  # running text: `<div>Nikkei (<ref>N225</ref>) fell</div>`
+            if text := _block_start(_inline(element, base)):
+                blocks.append(Block(inner + text.replace("\n", "  \n" + inner), _plain(element),
+                                    tag == "div" and not prefix))
+            return
         for child in element:
             _block(child, base, blocks, inner)
-        if not len(element) and (text := _block_start(_inline(element, base))):
-            blocks.append(Block(inner + text, _plain(element)))
         return
     if tag == "list":
         items = []
