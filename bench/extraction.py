@@ -119,6 +119,11 @@ def main_(argv: list[str] | None = None) -> int:
         recall = sum(r[2] for r in rows) / len(rows)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         print(f"| {name} | {f1:.3f} | {precision:.3f} | {recall:.3f} | {timings[name]:.0f} |")
+    theirs_recall = {r[0]: r[2] for r in results["trafilatura"]}
+    less = [r for r in results["digest import"] if r[2] < theirs_recall[r[0]] - 0.02]
+    more = [r for r in results["digest import"] if r[2] > theirs_recall[r[0]] + 0.02]
+    print(f"\npages where digest keeps less of the expected text than trafilatura (recall lower by > 0.02): "
+          f"{len(less)}; more: {len(more)}")
     if args.worst:
         print("\nlowest digest pages (id, precision, recall; trafilatura's):")
         theirs = {r[0]: r for r in results["trafilatura"]}

@@ -86,7 +86,8 @@ _RELATED = re.compile(r"^(?:related(?:\s+(?:articles?|stories|content|coverage|p
                       r"recommended(?:\s+for\s+you)?|most\s+(?:read|popular))\s*:?$", re.IGNORECASE)
 _READ_MORE = re.compile(r"^(?:read\s+(?:more|also|next)|also\s+read|see\s+also|more\s*:|related\s*:|"
                         r"(?:[àa]\s+)?lire\s+(?:aussi|[ée]galement)|voir\s+aussi)\s*:", re.IGNORECASE)
-_AFFILIATE = re.compile(r"affiliate|we\s+may\s+(?:earn|receive)\s+(?:a\s+)?(?:small\s+)?commission|"
+_AFFILIATE = re.compile(r"affiliate\s+(?:links?|commissions?|programs?|partners(?:hips?)?|disclosure)|"
+                        r"we\s+may\s+(?:earn|receive)\s+(?:a\s+)?(?:small\s+)?commission|"
                         r"(?:earn|receive)s?\s+(?:a\s+)?commission|when\s+you\s+buy\s+(?:something\s+)?through|"
                         r"liens?\s+(?:d'affiliation|affili[ée]s?)|commission\s+sur\s+les\s+ventes", re.IGNORECASE)
 _CREDIT_LINE = re.compile(r"^\(?\s*(?:photo|image|picture|illustration|cr[ée]dits?)(?:\s+(?:credit|photo)s?)?\s*"
