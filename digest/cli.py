@@ -165,10 +165,14 @@ def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str
 @click.option("--dry-run", is_flag=True, help="Print each article and its report; write nothing.")
 @click.option("--force", is_flag=True, help="Replace an article imported before (same slug or source URL); "
               "import a page whose language is not --lang.")
+@click.option("--download-images/--no-download-images", "download_images", default=None,
+              help="Download the lead photo beside the article instead of linking the source's copy "
+              "(default: config import.download_images).")
 @config_option
 @reports_problems
 def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: str, date_text: str | None,
-            image: Path | None, tags: str, dry_run: bool, force: bool, config_file: Path) -> None:
+            image: Path | None, tags: str, dry_run: bool, force: bool, download_images: bool | None,
+            config_file: Path) -> None:
     """Turn scraped texts, saved web pages (.html), http(s) URLs or a feed's entries into articles,
     reporting what could not be placed."""
     from digest.config import load_config
@@ -182,9 +186,9 @@ def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: 
     config = load_config(config_file)
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
     if feed is not None:
-        results = import_feed(config, feed, lang, tag_list, limit, dry_run, force)
+        results = import_feed(config, feed, lang, tag_list, limit, dry_run, force, download=download_images)
     else:
-        results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force)
+        results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force, download=download_images)
     refused = False
     for result in results:
         refused = _print_import(result, dry_run) or refused

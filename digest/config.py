@@ -37,12 +37,14 @@ TOP_LEVEL_KEYS = (
     "cname",
     "search",
     "newsletter",
+    "import",
 )
 REQUIRED_KEYS = ("base_url", "default_language", "languages")
 LANGUAGE_KEYS = ("title", "locale", "direction", "description")
 # logo and default_image: image files of the site, copied to the output at the same path.
 SITE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 MARKDOWN_KEYS = ("html",)
+IMPORT_KEYS = ("download_images",)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -84,6 +86,8 @@ class Config:
     output_dir: Path = field(default=Path("output"), repr=False)
     # Only `digest newsletter` reads it: left out of repr, which keys the build's caches.
     newsletter: Newsletter | None = field(default=None, repr=False)
+    # Only `digest import` reads it (`import: {download_images: true}`): left out of repr too.
+    import_download_images: bool = field(default=False, repr=False)
 
     @property
     def content_dir(self) -> Path:
@@ -204,6 +208,14 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     cname = expect(data, "cname", str, "a host name", report, default=None)
     search = expect(data, "search", bool, "true or false", report, default=True)
     newsletter = _newsletter(data.get("newsletter"), report)
+    import_settings = data.get("import", {})
+    download_images = False
+    if not isinstance(import_settings, dict):
+        report(("import",), "'import' must be a mapping such as {download_images: true}")
+    else:
+        check_keys(import_settings, IMPORT_KEYS, ("import",), report)
+        download_images = expect(import_settings, "download_images", bool, "true or false", report, False,
+                                 ("import",))
 
     problems.raise_if_any()
     return Config(
@@ -223,6 +235,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         search=search,
         output_dir=(output_dir or root / "output").resolve(),
         newsletter=newsletter,
+        import_download_images=download_images,
     )
 
 

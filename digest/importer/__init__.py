@@ -5,6 +5,8 @@ One module per kind of input, the shared parts once:
 - `text`: scraped plain text (like the seed) read into a draft by `parse_scraped` (pure);
 - `page`: a saved HTML page or a fetched URL read into a draft (trafilatura, htmldate);
 - `feed`: the entries of an RSS/Atom feed not yet on the site;
+- `tidy`: what pages add around an article (site names and dates in titles, junk leads, clutter blocks);
+- `photo`: `--download-images`, the lead photo fetched and stripped of its metadata;
 - `draft` (the draft article), `titles` (the site's articles: the title index for "Read also",
   tags, slugs, source URLs), `report` (notes), `writer` (date, tags, related keys, path, writing
   `content/<lang>/<yyyy>/<slug>.md`, never overwriting unless asked to).

@@ -49,6 +49,7 @@ class ScrapedArticle:
     image_src: str | None = None  # the lead picture's absolute URL
     keywords: list[str] = field(default_factory=list)  # the page's own tags or keywords
     body_markdown: str | None = None  # the body as Markdown; None: the paragraphs, escaped
+    summary: str | None = None  # set when the lead is no summary (a date, "Voir en annexe"): the page's description
 
     @property
     def lead(self) -> str:

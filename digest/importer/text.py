@@ -81,9 +81,16 @@ _WIRE_CREDIT = re.compile(r"(?:^|(?<=[\s.,;]))(?P<credit>[A-Z][A-Z&]+(?: [A-Z][A
                           r"(?:/[^/\s][^/]{0,30}){0,2})\s*$")
 
 
+# "... in Washington. Mike Blake/Reuters files", "Jane Doe/AP Photo": a photographer, a slash, an agency
+_PHOTOGRAPHER_CREDIT = re.compile(
+    r"(?:^|(?<=[.!?»”\"]\s))(?P<credit>[A-Z][\w'’.-]+(?: (?:[A-Z][\w'’.-]+|de|van|von|al|el)){0,3}\s?/\s?"
+    r"(?:Reuters|AFP|AP|EPA|Getty Images|Bloomberg|Anadolu|Sipa|Xinhua|TASS|DPA|ANSA|Belga|Pool|[A-Z][A-Z&]+)"
+    r"(?i: (?:files?|file photo|archives?|photo|pool|via getty images))?)\s*$")
+
+
 def split_credit(line: str) -> tuple[str, str] | None:
     """(caption, credit) when the line ends with a photo credit mark, else None."""
-    for pattern in (*_CREDIT_PATTERNS, _WIRE_CREDIT):
+    for pattern in (*_CREDIT_PATTERNS, _WIRE_CREDIT, _PHOTOGRAPHER_CREDIT):
         match = pattern.search(line)
         if not match:
             continue

@@ -14,11 +14,12 @@ from babel import Locale, UnknownLocaleError
 
 from digest import yamlfile
 from digest.config import Config
-from digest.content import TagRef
+from digest.content import TagRef, split_front_matter
 from digest.errors import Problem, SiteError, display_path
 from digest.importer.dates import Dateline
 from digest.importer.draft import ScrapedArticle
 from digest.importer.page import fetch, is_page, is_url, read_page
+from digest.importer.photo import PhotoError, download_photo
 from digest.importer.report import Note
 from digest.importer.text import _URL, _read_text, parse_scraped, read_file
 from digest.importer.titles import KnownArticle, SiteArticles, TitleIndex, find_tags
@@ -40,6 +41,7 @@ class ImportResult:
     key: str | None = None
     problems: tuple[Problem, ...] = ()  # non-empty: the file was refused, nothing written
     skipped: str | None = None  # why a feed entry was not imported (e.g. it is on the site already)
+    photo_data: bytes | None = None  # the lead photo downloaded (--download-images), written at `photo`
 
 
 def parse_date_option(text: str) -> date | datetime:
@@ -119,12 +121,14 @@ def check_options(config: Config, name: str, lang: str, tags: Sequence[str]) -> 
 
 def import_file(config: Config, path: Path | str, lang: str, date: date | datetime | None = None,
                 image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
-                *, site: SiteArticles | None = None, now: datetime | None = None) -> ImportResult:
+                *, site: SiteArticles | None = None, now: datetime | None = None,
+                download: bool | None = None) -> ImportResult:
     """Import one input (text, saved page or URL) as content/<lang>/<yyyy>/<slug>.md; raises SiteError
     (nothing written)."""
     check_options(config, str(path), lang, tags)
     scraped = read_input(path)
-    return import_draft(config, scraped, path, lang, date, image, tags, dry_run, force, site=site, now=now)
+    return import_draft(config, scraped, path, lang, date, image, tags, dry_run, force, site=site, now=now,
+                        download=download)
 
 
 def _language_name(code: str, lang: str) -> str:
@@ -228,10 +232,28 @@ def _report(scraped: ScrapedArticle, site: SiteArticles, report: list[Note], pag
     return report
 
 
+def _download(scraped: ScrapedArticle, name: str, target: Path, slug: str,
+              force: bool) -> tuple[Path | None, bytes | None, Note | None]:
+    """--download-images: the page's lead photo, fetched and stripped of its metadata, to write beside the
+    article; when it cannot be, the article links the source's copy and the report says why."""
+    if not scraped.image_src:
+        return None, None, None
+    try:
+        data, suffix = download_photo(scraped.image_src)
+    except PhotoError as error:
+        return None, None, Note(None, f"photo: not downloaded ({error}); linked to {scraped.image_src}")
+    photo_target = target.with_name(slug + suffix)
+    if photo_target.exists() and not force:
+        raise SiteError([Problem(name, None, f"{display_path(photo_target, Path.cwd())} already exists; "
+                                 "digest import never overwrites a photo unless given --force")])
+    return photo_target, data, Note(None, f"photo: {display_path(photo_target, Path.cwd())}, downloaded from "
+                                    f"{scraped.image_src} (metadata stripped)")
+
+
 def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, lang: str,
                  date: date | datetime | None = None, image: Path | None = None, tags: Sequence[str] = (),
                  dry_run: bool = False, force: bool = False, *, site: SiteArticles | None = None,
-                 now: datetime | None = None) -> ImportResult:
+                 now: datetime | None = None, download: bool | None = None) -> ImportResult:
     """Place a draft on the site (date, path, tags, related keys, report) and write it unless `dry_run`."""
     name = str(source)
     language_note = check_language(scraped, name, lang, force)
@@ -245,21 +267,31 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     file_shown = display_path(target, config.root)
     key = target.relative_to(config.content_dir / lang).with_suffix("").as_posix()
     photo_target = _photo_target(name, image, target, slug, force)
+    photo_data = None
+    download_note = None
+    if image is None and (download if download is not None else config.import_download_images):
+        photo_target, photo_data, download_note = _download(scraped, name, target, slug, force)
 
     index = TitleIndex(a for a in site.known if a.file != file_shown)
     related, read_also, notes = _place_related(config, scraped, index, lang, key)
     page_tags = _page_tags(site, scraped, lang, tags)
     auto_tags = find_tags(site.tag_names(lang), scraped.title, scraped.lead, given=[*tags, *page_tags])
-    all_tags = list(dict.fromkeys([*tags, *page_tags, *auto_tags]))
+    all_tags = list({slugify(tag): tag for tag in reversed([*tags, *page_tags, *auto_tags])}.values())[::-1]
 
     report = _report(scraped, site, [date_note] + ([language_note] if language_note else []), page_tags,
-                     auto_tags, all_tags, _picture_note(scraped, image, photo_target), notes)
+                     auto_tags, all_tags, download_note or _picture_note(scraped, image, photo_target), notes)
 
+    if tags:
+        report.insert(1, Note(None, f"tags: {', '.join(tags)} (--tags)"))
     text = article_text(scraped, when, all_tags, related, read_also,
                         photo_target.name if photo_target is not None else scraped.image_src,
                         slug=None if slugify(target.stem) == slug else slug)
+    if force and target.exists():
+        text, kept_note = keep_editor_keys(target, text)
+        if kept_note is not None:
+            report.append(kept_note)
     result = ImportResult(input=Path(source) if isinstance(source, Path) else source, path=target,
-                          photo=photo_target, text=text, report=tuple(report), key=key)
+                          photo=photo_target, text=text, report=tuple(report), key=key, photo_data=photo_data)
     site.known = [a for a in site.known if a.file != file_shown]
     site.known.append(KnownArticle(key, lang, scraped.title, slug, file_shown,
                                    tuple(TagRef(t, slugify(t)) for t in all_tags), source_url=scraped.source_url))
@@ -269,6 +301,53 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     return result
 
 
+# The keys an editor adds by hand to an imported article: `--force` keeps them unless the new text has them.
+EDITOR_KEYS = ("corrections", "translation_key", "related", "author", "draft")
+
+
+def _top_level_keys(front: str) -> dict[str, str]:
+    """Each top-level key of a front matter with its lines as written (its nested lines and comments too)."""
+    blocks: dict[str, str] = {}
+    key = None
+    for line in front.splitlines(keepends=True):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            key = match.group(1)
+            blocks[key] = line
+        elif key is not None:
+            blocks[key] += line
+    return blocks
+
+
+def keep_editor_keys(existing: Path, text: str) -> tuple[str, Note | None]:
+    """The new article's text with the editor's own keys of the article it replaces (corrections,
+    translation_key, related, author, draft) carried over, each as written, when the new text lacks them."""
+    try:
+        old = split_front_matter(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        old = None
+    new = split_front_matter(text)
+    if old is None or new is None:
+        return text, None
+    old_keys, new_keys = _top_level_keys(old[0]), _top_level_keys(new[0])
+    kept = [key for key in EDITOR_KEYS if key in old_keys and key not in new_keys]
+    replaced = [key for key in old_keys if key in new_keys and key != "title" and key != "date"]
+    if kept:
+        front = new[0].rstrip("\n") + "\n" + "".join(old_keys[key].rstrip("\n") + "\n" for key in kept)
+        try:
+            if not isinstance(yamlfile.parse(front), dict):
+                return text, None
+        except yamlfile.YamlSyntaxError:  # the old front matter was broken: nothing is carried over
+            return text, None
+        text = f"---\n{front}---\n\n{new[1].lstrip(chr(10))}"
+    parts = []
+    if kept:
+        parts.append(f"kept the editor's {', '.join(kept)}")
+    if replaced:
+        parts.append(f"replaced {', '.join(replaced)}")
+    return text, Note(None, f"--force: {'; '.join(parts)} of {existing.name}") if parts else None
+
+
 def _write(result: ImportResult, image: Path | None, force: bool) -> None:
     assert result.path is not None
     result.path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,6 +355,9 @@ def _write(result: ImportResult, image: Path | None, force: bool) -> None:
         file.write(result.text)
     if image is not None and result.photo is not None:
         shutil.copyfile(image, result.photo)
+    elif result.photo_data is not None and result.photo is not None:
+        with result.photo.open("wb" if force else "xb") as photo:
+            photo.write(result.photo_data)
     result.written = True
 
 
@@ -337,6 +419,9 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
     if scraped.author:
         lines.append(f"author: {yaml_text(scraped.author)}")
         meta["author"] = scraped.author
+    if scraped.summary:
+        lines.append(f"summary: {yaml_text(scraped.summary)}")
+        meta["summary"] = scraped.summary
     image = {"src": photo}
     if scraped.caption is not None:
         image.update(caption=scraped.caption.caption or None, credit=scraped.caption.credit)
@@ -369,12 +454,13 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
 
 def import_files(config: Config, paths: Sequence[Path | str], lang: str, date: date | datetime | None = None,
                  image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
-                 *, now: datetime | None = None) -> Iterator[ImportResult]:
+                 *, now: datetime | None = None, download: bool | None = None) -> Iterator[ImportResult]:
     """Import each input (file or URL) on its own: a refused file (result.problems) does not stop the others."""
     site = SiteArticles.load(config) if lang in config.language_codes else SiteArticles([], [])
     for path in paths:
         try:
-            yield import_file(config, path, lang, date, image, tags, dry_run, force, site=site, now=now)
+            yield import_file(config, path, lang, date, image, tags, dry_run, force, site=site, now=now,
+                              download=download)
         except SiteError as error:
             yield ImportResult(input=path, problems=error.problems)
 
