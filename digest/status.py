@@ -100,7 +100,7 @@ def format_status(status: dict[str, Any], default_language: str | None = None) -
     lines += [f"  {item['path']}" for item in status["drafts"]]
     lines.append(f"scheduled: {len(status['scheduled'])}")
     lines += [f"  {item['path']}: {item['date']}" for item in status["scheduled"]]
-    if "duplicates" in status:
+    if status.get("duplicates"):  # said only when there are some
         lines.append(f"probable duplicates: {len(status['duplicates'])}")
         lines += [f"  {' and '.join(item['files'])}: same story (similarity {item['similarity']:.2f})"
                   for item in status["duplicates"]]
