@@ -1,6 +1,8 @@
 """Precision and recall of story clusters on the labelled wire copy in tests/data/similarity/.
 
     python bench/similarity.py [--threshold 0.5]
+    python bench/similarity.py --site DIR     # time `digest status`'s duplicate search on a site
+
 
 Every pair of texts of one language is a question: same story or not. Items with the same `story`
 label should match; every other pair must not. Prints the scores of the closest pairs either side
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +61,31 @@ def measure(pairs: list[tuple[float, bool, str, str]], threshold: float) -> tupl
     return precision, true / positives if positives else 1.0, true, len(found) - true, positives - true
 
 
+def time_status(folder: Path) -> None:
+    """CPU time of `digest status`'s duplicate search (the articles loaded as status loads them, not timed)."""
+    from digest.config import load_config
+    from digest.content import ArticleCache, load_articles
+    from digest.status import duplicates
+
+    config = load_config(folder / "config.yaml")
+    started = time.process_time()
+    articles = load_articles(config, ArticleCache.load(config.cache_dir / "articles"))
+    loaded = time.process_time()
+    found = duplicates(articles)
+    done = time.process_time()
+    print(f"{len(articles)} articles: loaded in {loaded - started:.2f} s CPU, probable duplicates "
+          f"({len(found)} pairs) found in {done - loaded:.2f} s CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=similarity.THRESHOLD)
+    parser.add_argument("--site", type=Path, help="a site folder (e.g. from bench/gen_corpus.py): time the search "
+                        "for probable duplicates over its articles")
     args = parser.parse_args()
+    if args.site is not None:
+        time_status(args.site)
+        return
     items = load_labelled()
     pairs = scored_pairs(items)
     for lang in sorted({item["lang"] for item in items}):

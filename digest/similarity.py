@@ -16,20 +16,19 @@ was tuned on a labelled set of wire copy in en, fr and ar (bench/similarity.py, 
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 WINDOW = timedelta(days=3)
 THRESHOLD = 0.5  # containment at or above which two texts are the same story
 MIN_SHARED = 12  # fewer shingles in common is never enough: too little text to tell
-MAX_WORDS = 400
-SHINGLE = 3
-COMMON = 50  # a shingle found in more articles of one window than this is a set phrase, not a story
+MAX_WORDS = 150
+SKETCH = 32  # `digest status`: articles are compared when their sketches (smallest shingle hashes) meet
+
+Shingle = tuple[str, str, str]
 
 _MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+")
 _WORD = re.compile(r"[^\W_]+")
@@ -37,21 +36,19 @@ _TAG = re.compile(r"<[^>]*>")
 _URL = re.compile(r"https?://\S+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 _LETTERS = str.maketrans({"ٱ": "ا", "أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
-
-
-@lru_cache(maxsize=1)
-def _digits() -> dict[int, str]:
-    """Every decimal digit of Unicode (Arabic-Indic, Persian, ...) -> its ASCII digit."""
-    return {code: str(unicodedata.decimal(chr(code))) for code in range(sys.maxunicode + 1)
-            if unicodedata.category(chr(code)) == "Nd" and not chr(code).isascii()}
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Persian, ... digits
 
 
 def normalise(text: str) -> str:
-    """Text folded for comparison (see the module's docstring); whole-string operations only, for speed."""
-    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
-    text = _MARKS.sub("", text)
-    if not text.isascii():
-        text = text.translate(_digits())
+    """Text folded for comparison (see the module's docstring); whole-string operations, for speed."""
+    if text.isascii():
+        return text.casefold()
+    if _ARABIC.search(text):
+        text = text.translate(_LETTERS)
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if _OTHER_DIGIT.search(text):
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
     return text.casefold()
 
 
@@ -59,12 +56,10 @@ def words(text: str, limit: int = MAX_WORDS) -> list[str]:
     return _WORD.findall(normalise(text))[:limit]
 
 
-def shingles(text: str) -> frozenset[str]:
-    """The text's word 3-grams (a text shorter than that: its words)."""
+def shingles(text: str) -> frozenset[Shingle]:
+    """The text's word 3-grams."""
     found = words(text)
-    if len(found) < SHINGLE:
-        return frozenset(found)
-    return frozenset(" ".join(found[i : i + SHINGLE]) for i in range(len(found) - SHINGLE + 1))
+    return frozenset(zip(found, found[1:], found[2:], strict=False))
 
 
 def plain_text(html: str) -> str:
@@ -76,19 +71,19 @@ def markdown_text(markdown: str) -> str:
     return _URL.sub(" ", markdown)
 
 
-def fingerprint(title: str, body: str) -> frozenset[str]:
+def fingerprint(title: str, body: str) -> frozenset[Shingle]:
     """What is compared of an article: its title, then the start of its body."""
-    return shingles(f"{title}\n{body[: MAX_WORDS * 12]}")
+    return shingles(f"{title}\n{body[: MAX_WORDS * 10]}")
 
 
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+def similarity(a: frozenset[Shingle], b: frozenset[Shingle]) -> float:
     """Containment of the smaller shingle set in the other, 0 to 1."""
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
 
 
-def same_story(a: frozenset[str], b: frozenset[str]) -> float | None:
+def same_story(a: frozenset[Shingle], b: frozenset[Shingle]) -> float | None:
     """The similarity when the two texts are the same story, else None."""
     shared = len(a & b)
     if shared < MIN_SHARED:
@@ -108,10 +103,10 @@ class Story:
     name: str  # the file, relative to the site
     lang: str
     date: datetime
-    shingles: frozenset[str]
+    shingles: frozenset[Shingle]
 
 
-def best_match(new: frozenset[str], when: datetime, candidates: Iterable[Story]) -> tuple[Story, float] | None:
+def best_match(new: frozenset[Shingle], when: datetime, candidates: Iterable[Story]) -> tuple[Story, float] | None:
     """The article among `candidates` (one language) dated within the window that is most the same story."""
     found = []
     for story in candidates:
@@ -123,11 +118,17 @@ def best_match(new: frozenset[str], when: datetime, candidates: Iterable[Story])
     return story, -score
 
 
+def sketch(shingles: frozenset[Shingle]) -> list[int]:
+    """The SKETCH smallest hashes of the shingles: two texts that share many shingles share some of these
+    (bottom-k MinHash), so only articles whose sketches meet need comparing."""
+    return sorted(map(hash, shingles))[:SKETCH]
+
+
 def duplicates(stories: Sequence[Story]) -> list[tuple[Story, Story, float]]:
     """Pairs of articles (one language, within the window) that are the same story, by name.
 
-    An inverted index from shingle to the articles having it finds the candidate pairs: only articles
-    sharing shingles within the window are compared, so the cost follows the window, not the site.
+    Articles are taken in date order; an index of the sketches of the articles still within the window
+    gives the candidates to compare exactly, so the cost follows the window, not the site.
     """
     pairs: list[tuple[Story, Story, float]] = []
     by_lang: dict[str, list[Story]] = defaultdict(list)
@@ -135,25 +136,28 @@ def duplicates(stories: Sequence[Story]) -> list[tuple[Story, Story, float]]:
         by_lang[story.lang].append(story)
     for group in by_lang.values():
         group.sort(key=lambda s: (s.date, s.name))
-        postings: dict[str, list[int]] = defaultdict(list)
-        for index, story in enumerate(group):
-            for shingle in story.shingles:
-                postings[shingle].append(index)
-        shared: dict[tuple[int, int], int] = defaultdict(int)
-        for indexes in postings.values():
-            if len(indexes) < 2:
-                continue
-            for n, i in enumerate(indexes):
-                first = group[i].date
-                for j in indexes[n + 1 : n + 1 + COMMON]:
-                    if group[j].date - first > WINDOW:
-                        break
-                    shared[i, j] += 1
-        for (i, j), count in shared.items():
-            if count < MIN_SHARED:
-                continue
-            a, b = group[i], group[j]
-            score = same_story(a.shingles, b.shingles)
-            if score is not None:
-                pairs.append((a, b, score) if a.name < b.name else (b, a, score))
+        index: dict[int, list[int]] = {}
+        sketches = [sketch(story.shingles) for story in group]
+        oldest = 0  # the first article still within the window of the current one
+        for current, story in enumerate(group):
+            while story.date - group[oldest].date > WINDOW:
+                for value in sketches[oldest]:
+                    bucket = index[value]
+                    bucket.remove(oldest)
+                    if not bucket:
+                        del index[value]
+                oldest += 1
+            candidates: set[int] = set()
+            for value in sketches[current]:
+                bucket = index.get(value)
+                if bucket is None:
+                    index[value] = [current]
+                else:
+                    candidates.update(bucket)
+                    bucket.append(current)
+            for other in sorted(candidates):
+                score = same_story(group[other].shingles, story.shingles)
+                if score is not None:
+                    a, b = sorted((group[other], story), key=lambda s: s.name)
+                    pairs.append((a, b, score))
     return sorted(pairs, key=lambda p: (p[0].name, p[1].name))
