@@ -271,3 +271,49 @@ def test_status_lists_probable_duplicates(make_site) -> None:
     assert "probable duplicates: 2" in text.output
     assert f"  content/en/2024/asad-national.md and content/en/2024/asad.md: same story (similarity " \
            f"{duplicates[1]['similarity']:.2f})" in text.output
+
+
+# --- --merge edits only the source lines, whatever their shape -------------------------------------------------
+
+NEW = {"name": "AP", "url": "https://apnews.com/x"}
+
+
+@pytest.mark.parametrize(("front", "expected"), [
+    ("source: Reuters\n", ["Reuters", NEW]),
+    ("source:\n  name: Reuters\n  url: https://www.reuters.com/a\n",
+     [{"name": "Reuters", "url": "https://www.reuters.com/a"}, NEW]),
+    ("source:\n- Reuters\n- {name: AFP, url: 'https://www.afp.com/b'}\n",
+     ["Reuters", {"name": "AFP", "url": "https://www.afp.com/b"}, NEW]),
+    ("source: [Reuters]  # the wire\n", ["Reuters", NEW]),
+    ("", [NEW]),
+])
+def test_merge_source_shapes(tmp_path: Path, front: str, expected: list) -> None:
+    from digest.importer.cluster import merge_source
+
+    for newline in ("\n", "\r\n"):
+        text = f"---\ntitle: \"Drones\"\ndate: 2024-07-16\n{front}tags: [Iraq]\n# kept as written\n---\nBody.\n"
+        path = tmp_path / "a.md"
+        path.write_bytes(text.replace("\n", newline).encode())
+        assert merge_source(path, "a.md", NEW) is True
+        data = path.read_bytes().decode()
+
+        def others(lines: list[str]) -> list[str]:  # every line but the source's
+            return [line for line in lines if not line.startswith(("source:", " ", "- "))]
+
+        assert others(data.split(newline)) == others(text.replace("\n", newline).split(newline))
+        assert others(data.split(newline)) == ["---", 'title: "Drones"', "date: 2024-07-16", "tags: [Iraq]",
+                                               "# kept as written", "---", "Body.", ""]
+        assert newline == "\n" or "\n" not in data.replace("\r\n", "")
+        meta, _ = read(path)
+        assert meta["source"] == expected and meta["tags"] == ["Iraq"]
+        assert merge_source(path, "a.md", NEW) is False  # listed already: nothing written
+        assert path.read_bytes().decode() == data
+
+
+def test_dry_run_merge_writes_nothing(wire_site: Site, tmp_path: Path) -> None:
+    copy = text_input(tmp_path, "national.txt", "en-ain-asad-2", "The National https://www.thenationalnews.com/x")
+    before = (wire_site.root / ASAD).read_bytes()
+    result = run(wire_site, str(copy), "--lang", "en", "--date", "2024-07-17", "--merge", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would add its source The National <https://www.thenationalnews.com/x>" in result.stdout
+    assert (wire_site.root / ASAD).read_bytes() == before

@@ -131,9 +131,10 @@ def import_feed(config: Config, source: str, lang: str, tags: Sequence[str] = ()
             if (on_site := _on_site(site, draft.source_url)) and not force:
                 yield ImportResult(input=name, skipped=f"already on the site: {on_site} (same canonical URL)")
                 continue
-            yield import_draft(config, draft, name, lang, None, None, tags, dry_run, force, site=site, now=now,
-                               merge=merge)
-            imported += 1
+            result = import_draft(config, draft, name, lang, None, None, tags, dry_run, force, site=site, now=now,
+                                  merge=merge)
+            yield result
+            imported += result.same_story is None  # a story the site has already is not one of the N
         except SiteError as error:
             yield ImportResult(input=name, problems=error.problems)
 

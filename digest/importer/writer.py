@@ -250,7 +250,7 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
     target = _target(config, scraped, site, name, lang, slug, when, force)
     file_shown = display_path(target, config.root)
     if not force and (same := cluster.find_same_story(config, site.known, scraped, lang, when, file_shown)):
-        return _same_story(config, scraped, source, same, merge, dry_run)
+        return _same_story(config, site, scraped, source, same, merge, dry_run)
     key = target.relative_to(config.content_dir / lang).with_suffix("").as_posix()
     photo_target = _photo_target(name, image, target, slug, force)
 
@@ -287,9 +287,10 @@ def _listed_in(site: SiteArticles, url: str | None) -> str | None:
     return min((a.file for a in site.known if a.has_source(url) and a.file not in site.planned), default=None)
 
 
-def _same_story(config: Config, scraped: ScrapedArticle, source: Path | str, same: cluster.SameStory, merge: bool,
-                dry_run: bool) -> ImportResult:
-    """Not imported: the report line, and with `merge` the input's source added to the article of the site."""
+def _same_story(config: Config, site: SiteArticles, scraped: ScrapedArticle, source: Path | str,
+                same: cluster.SameStory, merge: bool, dry_run: bool) -> ImportResult:
+    """Not imported: the report line, and with `merge` the input's source added to the article of the site
+    (`dry_run`: said, not done)."""
     found = f"same story as {same.article.file} (similarity {same.similarity:.2f})"
     if not merge:
         return _result(source, f"{found}; not imported: --merge adds its source to that article, "
@@ -298,8 +299,14 @@ def _same_story(config: Config, scraped: ScrapedArticle, source: Path | str, sam
     if new is None:
         return _result(source, f"{found}; not imported: it names no source to merge")
     shown = new if isinstance(new, str) else f"{new['name']} <{new['url']}>"
-    if not cluster.merge_source(config.root / same.article.file, same.article.file, new, dry_run):
+    path = config.root / same.article.file
+    if not path.exists():  # imported earlier in this dry run: nothing on disk to add it to
+        return _result(source, f"{found}; would add its source {shown} to that article")
+    if not cluster.merge_source(path, same.article.file, new, dry_run):
         return _result(source, f"{found}; its source {shown} is already listed there: nothing changed")
+    if isinstance(new, dict):  # a later input of this run with that URL finds it listed
+        site.known = [replace(a, source_urls=(*a.source_urls, new["url"])) if a is same.article else a
+                      for a in site.known]
     return _result(source, f"{found}; {'would add' if dry_run else 'added'} its source {shown} to that article")
 
 
