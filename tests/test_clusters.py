@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lxml import html as lxml_html
 
 from digest import similarity
 from digest.cli import main
@@ -116,6 +117,16 @@ def test_every_source_is_shown_and_listed_in_json_ld(make_site) -> None:
     home = site.page("en/")
     assert "Source: Reuters" in texts(home, "//article[contains(@class,'card')]//span[@class='source']")
     assert b"<name>Reuters</name>" in (site.output / "en/feed.xml").read_bytes()
+    # the newsletter names the main source, linked
+    (site.root / "config.yaml").write_text((site.root / "config.yaml").read_text(encoding="utf-8")
+                                           + "newsletter: {from: digest@example.org, to: [a@example.org]}\n",
+                                           encoding="utf-8")
+    result = CliRunner().invoke(main, ["newsletter", "--config", str(site.root / "config.yaml"), "--lang", "en",
+                                       "--edition", "2024-07-16", "--output", str(site.root / "e.eml")])
+    assert result.exit_code == 0, result.output
+    letter = lxml_html.fromstring((site.root / "e.html").read_bytes())
+    assert texts(letter, "//a[@href='https://www.reuters.com/a']") == ["Reuters"]
+    assert "The National" not in letter.text_content()
 
 
 def test_a_bad_source_in_a_list_is_reported_with_its_line(make_site) -> None:
