@@ -164,14 +164,16 @@ def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str
 @click.option("--tags", default="", help="Comma-separated tags, added to the site's tags found in the title or lead.")
 @click.option("--dry-run", is_flag=True, help="Print each article and its report; write nothing.")
 @click.option("--force", is_flag=True, help="Replace an article imported before (same slug or source URL); "
-              "import a page whose language is not --lang.")
+              "import a page whose language is not --lang; import a story the site has already.")
+@click.option("--merge", is_flag=True, help="An input that is the same story as an article of the site: add its "
+              "source to that article's sources instead of importing it.")
 @click.option("--download-images/--no-download-images", "download_images", default=None,
               help="Download the lead photo beside the article instead of linking the source's copy "
               "(default: config import.download_images).")
 @config_option
 @reports_problems
 def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: str, date_text: str | None,
-            image: Path | None, tags: str, dry_run: bool, force: bool, download_images: bool | None,
+            image: Path | None, tags: str, dry_run: bool, force: bool, merge: bool, download_images: bool | None,
             config_file: Path) -> None:
     """Turn scraped texts, saved web pages (.html), http(s) URLs or a feed's entries into articles,
     reporting what could not be placed."""
@@ -186,9 +188,11 @@ def import_(inputs: tuple[str, ...], feed: str | None, limit: int | None, lang: 
     config = load_config(config_file)
     tag_list = [t.strip() for t in tags.split(",") if t.strip()]
     if feed is not None:
-        results = import_feed(config, feed, lang, tag_list, limit, dry_run, force, download=download_images)
+        results = import_feed(config, feed, lang, tag_list, limit, dry_run, force, download=download_images,
+                              merge=merge)
     else:
-        results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force, download=download_images)
+        results = import_files(config, inputs, lang, when, image, tag_list, dry_run, force, download=download_images,
+                               merge=merge)
     refused = False
     for result in results:
         refused = _print_import(result, dry_run) or refused
@@ -214,6 +218,8 @@ def _print_import(result: Any, dry_run: bool) -> bool:
         click.echo(str(problem), err=True)
     if result.skipped is not None:
         click.echo(f"skipped {result.input}: {result.skipped}")
+    if result.same_story is not None:
+        click.echo(f"{result.input}: {result.same_story}")
     if result.path is not None:
         click.echo(f"would write {_shown(result.path)}:\n{result.text}" if dry_run else _shown(result.path))
         click.echo(f"  from {result.input}")

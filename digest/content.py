@@ -120,6 +120,7 @@ class Article:
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
     article_links: tuple[ArticleLink, ...] = ()
     corrections: tuple[Correction, ...] = ()
+    sources: tuple[Source, ...] = ()  # every source, the main one (`source`) first
 
     @property
     def modified(self) -> datetime:
@@ -416,7 +417,8 @@ class _ArticleReader:
         key = self.text("translation_key") or default_key
         slug = self.slug()
         url = urls.article(self.lang, when, slug) if when and slug else ""
-        source = self.source()
+        sources = self.sources()
+        source = sources[0] if sources else None
         image = self.image(url)
         tags = self.tags()
         section = self.text("section")
@@ -442,13 +444,13 @@ class _ArticleReader:
         summary = summary or rendered.first_paragraph
         # Everything a page can show of the article but its body, including what was read from the
         # images it refers to (sizes, copies); then the body.
-        card = _hash(repr((source_path, self.lang, key, slug, url, title, when, updated, source, image, tags,
+        card = _hash(repr((source_path, self.lang, key, slug, url, title, when, updated, sources, image, tags,
                            section, summary, related, draft, extra, tuple(self.assets.values()), corrections)))
         digest = _hash(f"{card}\0{rendered.html}")
         return Article(
             file=self.shown, source_path=source_path, digest=digest, card=card,
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
-            updated=updated, source=source, image=image, tags=tags, section=section,
+            updated=updated, source=source, sources=sources, image=image, tags=tags, section=section,
             summary=summary, related=related, draft=draft,
             body_html=rendered.html, assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
@@ -543,26 +545,40 @@ class _ArticleReader:
             return ""
         return slug
 
-    def source(self) -> Source | None:
+    def sources(self) -> tuple[Source, ...]:
+        """`source`: a name, {name, url}, or a list of those (the first is the main source)."""
         value = self.meta.get("source")
         if value is None:
-            return None
+            return ()
+        if isinstance(value, list):
+            if not value:
+                self.report("source", "'source' is an empty list: give at least one source or leave it out")
+                return ()
+            found = [self.one_source(item, f"source[{n}]") for n, item in enumerate(value)]
+            return tuple(s for s in found if s is not None) if all(found) else ()
+        found_one = self.one_source(value, "source")
+        return (found_one,) if found_one is not None else ()
+
+    def one_source(self, value: Any, where: str) -> Source | None:
         if isinstance(value, str):
-            return Source(name=clean_field(value)) if clean_field(value) else None
+            if clean_field(value):
+                return Source(name=clean_field(value))
+            self.report("source", f"'{where}' is an empty name")
+            return None
         if isinstance(value, dict):
             unknown = set(value) - {"name", "url"}
             if unknown:
-                self.report("source", f"unknown key(s) in 'source': {', '.join(sorted(map(str, unknown)))} "
+                self.report("source", f"unknown key(s) in '{where}': {', '.join(sorted(map(str, unknown)))} "
                             "(expected name and url)")
             name, url = value.get("name"), value.get("url")
             if not isinstance(name, str) or not clean_field(name):
-                self.report("source", "'source' needs a 'name'")
+                self.report("source", f"'{where}' needs a 'name'")
                 return None
             if url is not None and not (isinstance(url, str) and is_web_url(url)):
-                self.report("source", f"'source.url' must be an http(s) URL, not {url!r}")
+                self.report("source", f"'{where}.url' must be an http(s) URL, not {url!r}")
                 return None
             return Source(name=clean_field(name), url=url)
-        self.report("source", "'source' must be a name or {name: ..., url: ...}")
+        self.report("source", f"'{where}' must be a name or {{name: ..., url: ...}}")
         return None
 
     def image(self, article_url: str) -> Image | None:

@@ -183,8 +183,11 @@ class Renderer:
             data["author"] = {"@type": "Organization", "name": article.source.name}
             if article.source.url:
                 data["author"]["url"] = article.source.url
-        if article.source and article.source.url:
-            data["isBasedOn"] = article.source.url
+        based_on = [source.url for source in article.sources or (article.source,) if source and source.url]
+        if len(based_on) == 1:
+            data["isBasedOn"] = based_on[0]  # one source: its URL, as before
+        elif based_on:
+            data["isBasedOn"] = list(dict.fromkeys(based_on))  # a story from several outlets: every URL
         image = self.share_image(article)
         if image:
             data["image"] = [image.url]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from digest import similarity
 from digest.config import Config, load_config
 from digest.content import Article, ArticleCache, load_articles
 from digest.errors import Problem, SiteError, display_path
@@ -28,7 +30,8 @@ def site_status(config_file: Path, lang: str | None = None, config: Config | Non
     """The status as one JSON-ready object:
 
     `{"languages": {code: {"articles": N, "missing": [...], "outdated": [...]}}, "drafts": [...],
-    "scheduled": [...]}`, paths relative to the site folder. Raises SiteError for content problems.
+    "scheduled": [...], "duplicates": [{"files": [path, path], "similarity": 0.87}]}`, paths relative to the
+    site folder. Raises SiteError for content problems.
     """
     config = config or load_config(config_file)
     if lang is not None and lang not in config.language_codes:
@@ -67,7 +70,15 @@ def status_of(config: Config, articles: tuple[Article, ...], now: datetime, lang
     drafts = [{"path": a.file, "lang": a.lang, "key": a.key} for a in sorted(shown, key=lambda a: a.file) if a.draft]
     scheduled = [{"path": a.file, "lang": a.lang, "key": a.key, "date": a.date.isoformat()}
                  for a in sorted(shown, key=lambda a: (a.date, a.file)) if not a.draft and a.date > now]
-    return {"languages": languages, "drafts": drafts, "scheduled": scheduled}
+    return {"languages": languages, "drafts": drafts, "scheduled": scheduled, "duplicates": duplicates(shown)}
+
+
+def duplicates(articles: Iterable[Article]) -> list[dict[str, Any]]:
+    """Probable duplicate stories: pairs of articles of one language within 3 days that are the same story."""
+    stories = [similarity.Story(a.file, a.lang, a.date, similarity.fingerprint(a.title, similarity.plain_text(
+        a.body_html))) for a in articles]
+    return [{"files": [a.name, b.name], "similarity": round(score, 2)}
+            for a, b, score in similarity.duplicates(stories)]
 
 
 def changed(article: Article) -> datetime:
@@ -89,6 +100,10 @@ def format_status(status: dict[str, Any], default_language: str | None = None) -
     lines += [f"  {item['path']}" for item in status["drafts"]]
     lines.append(f"scheduled: {len(status['scheduled'])}")
     lines += [f"  {item['path']}: {item['date']}" for item in status["scheduled"]]
+    if status.get("duplicates"):  # said only when there are some
+        lines.append(f"probable duplicates: {len(status['duplicates'])}")
+        lines += [f"  {' and '.join(item['files'])}: same story (similarity {item['similarity']:.2f})"
+                  for item in status["duplicates"]]
     return "\n".join(lines)
 
 

@@ -184,7 +184,7 @@ def entry_draft(entry: Any, feed: Any, name: str) -> ScrapedArticle:
 
 def import_feed(config: Config, source: str, lang: str, tags: Sequence[str] = (), limit: int | None = None,
                 dry_run: bool = False, force: bool = False, *, now: datetime | None = None,
-                download: bool | None = None) -> Iterator[ImportResult]:
+                download: bool | None = None, merge: bool = False) -> Iterator[ImportResult]:
     """Import the feed's entries that are not on the site yet, at most `limit` of them; an entry already there
     (same source URL) is skipped and reported, a refused entry does not stop the others."""
     check_options(config, source, lang, tags)
@@ -204,13 +204,14 @@ def import_feed(config: Config, source: str, lang: str, tags: Sequence[str] = ()
             if (on_site := _on_site(site, draft.source_url)) and not force:
                 yield ImportResult(input=name, skipped=f"already on the site: {on_site} (same canonical URL)")
                 continue
-            yield import_draft(config, draft, name, lang, None, None, tags, dry_run, force, site=site, now=now,
-                               download=download)
-            imported += 1
+            result = import_draft(config, draft, name, lang, None, None, tags, dry_run, force, site=site, now=now,
+                                  download=download, merge=merge)
+            yield result
+            imported += result.same_story is None  # a story the site has already is not one of the N
         except SiteError as error:
             yield ImportResult(input=name, problems=error.problems)
 
 
 def _on_site(site: SiteArticles, url: str | None) -> str | None:
     """The article of the site imported from this URL, if any."""
-    return min((a.file for a in site.known if url and a.source_url == url), default=None)
+    return min((a.file for a in site.known if a.has_source(url)), default=None)

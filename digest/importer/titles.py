@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from digest import similarity
 from digest.config import Config
 from digest.content import Article, TagRef, discover, load_article
 from digest.errors import Collector, display_path
@@ -26,11 +28,20 @@ class KnownArticle:
     tags: tuple[TagRef, ...] = ()
     draft: bool = False
     source_url: str | None = None  # the canonical URL of the page it was imported from
+    # For story clusters (digest.importer.cluster): every source's URL, the date, the start of the body.
+    source_urls: tuple[str, ...] = ()
+    date: datetime | None = None
+    text: str = ""
 
     @classmethod
     def of(cls, article: Article) -> KnownArticle:
         return cls(article.key, article.lang, article.title, article.slug, article.file, article.tags, article.draft,
-                   article.source.url if article.source is not None else None)
+                   article.source.url if article.source is not None else None,
+                   tuple(source.url for source in article.sources if source.url), article.date,
+                   similarity.plain_text(article.body_html)[: similarity.MAX_WORDS * 12])
+
+    def has_source(self, url: str | None) -> bool:
+        return bool(url) and (url == self.source_url or url in self.source_urls)
 
 
 def _trims(sequence: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:

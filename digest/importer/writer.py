@@ -16,6 +16,7 @@ from digest import yamlfile
 from digest.config import Config
 from digest.content import TagRef, split_front_matter
 from digest.errors import Problem, SiteError, display_path
+from digest.importer import cluster
 from digest.importer.dates import Dateline
 from digest.importer.draft import ScrapedArticle
 from digest.importer.page import fetch, is_page, is_url, read_page
@@ -42,6 +43,7 @@ class ImportResult:
     problems: tuple[Problem, ...] = ()  # non-empty: the file was refused, nothing written
     skipped: str | None = None  # why a feed entry was not imported (e.g. it is on the site already)
     photo_data: bytes | None = None  # the lead photo downloaded (--download-images), written at `photo`
+    same_story: str | None = None  # not imported: the same story as an article of the site (the report line)
 
 
 def parse_date_option(text: str) -> date | datetime:
@@ -122,13 +124,13 @@ def check_options(config: Config, name: str, lang: str, tags: Sequence[str]) -> 
 def import_file(config: Config, path: Path | str, lang: str, date: date | datetime | None = None,
                 image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
                 *, site: SiteArticles | None = None, now: datetime | None = None,
-                download: bool | None = None) -> ImportResult:
+                download: bool | None = None, merge: bool = False) -> ImportResult:
     """Import one input (text, saved page or URL) as content/<lang>/<yyyy>/<slug>.md; raises SiteError
     (nothing written)."""
     check_options(config, str(path), lang, tags)
     scraped = read_input(path)
     return import_draft(config, scraped, path, lang, date, image, tags, dry_run, force, site=site, now=now,
-                        download=download)
+                        download=download, merge=merge)
 
 
 def _language_name(code: str, lang: str) -> str:
@@ -152,7 +154,7 @@ def _target(config: Config, scraped: ScrapedArticle, site: SiteArticles, name: s
             when: date | datetime, force: bool) -> Path:
     """Where the article goes; an article of the site with the same source URL or slug is an error unless --force
     (which replaces it)."""
-    same_source = sorted(a.file for a in site.known if scraped.source_url and a.source_url == scraped.source_url)
+    same_source = sorted(a.file for a in site.known if a.has_source(scraped.source_url))
     if same_source:
         existing = same_source[0]
         if existing in site.planned:
@@ -253,8 +255,9 @@ def _download(scraped: ScrapedArticle, name: str, target: Path, slug: str,
 def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, lang: str,
                  date: date | datetime | None = None, image: Path | None = None, tags: Sequence[str] = (),
                  dry_run: bool = False, force: bool = False, *, site: SiteArticles | None = None,
-                 now: datetime | None = None, download: bool | None = None) -> ImportResult:
-    """Place a draft on the site (date, path, tags, related keys, report) and write it unless `dry_run`."""
+                 now: datetime | None = None, download: bool | None = None, merge: bool = False) -> ImportResult:
+    """Place a draft on the site (date, path, tags, related keys, report) and write it unless `dry_run`;
+    not when it is the same story as an article of the site (unless `force`; `merge` adds its source there)."""
     name = str(source)
     language_note = check_language(scraped, name, lang, force)
     slug = file_slug(scraped.title)
@@ -263,8 +266,12 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
                                  "to make a file name from")])
     site = site if site is not None else SiteArticles.load(config)
     when, date_note = _when(config, scraped, date, now)
+    if merge and not force and (listed := _listed_in(site, scraped.source_url)) is not None:
+        return _result(source, f"its source {scraped.source_url} is already listed in {listed}: nothing to merge")
     target = _target(config, scraped, site, name, lang, slug, when, force)
     file_shown = display_path(target, config.root)
+    if not force and (same := cluster.find_same_story(config, site.known, scraped, lang, when, file_shown)):
+        return _same_story(config, site, scraped, source, same, merge, dry_run)
     key = target.relative_to(config.content_dir / lang).with_suffix("").as_posix()
     photo_target = _photo_target(name, image, target, slug, force)
     photo_data = None
@@ -294,7 +301,8 @@ def import_draft(config: Config, scraped: ScrapedArticle, source: Path | str, la
                           photo=photo_target, text=text, report=tuple(report), key=key, photo_data=photo_data)
     site.known = [a for a in site.known if a.file != file_shown]
     site.known.append(KnownArticle(key, lang, scraped.title, slug, file_shown,
-                                   tuple(TagRef(t, slugify(t)) for t in all_tags), source_url=scraped.source_url))
+                                   tuple(TagRef(t, slugify(t)) for t in all_tags), source_url=scraped.source_url,
+                                   date=cluster.as_datetime(when, config), text=cluster.draft_text(scraped)))
     site.planned[file_shown] = name
     if not dry_run:
         _write(result, image, force)
@@ -346,6 +354,36 @@ def keep_editor_keys(existing: Path, text: str) -> tuple[str, Note | None]:
     if replaced:
         parts.append(f"replaced {', '.join(replaced)}")
     return text, Note(None, f"--force: {'; '.join(parts)} of {existing.name}") if parts else None
+def _result(source: Path | str, line: str) -> ImportResult:
+    return ImportResult(input=Path(source) if isinstance(source, Path) else source, same_story=line)
+
+
+def _listed_in(site: SiteArticles, url: str | None) -> str | None:
+    """The article of the site (not one imported in this run) that lists this source URL."""
+    return min((a.file for a in site.known if a.has_source(url) and a.file not in site.planned), default=None)
+
+
+def _same_story(config: Config, site: SiteArticles, scraped: ScrapedArticle, source: Path | str,
+                same: cluster.SameStory, merge: bool, dry_run: bool) -> ImportResult:
+    """Not imported: the report line, and with `merge` the input's source added to the article of the site
+    (`dry_run`: said, not done)."""
+    found = f"same story as {same.article.file} (similarity {same.similarity:.2f})"
+    if not merge:
+        return _result(source, f"{found}; not imported: --merge adds its source to that article, "
+                       "--force imports it anyway")
+    new = cluster.input_source(scraped)
+    if new is None:
+        return _result(source, f"{found}; not imported: it names no source to merge")
+    shown = new if isinstance(new, str) else f"{new['name']} <{new['url']}>"
+    path = config.root / same.article.file
+    if not path.exists():  # imported earlier in this dry run: nothing on disk to add it to
+        return _result(source, f"{found}; would add its source {shown} to that article")
+    if not cluster.merge_source(path, same.article.file, new, dry_run):
+        return _result(source, f"{found}; its source {shown} is already listed there: nothing changed")
+    if isinstance(new, dict):  # a later input of this run with that URL finds it listed
+        site.known = [replace(a, source_urls=(*a.source_urls, new["url"])) if a is same.article else a
+                      for a in site.known]
+    return _result(source, f"{found}; {'would add' if dry_run else 'added'} its source {shown} to that article")
 
 
 def _write(result: ImportResult, image: Path | None, force: bool) -> None:
@@ -454,13 +492,14 @@ def article_text(scraped: ScrapedArticle, when: date | datetime, tags: Sequence[
 
 def import_files(config: Config, paths: Sequence[Path | str], lang: str, date: date | datetime | None = None,
                  image: Path | None = None, tags: Sequence[str] = (), dry_run: bool = False, force: bool = False,
-                 *, now: datetime | None = None, download: bool | None = None) -> Iterator[ImportResult]:
+                 *, now: datetime | None = None, download: bool | None = None,
+                 merge: bool = False) -> Iterator[ImportResult]:
     """Import each input (file or URL) on its own: a refused file (result.problems) does not stop the others."""
     site = SiteArticles.load(config) if lang in config.language_codes else SiteArticles([], [])
     for path in paths:
         try:
             yield import_file(config, path, lang, date, image, tags, dry_run, force, site=site, now=now,
-                              download=download)
+                              download=download, merge=merge)
         except SiteError as error:
             yield ImportResult(input=path, problems=error.problems)
 
