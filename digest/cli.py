@@ -80,7 +80,7 @@ def exit_now() -> None:
 @reports_problems
 def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
     """Build the site into the output folder."""
-    from digest.build import Builder, scheduled_line
+    from digest.build import Builder, drafts_line, scheduled_line
     from digest.parallel import jobs
     from digest.progress import TerminalProgress
 
@@ -95,6 +95,8 @@ def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool
                f"{result.files - result.written} unchanged) in {result.seconds:.2f} s -> {_shown(result.output_dir)}")
     if result.scheduled:
         click.echo(scheduled_line(result.scheduled, result.next_due, result.future))
+    if result.drafts:
+        click.echo(drafts_line(result.drafts))
     exit_now()  # (the builder, and the page graph it holds, are freed by the end of the process)
 
 
@@ -109,6 +111,8 @@ def check(config_file: Path, drafts: bool, future: bool, base_url: str | None) -
     from digest.check import check_site
 
     result = check_site(config_file, base_url=base_url, include_drafts=drafts, include_future=future)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
     for broken in result.broken:
         click.echo(str(broken), err=True)
     if result.broken:
@@ -137,18 +141,20 @@ def serve(config_file: Path, host: str, port: int, drafts: bool, future: bool, o
 @click.option("--lang", required=True, help="Language code of the article (a folder under content/).")
 @click.option("--tags", default="", help="Comma-separated tags, e.g. 'Irak,États-Unis'.")
 @click.option("--translation-of", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="An existing article this one translates (shares its key and date).")
+              help="The article this one translates: starts from its fields, tags and text.")
 @click.option("--slug", help="The file name and URL slug (default: made from the title).")
+@click.option("--publish", is_flag=True, help="Write a published article, not a draft.")
 @config_option
 @reports_problems
-def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str | None, config_file: Path) -> None:
-    """Write a new article with its front matter filled in."""
+def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str | None, publish: bool,
+        config_file: Path) -> None:
+    """Write a new article (a draft unless --publish) with its front matter filled in."""
     from digest.config import load_config
     from digest.scaffold import new_article
 
     config = load_config(config_file)
     path = new_article(config, title, lang, [t.strip() for t in tags.split(",") if t.strip()], translation_of,
-                       slug=slug)
+                       slug=slug, publish=publish)
     click.echo(_shown(path))
 
 
@@ -267,12 +273,15 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--languages", default="en", show_default=True,
+              help="Comma-separated language codes, e.g. fr,en; the first is the default language.")
+@click.option("--title", help="The site's title (default: one per language).")
 @reports_problems
-def init(directory: Path) -> None:
-    """Create a new site skeleton that builds at once."""
-    from digest.scaffold import init_site
+def init(directory: Path, languages: str, title: str | None) -> None:
+    """Create a new site that builds at once, with a GitHub Pages workflow."""
+    from digest.scaffold import init_site, parse_languages
 
-    for path in init_site(directory):
+    for path in init_site(directory, parse_languages(languages), title):
         click.echo(f"created {_shown(path)}")
     click.echo(f"Next: cd {directory} && digest build")
 

@@ -13,6 +13,7 @@ from digest.config import Config, load_config
 from digest.content import Article, ArticleCache, load_articles
 from digest.errors import Problem, SiteError, display_path
 from digest.state import build_time
+from digest.translate import in_progress
 
 
 def report(config_file: Path, lang: str | None = None, as_json: bool = False) -> str:
@@ -28,7 +29,8 @@ def site_status(config_file: Path, lang: str | None = None, config: Config | Non
     """The status as one JSON-ready object:
 
     `{"languages": {code: {"articles": N, "missing": [...], "outdated": [...]}}, "drafts": [...],
-    "scheduled": [...]}`, paths relative to the site folder. Raises SiteError for content problems.
+    "scheduled": [...], "translating": [...]}`, paths relative to the site folder. Raises SiteError for content
+    problems.
     """
     config = config or load_config(config_file)
     if lang is not None and lang not in config.language_codes:
@@ -67,7 +69,10 @@ def status_of(config: Config, articles: tuple[Article, ...], now: datetime, lang
     drafts = [{"path": a.file, "lang": a.lang, "key": a.key} for a in sorted(shown, key=lambda a: a.file) if a.draft]
     scheduled = [{"path": a.file, "lang": a.lang, "key": a.key, "date": a.date.isoformat()}
                  for a in sorted(shown, key=lambda a: (a.date, a.file)) if not a.draft and a.date > now]
-    return {"languages": languages, "drafts": drafts, "scheduled": scheduled}
+    # Started with `digest new --translation-of` and still holding the original text between its markers.
+    translating = [{"path": a.file, "lang": a.lang, "key": a.key} for a in sorted(shown, key=lambda a: a.file)
+                   if in_progress(a)]
+    return {"languages": languages, "drafts": drafts, "scheduled": scheduled, "translating": translating}
 
 
 def changed(article: Article) -> datetime:
@@ -89,6 +94,10 @@ def format_status(status: dict[str, Any], default_language: str | None = None) -
     lines += [f"  {item['path']}" for item in status["drafts"]]
     lines.append(f"scheduled: {len(status['scheduled'])}")
     lines += [f"  {item['path']}: {item['date']}" for item in status["scheduled"]]
+    if status.get("translating"):
+        lines.append(f"translations in progress: {len(status['translating'])}")
+        lines += [f"  {item['path']}: translation in progress (the original text is still between its markers)"
+                  for item in status["translating"]]
     return "\n".join(lines)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from lxml import html as lxml_html
 
 from digest.cli import main
 
@@ -26,16 +28,47 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
 
-def test_init_creates_a_site_that_builds_in_every_language(tmp_path: Path):
-    result = run("init", "news", cwd=tmp_path)
+def test_init_creates_exactly_the_languages_given_the_first_the_default(tmp_path: Path):
+    result = run("init", "news", "--languages", "fr,en,ar", "--title", "La Revue", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     site = Site(tmp_path / "news")
-    assert (site.root / "config.yaml").is_file() and (site.root / "templates").is_dir()
+    config = yaml.safe_load((site.root / "config.yaml").read_text(encoding="utf-8"))
+    assert list(config["languages"]) == ["fr", "en", "ar"] and config["default_language"] == "fr"
+    assert config["title"] == "La Revue" and {v["title"] for v in config["languages"].values()} == {"La Revue"}
+    assert sorted(p.name for p in (site.root / "content").iterdir()) == ["ar", "en", "fr"]
     site.build_ok()
+    today = date.today()  # the config's time zone is UTC
     for lang in ("en", "fr", "ar"):
-        page = site.page(f"{lang}/2024/07/welcome/")
+        page = site.page(f"{lang}/{today:%Y}/{today:%m}/welcome/")
         assert page.get("lang") == lang
         assert len(page.xpath("//head/link[@hreflang]")) == 4  # en, fr, ar and x-default
+    root = lxml_html.fromstring((site.output / "index.html").read_bytes())
+    assert "fr/" in root.xpath("//meta[@http-equiv='refresh']/@content")[0]
+
+
+def test_init_defaults_to_english_only_dated_today_and_marked_as_example(tmp_path: Path):
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "news"
+    config = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+    assert list(config["languages"]) == ["en"] and config["default_language"] == "en"
+    assert [p.name for p in (root / "content").iterdir()] == ["en"]
+    meta = front_matter(root / "content" / "en" / "welcome.md")
+    assert meta["example"] is True
+    assert meta["date"] == datetime.now(UTC).date()
+    site = Site(root)
+    site.build_ok()
+    home = site.page("en/")
+    assert home.xpath("//h1//text()|//article//h2//text()|//article//h3//text()")  # the welcome article is listed
+    assert "Welcome to your news digest" in home.text_content()
+
+
+def test_init_refuses_unknown_and_repeated_languages(tmp_path: Path):
+    result = run("init", "news", "--languages", "fr,xx-nope,fr", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["--languages: 'fr' is given twice",
+                                          "--languages: unknown language code 'xx-nope' (a code such as en, fr, ar, de)"]
+    assert not (tmp_path / "news").exists()
 
 
 def test_init_refuses_an_existing_site(tmp_path: Path):
@@ -48,10 +81,10 @@ def test_init_refuses_an_existing_site(tmp_path: Path):
 
 
 def test_new_writes_front_matter_that_builds(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     result = run("new", "Irak : la base d'Ain al-Asad « visée »", "--lang", "fr", "--tags", "Irak, États-Unis",
-                 cwd=root)
+                 "--publish", cwd=root)
     assert result.exit_code == 0, result.output
     path = root / result.output.strip()
     assert path.parent.parent.name == "fr" and path.parent.name.isdigit() and len(path.parent.name) == 4
@@ -71,7 +104,7 @@ def test_new_writes_front_matter_that_builds(tmp_path: Path):
 
 
 def test_new_refuses_to_overwrite_and_unknown_language(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     first = run("new", "Same title", "--lang", "en", cwd=root)
     path = root / first.output.strip()
@@ -88,10 +121,10 @@ def test_new_refuses_to_overwrite_and_unknown_language(tmp_path: Path):
 
 
 def test_new_translation_pairs_with_its_original(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
-    original = run("new", "Drones visent une base", "--lang", "fr", cwd=root).output.strip()
-    result = run("new", "Drones target a base", "--lang", "en", "--translation-of", original, cwd=root)
+    original = run("new", "Drones visent une base", "--lang", "fr", "--publish", cwd=root).output.strip()
+    result = run("new", "Drones target a base", "--lang", "en", "--translation-of", original, "--publish", cwd=root)
     assert result.exit_code == 0, result.output
     translation = root / result.output.strip()
     assert translation.name == "drones-target-a-base.md"
@@ -105,7 +138,7 @@ def test_new_translation_pairs_with_its_original(tmp_path: Path):
 
 
 def test_new_refuses_a_day_number_slug_and_takes_slug_option(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     before = sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*"))
     refused = run("new", "31", "--lang", "en", cwd=root)
@@ -115,7 +148,7 @@ def test_new_refuses_a_day_number_slug_and_takes_slug_option(tmp_path: Path):
         "give another with --slug, e.g. --slug '31-article'"]
     assert run("new", "Le 7", "--lang", "fr", "--slug", "07", cwd=root).exit_code == 1
     assert sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*")) == before
-    chosen = run("new", "31", "--lang", "en", "--slug", "31-article", cwd=root)
+    chosen = run("new", "31", "--lang", "en", "--slug", "31-article", "--publish", cwd=root)
     assert chosen.exit_code == 0, chosen.output
     path = root / chosen.output.strip()
     assert path.name == "31-article.md"
@@ -130,7 +163,7 @@ def body_of(path: Path) -> str:
 
 
 def test_new_writes_its_placeholder_text_in_the_articles_language(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     bodies = {}
     for lang in ("en", "fr", "ar"):

@@ -61,6 +61,7 @@ def test_status_json(make_site: MakeSite) -> None:
         "drafts": [{"path": "content/fr/2024/brouillon.md", "lang": "fr", "key": "2024/brouillon"}],
         "scheduled": [{"path": "content/en/2024/tomorrow.md", "lang": "en", "key": "demain",
                        "date": "2024-07-21T08:00:00+02:00"}],
+        "translating": [],
     }
     assert not site.output.exists()  # status writes no site
 
