@@ -66,8 +66,9 @@ def test_init_defaults_to_english_only_dated_today_and_marked_as_example(tmp_pat
 def test_init_refuses_unknown_and_repeated_languages(tmp_path: Path):
     result = run("init", "news", "--languages", "fr,xx-nope,fr", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.output.splitlines() == ["--languages: 'fr' is given twice",
-                                          "--languages: unknown language code 'xx-nope' (a code such as en, fr, ar, de)"]
+    assert result.output.splitlines() == [
+        "--languages: 'fr' is given twice",
+        "--languages: unknown language code 'xx-nope' (a code such as en, fr, ar, de)"]
     assert not (tmp_path / "news").exists()
 
 
@@ -202,3 +203,27 @@ def test_init_keeps_an_existing_gitignore_and_adds_what_it_lacks(tmp_path: Path)
     result = run("init", "news", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "news" / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n/output\n.digest-cache/\n"
+
+
+def test_new_writes_a_draft_left_out_and_counted_by_build_and_publish_writes_a_published_one(tmp_path: Path):
+    run("init", "news", cwd=tmp_path)
+    root = tmp_path / "news"
+    draft = root / run("new", "Half written", "--lang", "en", cwd=root).output.strip()
+    assert front_matter(draft)["draft"] is True
+    published = root / run("new", "Ready to go", "--lang", "en", "--publish", cwd=root).output.strip()
+    assert "draft" not in front_matter(published)
+    site = Site(root)
+    result = site.build_ok()
+    assert result.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    when = front_matter(published)["date"]
+    assert site.page(f"en/{when:%Y}/{when:%m}/ready-to-go/").xpath("//h1/text()") == ["Ready to go"]
+    assert not (site.output / f"en/{when:%Y}/{when:%m}/half-written").exists()
+    assert "Half written" not in (site.output / "en/feed.xml").read_text(encoding="utf-8")
+    again = site.build_ok()  # nothing changed: the same report
+    assert again.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    published.write_text(published.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    edited = site.build_ok()  # an edit's build reports the drafts too
+    assert edited.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    with_drafts = site.build_ok("--drafts")
+    assert len(with_drafts.output.splitlines()) == 1  # nothing left out
+    assert site.page(f"en/{when:%Y}/{when:%m}/half-written/").xpath("//h1/text()") == ["Half written"]
