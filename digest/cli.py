@@ -100,7 +100,7 @@ def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool
     exit_now()  # (the builder, and the page graph it holds, are freed by the end of the process)
 
 
-@main.command()
+@main.command(short_help="Check config, content and links; write nothing.")
 @config_option
 @drafts_option
 @future_option
@@ -136,7 +136,7 @@ def serve(config_file: Path, host: str, port: int, drafts: bool, future: bool, o
                include_future=future)
 
 
-@main.command()
+@main.command(short_help="Write a new article (a draft unless --publish).")
 @click.argument("title")
 @click.option("--lang", required=True, help="Language code of the article (a folder under content/).")
 @click.option("--tags", default="", help="Comma-separated tags, e.g. 'Irak,États-Unis'.")
@@ -158,7 +158,7 @@ def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str
     click.echo(_shown(path))
 
 
-@main.command("import")
+@main.command("import", short_help="Turn texts, web pages, URLs or feeds into articles.")
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option("--feed", metavar="FILE_OR_URL", help="An RSS or Atom feed: import its entries not on the site yet.")
 @click.option("--limit", type=click.IntRange(min=1), help="With --feed: import at most this many new entries.")
@@ -224,7 +224,7 @@ def _print_import(result: Any, dry_run: bool) -> bool:
     return bool(result.problems)
 
 
-@main.command()
+@main.command(short_help="Translations missing or outdated, drafts, scheduled.")
 @click.option("--lang", help="Only this language (a code from config.yaml).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts and CI.")
 @config_option
@@ -236,7 +236,7 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
     click.echo(report(config_file, lang, as_json))
 
 
-@main.command()
+@main.command(short_help="Write or send a day's edition as an e-mail.")
 @click.option("--lang", required=True, help="Language of the edition.")
 @click.option("--edition", "edition_day", metavar="YYYY-MM-DD", help="The day's edition (default: the newest).")
 @click.option("--week", metavar="YYYY-Www", help="The editions of an ISO week, day by day (e.g. 2024-W29).")
@@ -244,10 +244,12 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
               help="The .eml file to write (default: newsletters/<lang>/<edition>.eml); the HTML part goes beside it.")
 @click.option("--send", is_flag=True, help="Send it over SMTP (newsletter.smtp in config.yaml) instead of writing it.")
 @click.option("--force", is_flag=True, help="Send it even if newsletters/sent.yaml says it was sent already.")
+@click.option("--base-url", help="Links and images to this address instead of base_url, e.g. "
+              "http://127.0.0.1:8000/ to preview with digest serve.")
 @config_option
 @reports_problems
 def newsletter(lang: str, edition_day: str | None, week: str | None, output: Path | None, send: bool, force: bool,
-               config_file: Path) -> None:
+               base_url: str | None, config_file: Path) -> None:
     """The day's (or week's) edition as an e-mail (HTML and text); --send sends it, never twice."""
     from digest.newsletter import PASSWORD_VARIABLE, parse_day, parse_week, run
 
@@ -255,6 +257,8 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
         raise click.UsageError("--edition and --week exclude each other: give one")
     if send and output is not None:
         raise click.UsageError("--output is for writing the message; --send sends it")
+    if send and base_url is not None:
+        raise click.UsageError("--base-url is for a preview; --send links to base_url of config.yaml")
     try:
         day = parse_day(edition_day) if edition_day is not None else None
     except ValueError as error:
@@ -263,7 +267,8 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
         iso_week = parse_week(week) if week is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--week'") from None
-    result = run(config_file, lang, day, iso_week, output, send, force, os.environ.get(PASSWORD_VARIABLE))
+    result = run(config_file, lang, day, iso_week, output, send, force, os.environ.get(PASSWORD_VARIABLE),
+                 base_url=base_url)
     for path in result.files:
         click.echo(_shown(path))
     if result.sent is not None:
@@ -271,7 +276,7 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
                    f"to {', '.join(result.sent.recipients)}")
 
 
-@main.command()
+@main.command(short_help="Create a new site, with a GitHub Pages workflow.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--languages", default="en", show_default=True,
               help="Comma-separated language codes, e.g. fr,en; the first is the default language.")
@@ -286,7 +291,7 @@ def init(directory: Path, languages: str, title: str | None) -> None:
     click.echo(f"Next: cd {directory} && digest build")
 
 
-@main.command()
+@main.command(short_help="Show where the built-in theme is and its files.")
 @click.option("--path", "path_only", is_flag=True, help="Print only the folder of the built-in theme.")
 def theme(path_only: bool) -> None:
     """Show where the built-in theme is and the files it holds (copy one into templates/ to change it)."""
