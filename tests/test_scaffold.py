@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -37,7 +37,7 @@ def test_init_creates_exactly_the_languages_given_the_first_the_default(tmp_path
     assert config["title"] == "La Revue" and {v["title"] for v in config["languages"].values()} == {"La Revue"}
     assert sorted(p.name for p in (site.root / "content").iterdir()) == ["ar", "en", "fr"]
     site.build_ok()
-    today = date.today()  # the config's time zone is UTC
+    today = datetime.now(UTC).date()  # the config's time zone is UTC
     for lang in ("en", "fr", "ar"):
         page = site.page(f"{lang}/{today:%Y}/{today:%m}/welcome/")
         assert page.get("lang") == lang
@@ -227,3 +227,15 @@ def test_new_writes_a_draft_left_out_and_counted_by_build_and_publish_writes_a_p
     with_drafts = site.build_ok("--drafts")
     assert len(with_drafts.output.splitlines()) == 1  # nothing left out
     assert site.page(f"en/{when:%Y}/{when:%m}/half-written/").xpath("//h1/text()") == ["Half written"]
+
+
+def test_init_never_overwrites_a_workflow_or_requirements_of_a_repository(tmp_path: Path):
+    workflow = tmp_path / "news" / ".github" / "workflows" / "pages.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: mine\n", encoding="utf-8")
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["news/.github/workflows/pages.yml: already exists; digest init never "
+                                          "overwrites it"]
+    assert workflow.read_text(encoding="utf-8") == "name: mine\n"
+    assert not (tmp_path / "news" / "config.yaml").exists()
