@@ -90,7 +90,13 @@ def _translation(config: Config, title: str, lang: str, tags: list[str], transla
                  draft: str) -> tuple[list[str], str, datetime]:
     """Front matter lines and body of a translation of `translation_of`."""
     from digest.content import ArticleCache, load_articles
-    from digest.translate import body_with_original, original_parts, refuse_same_language, translation_fields
+    from digest.translate import (
+        body_with_original,
+        moved_links,
+        original_parts,
+        refuse_same_language,
+        translation_fields,
+    )
 
     original = _original(config, translation_of)
     refuse_same_language(original, lang, str(translation_of))
@@ -113,6 +119,7 @@ def _translation(config: Config, title: str, lang: str, tags: list[str], transla
         lines.append("# tags of the original with no translation on the site yet (add yours to tags): "
                      + ", ".join(untranslated))
     lines += [draft, "---", ""]
+    body = moved_links(body, config.content_dir / original.source_path, target_dir, config.content_dir)
     return lines, body_with_original(original.lang, body), original.date
 
 

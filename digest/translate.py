@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -136,6 +137,25 @@ def translation_fields(original: Article, meta: dict[str, Any], target: Path, co
 
 def original_file(original: Article, content: Path) -> Path:
     return content / original.source_path
+
+
+# A Markdown link or image target: `](target)` or `](target "title")`.
+LINK_TARGET = re.compile(r"(\]\()(<[^>\n]*>|[^)\s]+)")
+
+
+def moved_links(body: str, original: Path, target: Path, content: Path) -> str:
+    """The body's relative links and images (another article's file, a photo beside the original),
+    pointed at the same files from the translation's folder, so that the draft builds as it is."""
+    def move(match: re.Match[str]) -> str:
+        link = match.group(2)
+        bare = link[1:-1] if link.startswith("<") else link
+        path, hash_mark, fragment = bare.partition("#")
+        if not path or ":" in path or path.startswith("/"):
+            return match.group(0)
+        moved = moved_src(path, original, target, content) + hash_mark + fragment
+        return match.group(1) + (f"<{moved}>" if link.startswith("<") else moved)
+
+    return LINK_TARGET.sub(move, body)
 
 
 def body_with_original(original_lang: str, body: str) -> str:

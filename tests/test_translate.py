@@ -36,6 +36,8 @@ related: [retrait]
 Une source sécuritaire irakienne a fait état mardi d'une attaque de drones contre la base.
 
 Deux drones suicide ont pris pour cible les alentours de la base aérienne.
+
+Voir [le retrait des forces](retrait.md#contexte) et la carte : ![Carte de la région](carte.png)
 """
 
 # Articles translated before: they teach which English tag each French tag is.
@@ -68,6 +70,7 @@ def split(path: Path) -> tuple[dict, str, str]:
 def make(make_site: MakeSite) -> tuple[Site, Path]:
     site = make_site({**EARLIER, "fr/2024/ain-al-asad.md": ORIGINAL})
     Image.new("RGB", (64, 48), "steelblue").save(site.root / "content/fr/2024/ain-al-asad.jpg")
+    Image.new("RGB", (32, 32), "seagreen").save(site.root / "content/fr/2024/carte.png")
     return site, site.root / "content/fr/2024/ain-al-asad.md"
 
 
@@ -98,6 +101,9 @@ def test_translation_copies_the_original_and_its_translated_tags(make_site: Make
     assert lines[0].startswith("DIGEST-TRANSLATE-START: the original text (fr) follows")
     assert lines[-1] == "DIGEST-TRANSLATE-END"
     assert "Deux drones suicide ont pris pour cible les alentours de la base aérienne." in lines
+    # links and images of the text point at the same files from the new folder
+    assert ("Voir [le retrait des forces](../../fr/2024/retrait.md#contexte) et la carte : "
+            "![Carte de la région](../../fr/2024/carte.png)") in lines
     # a draft: out of the site until published; with --drafts it builds, with the original's photo
     site.build_ok()
     assert not (site.output / "en/2024/07/iraq-drones-target-the-ain-al-asad-base").exists()
@@ -106,6 +112,9 @@ def test_translation_copies_the_original_and_its_translated_tags(make_site: Make
     assert page.xpath("//head/link[@hreflang='fr']/@href") == [
         "https://example.org/sub/fr/2024/07/ain-al-asad/"]
     assert page.xpath("//figure//img/@alt") == ["Vue aérienne de la base"]
+    assert page.xpath("//main//a[text()='le retrait des forces']/@href") == ["/sub/fr/2024/07/retrait/#contexte"]
+    [image] = page.xpath("//main//img[@alt='Carte de la région']/@src")
+    assert (site.output / image.removeprefix("/sub/")).is_file()
     assert texts(page, "//main//a[contains(@href, '/en/tags/')]")[:3] == ["Iraq", "Drones", "United States"]
 
 
