@@ -288,7 +288,8 @@ def init(directory: Path, languages: str, title: str | None) -> None:
 
     for path in init_site(directory, parse_languages(languages), title):
         click.echo(f"created {_shown(path)}")
-    click.echo(f"Next: cd {directory} && digest build")
+    click.echo(f"Next: cd {directory} && digest serve (a preview at http://127.0.0.1:8000/); to publish on GitHub "
+               "Pages, push it to a repository of its own (.github/workflows/pages.yml deploys it)")
 
 
 @main.command(short_help="Show where the built-in theme is and its files.")
