@@ -60,6 +60,7 @@ class BuildResult:
     scheduled: int = 0  # articles dated after the build's time (left out unless --future)
     next_due: datetime | None = None  # the date of the first of them
     future: bool = False  # whether they were included
+    drafts: int = 0  # articles marked draft: true, left out (not --drafts)
     kind: str = "full"  # "full", "edit" (only what shows the edited articles) or "unchanged"
 
 
@@ -210,7 +211,8 @@ class Builder:
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
             report = Unchanged(pages=sum(1 for file in result.manifest if file.endswith(".html")),
                                files=len(result.manifest), scheduled=len(site.scheduled),
-                               next_due=site.scheduled[0].date if site.scheduled else None)
+                               next_due=site.scheduled[0].date if site.scheduled else None,
+                               drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
             if sources is not None:
                 self.articles.save(state.articles_dir)
                 until = valid_until(site, now)
@@ -227,7 +229,7 @@ class Builder:
         return BuildResult(pages=report.pages, files=report.files, written=written,
                            seconds=time.perf_counter() - started, output_dir=config.output_dir,
                            base_url=config.base_url, scheduled=report.scheduled, next_due=report.next_due,
-                           future=self.include_future, kind=kind)
+                           future=self.include_future, kind=kind, drafts=report.drafts)
 
     def _write_tree(self, config: Config, state: BuildState, outputs: list[Output],
                     wanted: tuple[Shard, ...]) -> WriteResult | None:
@@ -340,3 +342,9 @@ def scheduled_line(count: int, next_due: datetime | None, included: bool) -> str
     if included:
         return f"{articles} included (--future)"
     return f"{articles} left out; the next is due {next_due.isoformat() if next_due else '?'}"
+
+
+def drafts_line(count: int) -> str:
+    """What `digest build` says of the drafts it left out."""
+    return "1 draft left out (--drafts includes it)" if count == 1 else \
+        f"{count} drafts left out (--drafts includes them)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -30,6 +30,7 @@ class CheckResult:
     files: int
     links: int
     broken: tuple[BrokenLink, ...]
+    warnings: tuple[str, ...] = ()  # `path:line: warning: ...`: published as it is, but probably not meant
 
 
 def check_site(config_file: Path, base_url: str | None = None, include_drafts: bool = False,
@@ -38,7 +39,21 @@ def check_site(config_file: Path, base_url: str | None = None, include_drafts: b
     with tempfile.TemporaryDirectory(prefix="digest-check-") as temporary:
         result = build(config_file, output_dir=Path(temporary) / "site", base_url=base_url,
                        include_drafts=include_drafts, persistent=False, include_future=include_future)
-        return check_links(result.output_dir, result.base_url)
+        links = check_links(result.output_dir, result.base_url)
+    return replace(links, warnings=tuple(site_warnings(config_file, base_url, include_drafts, include_future)))
+
+
+def site_warnings(config_file: Path, base_url: str | None, include_drafts: bool, include_future: bool) -> list[str]:
+    """The warnings of a site that builds (see digest.check_warnings)."""
+    from digest.check_warnings import article_warnings, config_warnings
+    from digest.config import load_config
+    from digest.content import ArticleCache, load_articles
+    from digest.state import build_time
+
+    config = load_config(config_file)
+    found = [] if base_url is not None else config_warnings(config_file, config)
+    articles = load_articles(config, ArticleCache.load(config.cache_dir / "articles"))
+    return found + article_warnings(articles, build_time(), include_drafts, include_future)
 
 
 def check_links(root: Path, base_url: str) -> CheckResult:

@@ -80,7 +80,7 @@ def exit_now() -> None:
 @reports_problems
 def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool, base_url: str | None) -> None:
     """Build the site into the output folder."""
-    from digest.build import Builder, scheduled_line
+    from digest.build import Builder, drafts_line, scheduled_line
     from digest.parallel import jobs
     from digest.progress import TerminalProgress
 
@@ -95,10 +95,12 @@ def build(config_file: Path, output_dir: Path | None, drafts: bool, future: bool
                f"{result.files - result.written} unchanged) in {result.seconds:.2f} s -> {_shown(result.output_dir)}")
     if result.scheduled:
         click.echo(scheduled_line(result.scheduled, result.next_due, result.future))
+    if result.drafts:
+        click.echo(drafts_line(result.drafts))
     exit_now()  # (the builder, and the page graph it holds, are freed by the end of the process)
 
 
-@main.command()
+@main.command(short_help="Check config, content and links; write nothing.")
 @config_option
 @drafts_option
 @future_option
@@ -109,6 +111,8 @@ def check(config_file: Path, drafts: bool, future: bool, base_url: str | None) -
     from digest.check import check_site
 
     result = check_site(config_file, base_url=base_url, include_drafts=drafts, include_future=future)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
     for broken in result.broken:
         click.echo(str(broken), err=True)
     if result.broken:
@@ -132,27 +136,29 @@ def serve(config_file: Path, host: str, port: int, drafts: bool, future: bool, o
                include_future=future)
 
 
-@main.command()
+@main.command(short_help="Write a new article (a draft unless --publish).")
 @click.argument("title")
 @click.option("--lang", required=True, help="Language code of the article (a folder under content/).")
 @click.option("--tags", default="", help="Comma-separated tags, e.g. 'Irak,États-Unis'.")
 @click.option("--translation-of", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="An existing article this one translates (shares its key and date).")
+              help="The article this one translates: starts from its fields, tags and text.")
 @click.option("--slug", help="The file name and URL slug (default: made from the title).")
+@click.option("--publish", is_flag=True, help="Write a published article, not a draft.")
 @config_option
 @reports_problems
-def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str | None, config_file: Path) -> None:
-    """Write a new article with its front matter filled in."""
+def new(title: str, lang: str, tags: str, translation_of: Path | None, slug: str | None, publish: bool,
+        config_file: Path) -> None:
+    """Write a new article (a draft unless --publish) with its front matter filled in."""
     from digest.config import load_config
     from digest.scaffold import new_article
 
     config = load_config(config_file)
     path = new_article(config, title, lang, [t.strip() for t in tags.split(",") if t.strip()], translation_of,
-                       slug=slug)
+                       slug=slug, publish=publish)
     click.echo(_shown(path))
 
 
-@main.command("import")
+@main.command("import", short_help="Turn texts, web pages, URLs or feeds into articles.")
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option("--feed", metavar="FILE_OR_URL", help="An RSS or Atom feed: import its entries not on the site yet.")
 @click.option("--limit", type=click.IntRange(min=1), help="With --feed: import at most this many new entries.")
@@ -228,7 +234,7 @@ def _print_import(result: Any, dry_run: bool) -> bool:
     return bool(result.problems)
 
 
-@main.command()
+@main.command(short_help="Translations missing or outdated, drafts, scheduled.")
 @click.option("--lang", help="Only this language (a code from config.yaml).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts and CI.")
 @config_option
@@ -240,7 +246,7 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
     click.echo(report(config_file, lang, as_json))
 
 
-@main.command()
+@main.command(short_help="Write or send a day's edition as an e-mail.")
 @click.option("--lang", required=True, help="Language of the edition.")
 @click.option("--edition", "edition_day", metavar="YYYY-MM-DD", help="The day's edition (default: the newest).")
 @click.option("--week", metavar="YYYY-Www", help="The editions of an ISO week, day by day (e.g. 2024-W29).")
@@ -248,10 +254,12 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
               help="The .eml file to write (default: newsletters/<lang>/<edition>.eml); the HTML part goes beside it.")
 @click.option("--send", is_flag=True, help="Send it over SMTP (newsletter.smtp in config.yaml) instead of writing it.")
 @click.option("--force", is_flag=True, help="Send it even if newsletters/sent.yaml says it was sent already.")
+@click.option("--base-url", help="Links and images to this address instead of base_url, e.g. "
+              "http://127.0.0.1:8000/ to preview with digest serve.")
 @config_option
 @reports_problems
 def newsletter(lang: str, edition_day: str | None, week: str | None, output: Path | None, send: bool, force: bool,
-               config_file: Path) -> None:
+               base_url: str | None, config_file: Path) -> None:
     """The day's (or week's) edition as an e-mail (HTML and text); --send sends it, never twice."""
     from digest.newsletter import PASSWORD_VARIABLE, parse_day, parse_week, run
 
@@ -259,6 +267,8 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
         raise click.UsageError("--edition and --week exclude each other: give one")
     if send and output is not None:
         raise click.UsageError("--output is for writing the message; --send sends it")
+    if send and base_url is not None:
+        raise click.UsageError("--base-url is for a preview; --send links to base_url of config.yaml")
     try:
         day = parse_day(edition_day) if edition_day is not None else None
     except ValueError as error:
@@ -267,7 +277,8 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
         iso_week = parse_week(week) if week is not None else None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--week'") from None
-    result = run(config_file, lang, day, iso_week, output, send, force, os.environ.get(PASSWORD_VARIABLE))
+    result = run(config_file, lang, day, iso_week, output, send, force, os.environ.get(PASSWORD_VARIABLE),
+                 base_url=base_url)
     for path in result.files:
         click.echo(_shown(path))
     if result.sent is not None:
@@ -275,19 +286,23 @@ def newsletter(lang: str, edition_day: str | None, week: str | None, output: Pat
                    f"to {', '.join(result.sent.recipients)}")
 
 
-@main.command()
+@main.command(short_help="Create a new site, with a GitHub Pages workflow.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--languages", default="en", show_default=True,
+              help="Comma-separated language codes, e.g. fr,en; the first is the default language.")
+@click.option("--title", help="The site's title (default: one per language).")
 @reports_problems
-def init(directory: Path) -> None:
-    """Create a new site skeleton that builds at once."""
-    from digest.scaffold import init_site
+def init(directory: Path, languages: str, title: str | None) -> None:
+    """Create a new site that builds at once, with a GitHub Pages workflow."""
+    from digest.scaffold import init_site, parse_languages
 
-    for path in init_site(directory):
+    for path in init_site(directory, parse_languages(languages), title):
         click.echo(f"created {_shown(path)}")
-    click.echo(f"Next: cd {directory} && digest build")
+    click.echo(f"Next: cd {directory} && digest serve (a preview at http://127.0.0.1:8000/); to publish on GitHub "
+               "Pages, push it to a repository of its own (.github/workflows/pages.yml deploys it)")
 
 
-@main.command()
+@main.command(short_help="Show where the built-in theme is and its files.")
 @click.option("--path", "path_only", is_flag=True, help="Print only the folder of the built-in theme.")
 def theme(path_only: bool) -> None:
     """Show where the built-in theme is and the files it holds (copy one into templates/ to change it)."""

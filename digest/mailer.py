@@ -33,7 +33,7 @@ class Sent:
     message_id: str
     lang: str
     edition: str
-    time: str  # ISO 8601, UTC
+    time: str  # ISO 8601, in the site time zone (older records: UTC)
     recipients: tuple[str, ...]
     line: int | None = None  # in sent.yaml
 
@@ -97,12 +97,13 @@ def send(config: Config, newsletter: Newsletter, password: str | None, force: bo
         last = earlier[-1]
         to = f" to {', '.join(last.recipients)}" if last.recipients else ""
         raise SiteError([Problem(display_path(sent_file(config), Path.cwd()), last.line,
-                                 f"the '{newsletter.lang}' edition {newsletter.name} was already sent on {last.time}"
+                                 f"the '{newsletter.lang}' edition {newsletter.name} was already sent on "
+                                 f"{site_time(config, last.time)}"
                                  f"{to}; --force sends it again")])
     assert config.newsletter is not None
     accepted = deliver(smtp, password, newsletter, address_of(config.newsletter.sender))
     record = Sent(message_id=newsletter.message_id, lang=newsletter.lang, edition=newsletter.name,
-                  time=(now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  time=(now or datetime.now(UTC)).astimezone(config.tzinfo).isoformat(timespec="seconds"),
                   recipients=accepted)
     _record(config, record)
     refused = [r for r in newsletter.recipients if r not in accepted]
@@ -131,6 +132,15 @@ def deliver(smtp: Smtp, password: str | None, newsletter: Newsletter, sender: st
     return tuple(r for r in newsletter.recipients if r not in refused)
 
 
+def site_time(config: Config, text: str) -> str:
+    """A recorded time as the editors read it: in the site time zone (records of older versions are UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return moment.astimezone(config.tzinfo).isoformat(timespec="seconds") if moment.tzinfo else text
+
+
 def _server(smtp: Smtp) -> str:
     return f"smtp://{smtp.host}:{smtp.port}"
 
@@ -150,7 +160,7 @@ def _reason(error: Exception, smtp: Smtp) -> str:
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({error or 'no reason given'})"
     if isinstance(error, ConnectionRefusedError):
-        return "connection refused (is the host and port right, and the server up?)"
+        return "connection refused (are the host and port right, and is the server up?)"
     if isinstance(error, (TimeoutError, socket.timeout)):
         return f"no answer within {TIMEOUT:.0f} s"
     if isinstance(error, ssl.SSLError):

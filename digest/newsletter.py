@@ -384,12 +384,12 @@ class Result:
 
 
 def run(config_file: Path, lang: str, day: date | None = None, week: Week | None = None, output: Path | None = None,
-        send: bool = False, force: bool = False, password: str | None = None) -> Result:
+        send: bool = False, force: bool = False, password: str | None = None, base_url: str | None = None) -> Result:
     """`digest newsletter`: compose one language's day (or week), then write it, or send it once.
 
     Every input is checked before anything is written or sent.
     """
-    config = load_config(config_file)
+    config = load_config(config_file, base_url=base_url)  # --base-url: links for a local preview
     check_language(config, lang, config_file)
     if send:
         from digest import mailer

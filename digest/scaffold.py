@@ -42,50 +42,85 @@ def article_path(config: Config, lang: str, when: date | datetime, slug: str) ->
 
 
 def new_article(config: Config, title: str, lang: str, tags: list[str], translation_of: Path | None = None,
-                now: datetime | None = None, slug: str | None = None) -> Path:
-    """Write content/<lang>/<yyyy>/<slug>.md (or the translated article's path) and return it."""
+                now: datetime | None = None, slug: str | None = None, publish: bool = False) -> Path:
+    """Write content/<lang>/<yyyy>/<slug>.md (a draft unless `publish`) and return it. A translation
+    (`translation_of`) starts from its original: see digest.translate."""
     if lang not in config.language_codes:
         raise SiteError([Problem("--lang", None, f"unknown language '{lang}' "
                                  f"(languages: {', '.join(config.language_codes)})")])
     slug = _new_slug(title, slug)
     when = (now or datetime.now(config.tzinfo)).astimezone(config.tzinfo).replace(microsecond=0)
-    fields = {"title": yaml_text(title), "date": when.isoformat()}
     target = article_path(config, lang, when, slug)
+    # A new article is a draft (as with `hugo new`): a half-written one never goes out with the next build.
+    draft = "# draft: true" if publish else "draft: true  # delete this line (or set false) to publish the article"
     if translation_of is not None:
-        original = _original(config, translation_of)
-        # Sharing the original's key (its translation_key or its path) pairs the two articles,
-        # while the file name, and so the URL, follows the new title.
-        target = article_path(config, lang, original.date, slug)
-        fields["date"] = original.date.isoformat()
-        fields["translation_key"] = yaml_text(original.key)
+        lines, body, when = _translation(config, title, lang, tags, translation_of, slug, draft)
+        target = article_path(config, lang, when, slug)
+    else:
+        tag_list = ", ".join(yaml_text(tag) for tag in tags)
+        lines = [
+            "---",
+            f"title: {yaml_text(title)}",
+            f"date: {when.isoformat()}",
+            "# source: {name: Press TV, url: https://www.example.com/original-article}",
+            "# author: Jeanne Dupont",
+            "# image: {src: photo.jpg, caption: What the photo shows., credit: AFP, alt: Short description}",
+            f"tags: [{tag_list}]" if tags else "# tags: [Tag, Other tag]",
+            "# section: International",
+            "# summary: One or two sentences for lists and feeds (default: the first paragraph).",
+            "# translation_key: shared-key-of-all-translations",
+            "# related: [2024/other-article]",
+            f"# slug: {slug}",
+            draft,
+            "# updated: 2024-07-17",
+            "---",
+            "",
+        ]
+        body = translator(config, lang)("new_article_lead") + "\n"
     if target.exists():
         raise SiteError([Problem(display_path(target, Path.cwd()), None,
                                  "already exists; digest new never overwrites an article")])
-    tag_list = ", ".join(yaml_text(tag) for tag in tags)
-    lines = [
-        "---",
-        f"title: {fields['title']}",
-        f"date: {fields['date']}",
-        "# source: {name: Press TV, url: https://www.example.com/original-article}",
-        "# image: {src: photo.jpg, caption: What the photo shows., credit: AFP, alt: Short description}",
-        f"tags: [{tag_list}]" if tags else "# tags: [Tag, Other tag]",
-        "# section: International",
-        "# summary: One or two sentences for lists and feeds (default: the first paragraph).",
-        f"translation_key: {fields['translation_key']}" if "translation_key" in fields
-        else "# translation_key: shared-key-of-all-translations",
-        "# related: [2024/other-article]",
-        f"# slug: {slug}",
-        "# draft: true",
-        "# updated: 2024-07-17",
-        "---",
-        "",
-        translator(config, lang)("new_article_lead"),
-        "",
-    ]
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
-        file.write("\n".join(lines))
+        file.write("\n".join(lines) + "\n" + body)
     return target
+
+
+def _translation(config: Config, title: str, lang: str, tags: list[str], translation_of: Path, slug: str,
+                 draft: str) -> tuple[list[str], str, datetime]:
+    """Front matter lines and body of a translation of `translation_of`."""
+    from digest.content import ArticleCache, load_articles
+    from digest.translate import (
+        body_with_original,
+        moved_links,
+        original_parts,
+        refuse_same_language,
+        translation_fields,
+    )
+
+    original = _original(config, translation_of)
+    refuse_same_language(original, lang, str(translation_of))
+    meta, body = original_parts(config.content_dir / original.source_path)
+    target_dir = article_path(config, lang, original.date, slug)
+    articles = load_articles(config, ArticleCache.load(config.cache_dir / "articles"))
+    copied, found, untranslated = translation_fields(original, meta, target_dir, config.content_dir, articles, lang)
+    tag_list = list(dict.fromkeys([*found, *tags]))
+    lines = [
+        "---",
+        f"title: {yaml_text(title)}",
+        f"date: {original.date.isoformat()}",
+        # The original's key (its translation_key or its path) pairs the two articles; the file name,
+        # and so the URL, follows the new title.
+        f"translation_key: {yaml_text(original.key)}",
+        *copied,
+        f"tags: [{', '.join(yaml_text(tag) for tag in tag_list)}]" if tag_list else "# tags: []",
+    ]
+    if untranslated:
+        lines.append("# tags of the original with no translation on the site yet (add yours to tags): "
+                     + ", ".join(untranslated))
+    lines += [draft, "---", ""]
+    body = moved_links(body, config.content_dir / original.source_path, target_dir, config.content_dir)
+    return lines, body_with_original(original.lang, body), original.date
 
 
 def _new_slug(title: str, given: str | None) -> str:
@@ -119,27 +154,77 @@ def _original(config: Config, path: Path) -> Article:
     return article
 
 
-SKELETON_CONFIG = """\
-# digest site configuration: see the README of digest for every key.
-title: My News Digest
-base_url: https://example.org/
-default_language: en
-languages:
-  en: {title: My News Digest, locale: en_GB}
-  fr: {title: Ma revue de presse, locale: fr_FR}
-  ar: {title: موجزي الإخباري, locale: ar}
-per_page: 10
-timezone: Europe/Paris
-"""
-
-SKELETON_ARTICLES = {
-    "en": ("Welcome to your news digest", "Welcome", "Digest",
-           "This is the first article of your digest. Edit it, or add more with `digest new`."),
-    "fr": ("Bienvenue dans votre revue de presse", "Bienvenue", "Revue",
-           "Voici le premier article de votre revue de presse. Modifiez-le ou ajoutez-en avec `digest new`."),
-    "ar": ("مرحبا بكم في موجزكم الإخباري", "ترحيب", "موجز",
-           "هذا هو المقال الأول في موجزكم. عدّلوه أو أضيفوا مقالات أخرى باستخدام `digest new`."),
+# What `digest init` knows of a language: the site title, the locale and the welcome article. Any other
+# language Babel knows gets English texts (its UI strings fall back to English too) and its code as locale.
+LANGUAGE_DEFAULTS = {
+    "en": ("My News Digest", "en_GB", "Welcome to your news digest",
+           "This is an example article from `digest init`: write your own with `digest new`, then delete "
+           "this one (`digest check` reminds you while it is here)."),
+    "fr": ("Ma revue de presse", "fr_FR", "Bienvenue dans votre revue de presse",
+           "Cet article est un exemple créé par `digest init` : écrivez les vôtres avec `digest new`, puis "
+           "supprimez celui-ci (`digest check` vous le rappelle tant qu'il est là)."),
+    "ar": ("موجزي الإخباري", "ar", "مرحبا بكم في موجزكم الإخباري",
+           "هذا مقال مثال أنشأه `digest init`: اكتبوا مقالاتكم باستخدام `digest new`، ثم احذفوا هذا المقال."),
 }
+EXAMPLE_BASE_URL = "https://example.org/"
+INIT_TIMEZONE = "UTC"
+WELCOME = "welcome.md"
+
+
+def parse_languages(text: str) -> list[str]:
+    """`--languages fr,en` -> ["fr", "en"]: codes Babel knows, each once; the first is the default."""
+    from babel import Locale, UnknownLocaleError
+
+    codes = [code.strip() for code in text.split(",") if code.strip()]
+    if not codes:
+        raise SiteError([Problem("--languages", None, "give at least one language code, e.g. --languages en")])
+    problems = Collector()
+    for code in codes:
+        if codes.count(code) > 1:
+            problems.add("--languages", None, f"'{code}' is given twice")
+        try:
+            Locale.parse(code.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            problems.add("--languages", None, f"unknown language code '{code}' (a code such as en, fr, ar, de)")
+    problems.raise_if_any()
+    return list(dict.fromkeys(codes))
+
+
+def site_config(languages: list[str], title: str | None) -> str:
+    """config.yaml of a new site: the given languages in order, the first the default."""
+    site_title = title or LANGUAGE_DEFAULTS.get(languages[0], LANGUAGE_DEFAULTS["en"])[0]
+    lines = [
+        "# digest site configuration: see the README of digest for every key.",
+        f"title: {yaml_text(site_title)}",
+        "# The address the site is published at; the GitHub Pages workflow gives the build its own.",
+        f"base_url: {EXAMPLE_BASE_URL}",
+        f"default_language: {languages[0]}",
+        "languages:  # the first is the default; the order is the language switcher's",
+    ]
+    for code in languages:
+        default_title, locale, *_ = LANGUAGE_DEFAULTS.get(code, (site_title, code.replace("-", "_")))
+        lines.append(f"  {code}: {{title: {yaml_text(title or default_title)}, locale: {locale}}}")
+    lines += ["per_page: 10", f"timezone: {INIT_TIMEZONE}  # your newsroom's, e.g. Europe/Paris", ""]
+    return "\n".join(lines)
+
+
+def welcome_article(lang: str, today: date) -> str:
+    """The example article of one language: dated today (so it is the lead story, not scheduled) and
+    marked `example: true`, which `digest check` warns about until it is deleted."""
+    _title, _locale, heading, body = LANGUAGE_DEFAULTS.get(lang, LANGUAGE_DEFAULTS["en"])
+    return "\n".join([
+        "---",
+        f"title: {yaml_text(heading)}",
+        f"date: {today.isoformat()}",
+        "source: {name: digest}",
+        "tags: [digest]",
+        "example: true  # made by digest init: delete this article once you have written your own",
+        "---",
+        "",
+        body,
+        "",
+    ])
+
 
 GITIGNORE = """\
 # What digest builds and its cache: both are made again by `digest build`.
@@ -187,30 +272,33 @@ def _gitignore(path: Path) -> str:
     return existing + ("" if existing.endswith("\n") or not existing else "\n") + "\n".join(missing) + "\n"
 
 
-def init_site(directory: Path) -> list[Path]:
-    """Create config.yaml, content/ (one article per language) and templates/; never overwrites."""
+def init_site(directory: Path, languages: list[str] | None = None, title: str | None = None,
+              today: date | None = None) -> list[Path]:
+    """Create config.yaml, content/ (an example article per language), templates/, a .gitignore,
+    requirements.txt and the GitHub Pages workflow; never overwrites a site."""
+    from zoneinfo import ZoneInfo
+
+    from digest.pages_workflow import pages_workflow, requirements_txt
+
+    languages = languages or ["en"]
+    today = today or datetime.now(ZoneInfo(INIT_TIMEZONE)).date()
     config_file = directory / "config.yaml"
+    workflow = directory / ".github" / "workflows" / "pages.yml"
     try:
         if config_file.exists() or (directory / "content").exists():
             raise SiteError([Problem(str(directory), None, "already holds a site (config.yaml or content/ exists)")])
+        taken = [path for path in (workflow, directory / "requirements.txt") if path.exists()]
     except OSError as error:  # a name too long, a file where a folder should be
         raise SiteError([Problem(str(directory), None, f"cannot create a site here: {error.strerror}")]) from None
-    files = {config_file: SKELETON_CONFIG, directory / "templates" / "README.md": templates_readme(),
-             directory / ".gitignore": _gitignore(directory / ".gitignore")}
-    for lang, (title, section, tag, body) in SKELETON_ARTICLES.items():
-        files[directory / "content" / lang / "welcome.md"] = "\n".join([
-            "---",
-            f"title: {yaml_text(title)}",
-            "date: 2024-07-16T09:00:00+02:00",
-            "source: {name: digest, url: https://example.org/}",
-            f"image: {{caption: {yaml_text(section)}, credit: digest}}",
-            f"tags: [{yaml_text(tag)}]",
-            f"section: {yaml_text(section)}",
-            "---",
-            "",
-            body,
-            "",
-        ])
+    if taken:
+        raise SiteError([Problem(str(path), None, "already exists; digest init never overwrites it") for path in taken])
+    files = {config_file: site_config(languages, title),
+             directory / "templates" / "README.md": templates_readme(),
+             directory / ".gitignore": _gitignore(directory / ".gitignore"),
+             directory / "requirements.txt": requirements_txt(),
+             workflow: pages_workflow(languages, INIT_TIMEZONE)}
+    for lang in languages:
+        files[directory / "content" / lang / WELCOME] = welcome_article(lang, today)
     try:
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,7 @@ class Unchanged:
     files: int
     scheduled: int
     next_due: datetime | None
+    drafts: int = 0  # left out (not --drafts)
 
 
 class BuildState:
@@ -154,14 +155,15 @@ class BuildState:
                 return None
             due = data["next_due"]
             return Unchanged(pages=data["pages"], files=data["files"], scheduled=data["scheduled"],
-                             next_due=datetime.fromisoformat(due) if due else None)
+                             next_due=datetime.fromisoformat(due) if due else None, drafts=data.get("drafts", 0))
         except (KeyError, TypeError, ValueError):
             return None
 
     def save_sources(self, stamp: str, valid_until: datetime | None, report: Unchanged) -> None:
         self._save("sources", {"stamp": stamp, "valid_until": valid_until.isoformat() if valid_until else None,
                                "pages": report.pages, "files": report.files, "scheduled": report.scheduled,
-                               "next_due": report.next_due.isoformat() if report.next_due else None})
+                               "next_due": report.next_due.isoformat() if report.next_due else None,
+                               "drafts": report.drafts})
 
     def _load(self, name: str) -> dict[str, Any] | None:
         try:

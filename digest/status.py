@@ -15,6 +15,7 @@ from digest.config import Config, load_config
 from digest.content import Article, ArticleCache, load_articles
 from digest.errors import Problem, SiteError, display_path
 from digest.state import build_time
+from digest.translate import in_progress
 
 
 def report(config_file: Path, lang: str | None = None, as_json: bool = False) -> str:
@@ -30,8 +31,8 @@ def site_status(config_file: Path, lang: str | None = None, config: Config | Non
     """The status as one JSON-ready object:
 
     `{"languages": {code: {"articles": N, "missing": [...], "outdated": [...]}}, "drafts": [...],
-    "scheduled": [...], "duplicates": [{"files": [path, path], "similarity": 0.87}]}`, paths relative to the
-    site folder. Raises SiteError for content problems.
+    "scheduled": [...], "translating": [...], "duplicates": [{"files": [path, path], "similarity": 0.87}]}`, paths
+    relative to the site folder. Raises SiteError for content problems.
     """
     config = config or load_config(config_file)
     if lang is not None and lang not in config.language_codes:
@@ -70,7 +71,11 @@ def status_of(config: Config, articles: tuple[Article, ...], now: datetime, lang
     drafts = [{"path": a.file, "lang": a.lang, "key": a.key} for a in sorted(shown, key=lambda a: a.file) if a.draft]
     scheduled = [{"path": a.file, "lang": a.lang, "key": a.key, "date": a.date.isoformat()}
                  for a in sorted(shown, key=lambda a: (a.date, a.file)) if not a.draft and a.date > now]
-    return {"languages": languages, "drafts": drafts, "scheduled": scheduled, "duplicates": duplicates(shown)}
+    # Started with `digest new --translation-of` and still holding the original text between its markers.
+    translating = [{"path": a.file, "lang": a.lang, "key": a.key} for a in sorted(shown, key=lambda a: a.file)
+                   if in_progress(a)]
+    return {"languages": languages, "drafts": drafts, "scheduled": scheduled, "translating": translating,
+            "duplicates": duplicates(shown)}
 
 
 def duplicates(articles: Iterable[Article]) -> list[dict[str, Any]]:
@@ -100,6 +105,10 @@ def format_status(status: dict[str, Any], default_language: str | None = None) -
     lines += [f"  {item['path']}" for item in status["drafts"]]
     lines.append(f"scheduled: {len(status['scheduled'])}")
     lines += [f"  {item['path']}: {item['date']}" for item in status["scheduled"]]
+    if status.get("translating"):
+        lines.append(f"translations in progress: {len(status['translating'])}")
+        lines += [f"  {item['path']}: translation in progress (the original text is still between its markers)"
+                  for item in status["translating"]]
     if status.get("duplicates"):  # said only when there are some
         lines.append(f"probable duplicates: {len(status['duplicates'])}")
         lines += [f"  {' and '.join(item['files'])}: same story (similarity {item['similarity']:.2f})"

@@ -412,7 +412,7 @@ def test_send_once_then_refused_then_forced(make_site: Callable[..., Site], monk
         assert {k: v for k, v in sent[0].items() if k != "time"} == {
             "message_id": message_id, "lang": "fr", "edition": "2024-07-16",
             "recipients": ["lecteurs@lists.example.org"]}
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", sent[0]["time"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", sent[0]["time"])  # Europe/Paris
 
         # The same language and edition again: refused, with when it was sent; nothing sent or recorded.
         record = (site.root / "newsletters/sent.yaml").read_bytes()
@@ -466,7 +466,7 @@ def test_nothing_listening_records_nothing_and_can_be_run_again(make_site: Calla
     result = newsletter(site, "--lang", "fr", "--send")
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: not sent: connection refused "
-                                          "(is the host and port right, and the server up?)"]
+                                          "(are the host and port right, and is the server up?)"]
     assert not (site.root / "newsletters").exists()
     mailbox = Mailbox()
     with smtp_server(mailbox) as port_now:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from lxml import html as lxml_html
 
 from digest.cli import main
 
@@ -26,16 +28,48 @@ def front_matter(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
 
 
-def test_init_creates_a_site_that_builds_in_every_language(tmp_path: Path):
-    result = run("init", "news", cwd=tmp_path)
+def test_init_creates_exactly_the_languages_given_the_first_the_default(tmp_path: Path):
+    result = run("init", "news", "--languages", "fr,en,ar", "--title", "La Revue", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     site = Site(tmp_path / "news")
-    assert (site.root / "config.yaml").is_file() and (site.root / "templates").is_dir()
+    config = yaml.safe_load((site.root / "config.yaml").read_text(encoding="utf-8"))
+    assert list(config["languages"]) == ["fr", "en", "ar"] and config["default_language"] == "fr"
+    assert config["title"] == "La Revue" and {v["title"] for v in config["languages"].values()} == {"La Revue"}
+    assert sorted(p.name for p in (site.root / "content").iterdir()) == ["ar", "en", "fr"]
     site.build_ok()
+    today = datetime.now(UTC).date()  # the config's time zone is UTC
     for lang in ("en", "fr", "ar"):
-        page = site.page(f"{lang}/2024/07/welcome/")
+        page = site.page(f"{lang}/{today:%Y}/{today:%m}/welcome/")
         assert page.get("lang") == lang
         assert len(page.xpath("//head/link[@hreflang]")) == 4  # en, fr, ar and x-default
+    root = lxml_html.fromstring((site.output / "index.html").read_bytes())
+    assert "fr/" in root.xpath("//meta[@http-equiv='refresh']/@content")[0]
+
+
+def test_init_defaults_to_english_only_dated_today_and_marked_as_example(tmp_path: Path):
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "news"
+    config = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+    assert list(config["languages"]) == ["en"] and config["default_language"] == "en"
+    assert [p.name for p in (root / "content").iterdir()] == ["en"]
+    meta = front_matter(root / "content" / "en" / "welcome.md")
+    assert meta["example"] is True
+    assert meta["date"] == datetime.now(UTC).date()
+    site = Site(root)
+    site.build_ok()
+    home = site.page("en/")
+    assert home.xpath("//h1//text()|//article//h2//text()|//article//h3//text()")  # the welcome article is listed
+    assert "Welcome to your news digest" in home.text_content()
+
+
+def test_init_refuses_unknown_and_repeated_languages(tmp_path: Path):
+    result = run("init", "news", "--languages", "fr,xx-nope,fr", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "--languages: 'fr' is given twice",
+        "--languages: unknown language code 'xx-nope' (a code such as en, fr, ar, de)"]
+    assert not (tmp_path / "news").exists()
 
 
 def test_init_refuses_an_existing_site(tmp_path: Path):
@@ -48,10 +82,10 @@ def test_init_refuses_an_existing_site(tmp_path: Path):
 
 
 def test_new_writes_front_matter_that_builds(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     result = run("new", "Irak : la base d'Ain al-Asad « visée »", "--lang", "fr", "--tags", "Irak, États-Unis",
-                 cwd=root)
+                 "--publish", cwd=root)
     assert result.exit_code == 0, result.output
     path = root / result.output.strip()
     assert path.parent.parent.name == "fr" and path.parent.name.isdigit() and len(path.parent.name) == 4
@@ -71,7 +105,7 @@ def test_new_writes_front_matter_that_builds(tmp_path: Path):
 
 
 def test_new_refuses_to_overwrite_and_unknown_language(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     first = run("new", "Same title", "--lang", "en", cwd=root)
     path = root / first.output.strip()
@@ -88,10 +122,10 @@ def test_new_refuses_to_overwrite_and_unknown_language(tmp_path: Path):
 
 
 def test_new_translation_pairs_with_its_original(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
-    original = run("new", "Drones visent une base", "--lang", "fr", cwd=root).output.strip()
-    result = run("new", "Drones target a base", "--lang", "en", "--translation-of", original, cwd=root)
+    original = run("new", "Drones visent une base", "--lang", "fr", "--publish", cwd=root).output.strip()
+    result = run("new", "Drones target a base", "--lang", "en", "--translation-of", original, "--publish", cwd=root)
     assert result.exit_code == 0, result.output
     translation = root / result.output.strip()
     assert translation.name == "drones-target-a-base.md"
@@ -105,7 +139,7 @@ def test_new_translation_pairs_with_its_original(tmp_path: Path):
 
 
 def test_new_refuses_a_day_number_slug_and_takes_slug_option(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     before = sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*"))
     refused = run("new", "31", "--lang", "en", cwd=root)
@@ -115,7 +149,7 @@ def test_new_refuses_a_day_number_slug_and_takes_slug_option(tmp_path: Path):
         "give another with --slug, e.g. --slug '31-article'"]
     assert run("new", "Le 7", "--lang", "fr", "--slug", "07", cwd=root).exit_code == 1
     assert sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*")) == before
-    chosen = run("new", "31", "--lang", "en", "--slug", "31-article", cwd=root)
+    chosen = run("new", "31", "--lang", "en", "--slug", "31-article", "--publish", cwd=root)
     assert chosen.exit_code == 0, chosen.output
     path = root / chosen.output.strip()
     assert path.name == "31-article.md"
@@ -130,7 +164,7 @@ def body_of(path: Path) -> str:
 
 
 def test_new_writes_its_placeholder_text_in_the_articles_language(tmp_path: Path):
-    run("init", "news", cwd=tmp_path)
+    run("init", "news", "--languages", "en,fr,ar", cwd=tmp_path)
     root = tmp_path / "news"
     bodies = {}
     for lang in ("en", "fr", "ar"):
@@ -169,3 +203,39 @@ def test_init_keeps_an_existing_gitignore_and_adds_what_it_lacks(tmp_path: Path)
     result = run("init", "news", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "news" / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n/output\n.digest-cache/\n"
+
+
+def test_new_writes_a_draft_left_out_and_counted_by_build_and_publish_writes_a_published_one(tmp_path: Path):
+    run("init", "news", cwd=tmp_path)
+    root = tmp_path / "news"
+    draft = root / run("new", "Half written", "--lang", "en", cwd=root).output.strip()
+    assert front_matter(draft)["draft"] is True
+    published = root / run("new", "Ready to go", "--lang", "en", "--publish", cwd=root).output.strip()
+    assert "draft" not in front_matter(published)
+    site = Site(root)
+    result = site.build_ok()
+    assert result.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    when = front_matter(published)["date"]
+    assert site.page(f"en/{when:%Y}/{when:%m}/ready-to-go/").xpath("//h1/text()") == ["Ready to go"]
+    assert not (site.output / f"en/{when:%Y}/{when:%m}/half-written").exists()
+    assert "Half written" not in (site.output / "en/feed.xml").read_text(encoding="utf-8")
+    again = site.build_ok()  # nothing changed: the same report
+    assert again.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    published.write_text(published.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    edited = site.build_ok()  # an edit's build reports the drafts too
+    assert edited.output.splitlines()[1:] == ["1 draft left out (--drafts includes it)"]
+    with_drafts = site.build_ok("--drafts")
+    assert len(with_drafts.output.splitlines()) == 1  # nothing left out
+    assert site.page(f"en/{when:%Y}/{when:%m}/half-written/").xpath("//h1/text()") == ["Half written"]
+
+
+def test_init_never_overwrites_a_workflow_or_requirements_of_a_repository(tmp_path: Path):
+    workflow = tmp_path / "news" / ".github" / "workflows" / "pages.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: mine\n", encoding="utf-8")
+    result = run("init", "news", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["news/.github/workflows/pages.yml: already exists; digest init never "
+                                          "overwrites it"]
+    assert workflow.read_text(encoding="utf-8") == "name: mine\n"
+    assert not (tmp_path / "news" / "config.yaml").exists()

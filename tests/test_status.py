@@ -62,6 +62,7 @@ def test_status_json(make_site: MakeSite) -> None:
         "scheduled": [{"path": "content/en/2024/tomorrow.md", "lang": "en", "key": "demain",
                        "date": "2024-07-21T08:00:00+02:00"}],
         "duplicates": [],
+        "translating": [],
     }
     assert not site.output.exists()  # status writes no site
 

@@ -69,7 +69,10 @@ def _when(config: Config, scraped: ScrapedArticle, given: date | datetime | None
             given = given.replace(tzinfo=tz)
         if dateline is not None and not dateline.in_lead:
             scraped.notes.append(Note(dateline.line, "dateline not used (--date given)", dateline.text))
-        return given, Note(None, f"date: {given.isoformat()} (--date)")
+        start = given if isinstance(given, datetime) else datetime.combine(given, datetime.min.time(), tz)
+        # A date to come is not a typo to hide: the article is scheduled (left out of builds until then).
+        later = "; in the future: scheduled, published by the first build after that time" if start > now else ""
+        return given, Note(None, f"date: {given.isoformat()} (--date){later}")
     if scraped.date is not None:
         stated = scraped.date.replace(tzinfo=tz) if isinstance(scraped.date, datetime) and \
             scraped.date.tzinfo is None else scraped.date
