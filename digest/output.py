@@ -1,4 +1,4 @@
-"""Write a site: a fresh tree swapped into place, or, after an edit, only what changed, in place.
+"""Write a site: always a staged tree (fresh, or the spare one brought up to date) swapped into place.
 
 `digest build` writes into a staging folder and swaps it in with one rename:
 `output/` is never half written, and on any error it stays exactly as it was.
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import glob
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -235,6 +237,33 @@ def same_bytes(a: str | Path, b: str | Path) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def locked(cache_dir: Path, output_dir: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the build lock (a lock on the cache folder itself: builds share its records, and no file
+    is left behind): one build at a time writes the output folder and the cache. A second build
+    waits for the first, saying so through `waiting`, then goes on. Staging folders left beside the
+    output folder by a killed build are removed once the lock is held (no build owns them)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(cache_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise SiteError([Problem(str(cache_dir), None, f"cache folder cannot be written: {error.strerror}")]) \
+            from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"{output_dir}: another build is running on this site; waiting for it to finish")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        for leftover in output_dir.parent.glob(f".{glob.escape(output_dir.name)}.*.tmp*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                remove_in_background(leftover)
+        yield
+    finally:
+        os.close(descriptor)  # (releases the lock)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write a file so that readers see the old bytes or the new ones, never half of them."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -285,11 +314,13 @@ def checked(relative: str) -> str:
     return relative
 
 
-def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path, int], None] | None = None,
+def write_site(output_dir: Path, outputs: Sequence[Output],
+               finish: Callable[[Path, int], Mapping[str, str] | None] | None = None,
                workers: int = 1, previous: Tree | None = None, spare: Tree | None = None,
                keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None) -> WriteResult:
     """Write every file into the next tree over `workers` processes, let `finish` complete it (the
-    search index), and swap it in.
+    search index: it returns the files it wrote, file -> fingerprint, for the manifest), and swap it
+    in with one atomic exchange. No file of `output_dir` is ever written in place.
 
     The next tree is `spare` brought up to date, or else a fresh folder. Files that `previous` (the
     current output folder) holds already are hard-linked from it instead of rendered. The replaced
@@ -308,8 +339,9 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
         staging.make_folders(outputs)
         report = (lambda done: progress(done, len(outputs))) if progress else None
         written = sum(run_chunked(write, len(outputs), workers, report))
-        if finish is not None:
-            finish(staging.path, written)
+        extra = finish(staging.path, written) if finish is not None else None
+        manifest = {output.file: output.fingerprint for output in outputs}
+        manifest.update(extra or {})
     except OSError as error:
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
@@ -317,42 +349,7 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
         staging.discard()
         raise
     kept_old = staging.commit(keep_old)
-    return WriteResult(written=written, unchanged=len(outputs) - written,
-                       manifest={output.file: output.fingerprint for output in outputs}, kept_old=kept_old)
-
-
-def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[str, str]) -> WriteResult:
-    """Bring some files of an output folder up to date in place (after an edit: the few outputs that
-    show the edited articles), the others being as `previous` lists them. Changed files are all
-    written beside their targets first, then renamed over them: a template error halfway leaves the
-    folder as it was, and a web server never sends half a file."""
-    manifest = dict(previous)
-    pending: list[tuple[Path, Path]] = []
-    try:
-        for output in outputs:
-            if manifest.get(output.file) == output.fingerprint:
-                continue
-            manifest[output.file] = output.fingerprint
-            target = inside(output_dir, output.file)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            pending.append((temporary, target))
-            output.write_to(temporary)
-            if same_bytes(temporary, target):  # rendered again, to the same bytes: nothing to replace
-                pending.pop()
-                temporary.unlink()
-    except BaseException as error:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _error(output_dir, f"cannot be written: {error.strerror}") from None
-        raise
-    try:
-        for temporary, target in pending:
-            os.replace(temporary, target)
-    except OSError as error:
-        raise _error(output_dir, f"cannot be written: {error.strerror}") from None
-    return WriteResult(written=len(pending), unchanged=len(manifest) - len(pending), manifest=manifest)
+    return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old)
 
 
 def _remove(root: Path, file: Path) -> None:

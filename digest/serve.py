@@ -73,7 +73,7 @@ class DevServer:
         what = display_path(Path(changed[0]), self.config.root) if changed else "scheduled articles"
         try:
             with self.building:
-                result = self.builder.build(defer_search=True, changed=changed)
+                result = self.builder.build(changed=changed)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -88,16 +88,6 @@ class DevServer:
         self.next_due = None if result.future else result.next_due
         click.echo(f"{what} changed: {result.written} files written, {result.files - result.written} unchanged, "
                    f"{result.seconds * 1000:.0f} ms")
-        # The pages are up to date and the browser reloads now; the search index follows in the background.
-        threading.Thread(target=self.reindex, daemon=True).start()
-
-    def reindex(self) -> None:
-        with self.building:  # the next build waits for it: the cache's records must be complete
-            try:
-                self.builder.update_search()
-            except SiteError as error:
-                for problem in error.problems:
-                    click.echo(str(problem), err=True)
 
     def error_overlay(self) -> bytes:
         items = "".join(f"<li>{html.escape(str(problem))}</li>" for problem in self.problems)

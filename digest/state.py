@@ -128,12 +128,14 @@ class BuildState:
     def load_tree(self, name: str, folder: Path) -> Tree | None:
         """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
         data = self._load(name)
-        try:
-            if data is None or not folder.is_dir():
-                return None
-            return Tree(folder=folder, files=data["files"], written_ns=data["saved_ns"])
-        except (KeyError, TypeError):
+        if data is None or not folder.is_dir():
             return None
+        files, written_ns = data.get("files"), data.get("saved_ns")
+        # A record of the right shape but wrong types (damaged, or written by hand) is no record.
+        if not isinstance(files, dict) or type(written_ns) is not int or \
+                not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
+            return None
+        return Tree(folder=folder, files=files, written_ns=written_ns)
 
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
         self._save(name, {"saved_ns": written_ns, "files": files})
@@ -153,6 +155,8 @@ class BuildState:
             if not output.intact():
                 return None
             due = data["next_due"]
+            if not all(type(data[key]) is int for key in ("pages", "files", "scheduled")):
+                return None
             return Unchanged(pages=data["pages"], files=data["files"], scheduled=data["scheduled"],
                              next_due=datetime.fromisoformat(due) if due else None)
         except (KeyError, TypeError, ValueError):
