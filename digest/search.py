@@ -153,7 +153,7 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
     for update in updates:
         name = update.shard.name
         records = store.load(name, update.old_key)
-        if records is None:
+        if records is None or len(records) != len(update.shard.articles):
             raise StaleRecords(name)
         for position, item in update.replaced.items():
             records[position] = item
