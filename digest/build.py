@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,7 +79,7 @@ class Builder:
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
                  progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
-                 trust_own_output: bool = False) -> None:
+                 trust_own_output: bool = False, borrow_from: Path | None = None) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -96,6 +96,9 @@ class Builder:
         # file: too slow for a preview that must follow each keystroke).
         self.trust_own_output = trust_own_output
         self.wrote_ns: int | None = None  # when this Builder last recorded the output folder
+        # serve's: another output folder of the same site (output/), whose files and search shards a
+        # build with no site of its own yet hard-links rather than writes (it is never written).
+        self.borrow_from = borrow_from
         self.sources: Sources | None = None  # the inputs' stamps when the last build started
         self.waiting: Callable[[str], None] = _say  # told when another build holds the output folder
 
@@ -253,7 +256,9 @@ class Builder:
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
-        search = search_step(config, state, wanted, True, store, self.workers)
+        borrowed = self._borrowed(config) if previous is None else None
+        search = search_step(config, state, wanted, True, store, self.workers,
+                             borrowed and (borrowed[0].folder, borrowed[1]))
 
         def place_index(staging: Path) -> dict[str, str]:
             files = search(staging, 0)
@@ -261,14 +266,22 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index)
+        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
         self.wrote_ns = time.time_ns()
         save_state(state.record("search"), wanted)
         state.save_tree("manifest", result.manifest, self.wrote_ns)
         return result
 
+    def _borrowed(self, config: Config) -> tuple[Tree, Path] | None:
+        """The site `borrow_from` holds (as its manifest says) and its search record, if known."""
+        if self.borrow_from is None or self.borrow_from.resolve() == config.output_dir.resolve():
+            return None
+        other = BuildState(replace(config, output_dir=self.borrow_from))
+        tree = other.load_tree("manifest", self.borrow_from)
+        return None if tree is None else (tree, other.record("search"))
+
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
-               place_index: Callable[[Path], dict[str, str]]) -> WriteResult:
+               place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
@@ -292,8 +305,9 @@ class Builder:
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
-        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers, previous=previous,
-                            spare=spare, keep_old=keep, progress=self._progress("write"))
+        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers,
+                            previous=previous or borrowed, spare=spare, keep_old=keep,
+                            progress=self._progress("write"))
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
         return result
@@ -318,7 +332,7 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
 
 
 def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
-                workers: int) -> Callable[[Path, int], dict[str, str]]:
+                workers: int, borrowed: tuple[Path, Path] | None = None) -> Callable[[Path, int], dict[str, str]]:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
     cache records) are reused, the others indexed. Until the caller records the new state, none is
     recorded: the swap may still fail."""
@@ -328,7 +342,9 @@ def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], re
         if not config.search:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
-        write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, store, workers)
+        # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
+        source, record = borrowed or (config.output_dir, record)
+        write_index(staging, wanted, source, load_state(record) if reuse else {}, store, workers)
         return index_files(staging, listing(wanted))
 
     return finish

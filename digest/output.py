@@ -194,6 +194,14 @@ class Staging:
 
     def commit(self, keep_old: Path | None) -> bool:
         """Swap the staging folder in. The previous site moves to `keep_old` (True), or is deleted."""
+        if os.path.ismount(self.output_dir):
+            try:
+                copy_into(self.path, self.output_dir)
+            except OSError as error:
+                raise _error(self.output_dir, f"cannot be written: {error.strerror}") from None
+            finally:
+                self.discard()
+            return False
         try:
             if self.output_dir.is_dir() and exchange(self.path, self.output_dir):
                 old: Path | None = self.path
@@ -224,6 +232,33 @@ class Staging:
             remove_in_background(self.path)  # half updated: useless now
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+
+
+def copy_into(staged: Path, mount: Path) -> None:
+    """Bring an output folder that is a mount point (a container volume, a tmpfs), which cannot be
+    renamed or exchanged, up to date with a staged tree: each changed file is written beside its
+    target and renamed over it (a reader gets the old file or the new one, never half of one), then
+    the files the new site does not have are deleted. The site as a whole changes file by file."""
+    wanted: set[str] = set()
+    for folder, _, names in os.walk(staged):
+        relative = os.path.relpath(folder, staged)
+        target_folder = mount if relative == "." else mount / relative
+        target_folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            source, target = Path(folder) / name, target_folder / name
+            wanted.add(os.path.normpath(target))
+            if same_bytes(source, target):
+                continue
+            temporary = target_folder / f".{name}.digest-tmp"
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, target)
+    for folder, subfolders, names in os.walk(mount, topdown=False):
+        for name in names:
+            if os.path.normpath(os.path.join(folder, name)) not in wanted:
+                os.unlink(os.path.join(folder, name))
+        for name in subfolders:
+            with contextlib.suppress(OSError):  # (not empty: it holds files of the new site)
+                os.rmdir(os.path.join(folder, name))
 
 
 def same_bytes(a: str | Path, b: str | Path) -> bool:

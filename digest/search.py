@@ -202,10 +202,16 @@ class RecordStore:
             self.prune(name, key)
 
     def prune(self, name: str, key: str) -> None:
-        """Delete the records of shard `name` but those of fingerprint `key`."""
-        for older in self.folder.glob(f"{glob.escape(name)}-*.pickle"):  # one version per shard is enough
-            if older.name != self._file(name, key).name:
-                older.unlink(missing_ok=True)
+        """Delete the older records of shard `name`, but those of fingerprint `key` and the few latest
+        before: serve's folder and output/ share the store, and each may hold another version."""
+        kept = self._file(name, key).name
+        older = []
+        for file in self.folder.glob(f"{glob.escape(name)}-*.pickle"):
+            with contextlib.suppress(OSError):
+                if file.name != kept:
+                    older.append((file.stat().st_mtime_ns, file))
+        for _, file in sorted(older, reverse=True)[_VERSIONS - 1:]:
+            file.unlink(missing_ok=True)
 
     def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
         """The records of shard `name` if it was last indexed with fingerprint `key`."""
@@ -222,6 +228,7 @@ class RecordStore:
 
 
 _CHECKSUM = 16
+_VERSIONS = 3  # records kept per shard
 
 
 def _checksum(data: bytes) -> bytes:

@@ -225,3 +225,23 @@ def test_read_only_output_folder_gives_one_clear_line(small: Site) -> None:
     assert [p.name for p in small.root.iterdir() if p.name.startswith(".output.")] == []
     small.build_ok()  # writable again: the edit goes in
     assert small.files() == clean_build(small)
+
+
+def test_an_output_folder_that_is_a_mount_point_is_updated_file_by_file(small: Site) -> None:
+    """A mount point (a container volume, a tmpfs) cannot be exchanged: each file is replaced atomically."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "digest-test", str(small.output)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        assert os.path.ismount(small.output) and list(small.output.iterdir()) == []
+        small.build_ok()
+        assert small.files() == clean_build(small)
+        small.write("content/fr/2024/a.md", article("Un article modifié", tags="[Liban]"))
+        small.build_ok()
+        assert small.files() == clean_build(small)
+        assert os.path.ismount(small.output)
+        assert temporary_files(small.output) == []
+    finally:
+        subprocess.run(["umount", str(small.output)], check=True)
