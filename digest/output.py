@@ -10,7 +10,6 @@ import contextlib
 import ctypes
 import fcntl
 import glob
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,10 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from digest.errors import Problem, SiteError
 from digest.parallel import run_chunked
+from digest.records import fingerprint as fingerprint  # (re-exported: it lives in the low module)
+from digest.records import write_atomically as write_atomically
 from digest.sitemap import SitemapEntry
 
 _AT_FDCWD = -100
@@ -62,11 +62,6 @@ class WriteResult:
     unchanged: int
     manifest: dict[str, str]  # file -> fingerprint, for the next incremental update
     kept_old: bool = False  # the replaced site was kept (as the next build's spare)
-
-
-def fingerprint(*parts: Any) -> str:
-    """A short stable hash of strings, numbers and nested tuples/lists of them."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def file_fingerprint(path: Path) -> str:
@@ -297,14 +292,6 @@ def locked(cache_dir: Path, output_dir: Path, waiting: Callable[[str], None] | N
         yield
     finally:
         os.close(descriptor)  # (releases the lock)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old bytes or the new ones, never half of them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def remove_in_background(folder: Path) -> None:

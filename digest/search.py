@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import glob
-import hashlib
 import html
 import json
 import os
@@ -31,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from digest import __version__, urls
 from digest.errors import Problem, SiteError
-from digest.output import checked, fingerprint, write_atomically
+from digest.output import checked
+from digest.records import fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
     from digest.content import Article
@@ -196,52 +196,47 @@ class RecordStore:
         return self._file(name, key).is_file()
 
     def save(self, name: str, key: str, records: Sequence[dict[str, Any]], prune: bool = True) -> None:
-        data = pickle.dumps(list(records), protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomically(self._file(name, key), _checksum(data) + data)
+        save_record(self._file(name, key), "search-records", pickle.dumps(list(records),
+                                                                         protocol=pickle.HIGHEST_PROTOCOL))
         if prune:
             self.prune(name, key)
 
     def prune(self, name: str, key: str) -> None:
-        """Delete the older records of shard `name`, but those of fingerprint `key` and the few latest
-        before: serve's folder and output/ share the store, and each may hold another version."""
-        kept = self._file(name, key).name
-        older = []
+        """Delete the records of shard `name` but those of fingerprint `key` and those an output
+        folder's index still holds (serve's folder and output/ share the store: each may hold its own
+        version, and its next edit re-indexes from it)."""
+        kept = {self._file(name, key).name}
+        for listing_file in self.folder.parent.glob("search-*.json"):
+            held = load_state(listing_file).get(name)
+            if held is not None:
+                kept.add(self._file(name, held).name)
         for file in self.folder.glob(f"{glob.escape(name)}-*.pickle"):
-            with contextlib.suppress(OSError):
-                if file.name != kept:
-                    older.append((file.stat().st_mtime_ns, file))
-        for _, file in sorted(older, reverse=True)[_VERSIONS - 1:]:
-            file.unlink(missing_ok=True)
+            if file.name not in kept:
+                file.unlink(missing_ok=True)
 
     def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
         """The records of shard `name` if it was last indexed with fingerprint `key`."""
+        data = load_record(self._file(name, key), "search-records")  # (checked: a damaged file is None)
+        if data is None:
+            return None
         try:
-            data = self._file(name, key).read_bytes()
-            # A checksum written with the records: a file damaged or altered in the cache is not trusted.
-            if data[:_CHECKSUM] != _checksum(data[_CHECKSUM:]):
-                return None
-            records = pickle.loads(data[_CHECKSUM:])
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+            records = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
                 IndexError):
             return None
         return records if isinstance(records, list) else None
 
 
-_CHECKSUM = 16
-_VERSIONS = 3  # records kept per shard
-
-
-def _checksum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=_CHECKSUM).digest()
 
 
 def load_state(state_file: Path) -> dict[str, str]:
     """The shards an output folder's index holds (name -> fingerprint), as recorded by the last build.
     Kept in the cache, not in the output: a fingerprint may depend on where the site is."""
+    raw = load_record(state_file, "search")
     try:
-        data = json.loads(state_file.read_bytes())
+        data = json.loads(raw) if raw is not None else {}
         return {str(name): str(key) for name, key in data.items()}
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError):
         return {}
 
 
@@ -250,7 +245,7 @@ def save_state(state_file: Path, wanted: Sequence[Shard]) -> None:
 
 
 def write_listing(state_file: Path, held: Mapping[str, str]) -> None:
-    write_atomically(state_file, json.dumps(held, sort_keys=True).encode())
+    save_record(state_file, "search", json.dumps(held, sort_keys=True).encode())
 
 
 def record(article: Article) -> dict[str, Any]:
