@@ -72,8 +72,10 @@ class Builder:
     With `persistent` (what `digest build` and `digest serve` do), what a build read and wrote is kept
     in .digest-cache/ (see digest.state): a build with no input changed does nothing; a build after
     edits that keep every article's outline re-reads the edited files and writes only the outputs that
-    show them (digest.delta); any other build plans the whole site, re-parsing only changed articles
-    and hard-linking unchanged files from the previous output, into a new tree swapped in whole.
+    show them (digest.delta); any other build plans the whole site, re-parsing only changed articles.
+    Either way the site is staged (unchanged files hard-linked from the previous output) and swapped
+    in whole with one atomic exchange (`_stage`, the one way a persistent build writes its folder),
+    under a lock on .digest-cache/: a second build waits for the first.
     """
 
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
