@@ -6,10 +6,10 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +21,8 @@ from digest.output import (
     Output,
     Tree,
     WriteResult,
+    locked,
     remove_in_background,
-    update_site,
     write_site,
 )
 from digest.parallel import jobs
@@ -30,13 +30,16 @@ from digest.search import (
     BUNDLE,
     RecordStore,
     Shard,
+    StaleRecords,
+    index_files,
     index_is_current,
     index_present,
+    listing,
     load_state,
     pagefind_executable,
     save_state,
     shards,
-    update_shards,
+    write_edited_index,
     write_index,
     write_listing,
 )
@@ -70,14 +73,16 @@ class Builder:
     With `persistent` (what `digest build` and `digest serve` do), what a build read and wrote is kept
     in .digest-cache/ (see digest.state): a build with no input changed does nothing; a build after
     edits that keep every article's outline re-reads the edited files and writes only the outputs that
-    show them (digest.delta); any other build plans the whole site, re-parsing only changed articles
-    and hard-linking unchanged files from the previous output, into a new tree swapped in whole.
+    show them (digest.delta); any other build plans the whole site, re-parsing only changed articles.
+    Either way the site is staged (unchanged files hard-linked from the previous output) and swapped
+    in whole with one atomic exchange (`_stage`, the one way a persistent build writes its folder),
+    under a lock on .digest-cache/: a second build waits for the first.
     """
 
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
                  progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
-                 trust_own_output: bool = False) -> None:
+                 trust_own_output: bool = False, borrow_from: Path | None = None) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -90,16 +95,18 @@ class Builder:
         # The page graph this process last saved, with the stamps of its files: serve's next edit
         # need not read it again.
         self.graph: tuple[tuple[Stamp, Stamp], GraphRecord] | None = None
-        self.search_due: Callable[[], None] | None = None  # an edit's search update, when deferred
         # serve's: the output folder is taken to be as this Builder left it, unchecked (one stat per
         # file: too slow for a preview that must follow each keystroke).
         self.trust_own_output = trust_own_output
         self.wrote_ns: int | None = None  # when this Builder last recorded the output folder
+        # serve's: another output folder of the same site (output/), whose files and search shards a
+        # build with no site of its own yet hard-links rather than writes (it is never written).
+        self.borrow_from = borrow_from
         self.sources: Sources | None = None  # the inputs' stamps when the last build started
+        self.waiting: Callable[[str], None] = _say  # told when another build holds the output folder
 
-    def build(self, defer_search: bool = False, changed: Iterable[str] | None = None) -> BuildResult:
-        """Build the site. With `defer_search`, a build after an edit leaves the search index to
-        `update_search()` (serve runs it in the background once the pages are written). `changed`
+    def build(self, changed: Iterable[str] | None = None) -> BuildResult:
+        """Build the site. `changed`
         lists every path changed since this Builder's last build (serve knows them from the file
         system's notifications): only those are looked at under content/, rather than every file."""
         started = time.perf_counter()
@@ -109,10 +116,14 @@ class Builder:
         check_templates(config)
         if config.search:
             pagefind_executable()  # a missing binary is reported before anything is done
-        self.update_search()  # an earlier edit's, if still due: the state records must be complete
         state = BuildState(config)
         if not self.persistent:
             return self._build_all(config, state, None, now, started)
+        with locked(config.cache_dir, config.output_dir, self.waiting):
+            return self._build_persistent(config, state, now, started, changed)
+
+    def _build_persistent(self, config: Config, state: BuildState, now: datetime, started: float,
+                          changed: Iterable[str] | None) -> BuildResult:
         # Stamped before anything is read: a file changed during the build makes the next one run.
         sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
         self.sources = sources
@@ -123,7 +134,7 @@ class Builder:
             collecting = gc.isenabled()
             gc.disable()
             try:
-                done = self._build_edit(config, state, sources, tree, now, started, defer_search)
+                done = self._build_edit(config, state, sources, tree, now, started)
             finally:
                 if collecting:
                     gc.enable()
@@ -139,8 +150,9 @@ class Builder:
         return self._result(config, unchanged, 0, started, "unchanged")
 
     def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
-                    started: float, defer_search: bool) -> BuildResult | None:
-        """After edits that keep every article's outline: write what shows the edited articles, in place."""
+                    started: float) -> BuildResult | None:
+        """After edits that keep every article's outline: stage the site with what shows the edited
+        articles written again and every other file as output/ holds it, and swap it in."""
         from digest.delta import load_record, plan_edit, save_edits
 
         search = state.record("search")
@@ -153,25 +165,31 @@ class Builder:
         plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store)
         if plan is None:
             return None
-        state.forget("sources", "manifest")  # the output folder changes from here
-        if plan.shards:
-            state.forget("search")
+        planned = {output.file for output in plan.outputs}
+        # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
+        outputs = [*plan.outputs, *(Output(file, mark, source=config.output_dir / file)
+                                    for file, mark in tree.files.items()
+                                    if file not in planned and not is_index_file(file))]
 
-            def update() -> None:
-                update_shards(config.output_dir, plan.shards, store)
-                write_listing(search, plan.listing)
+        def place_index(staging: Path) -> dict[str, str]:
+            if not config.search:
+                shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
+                return {}
+            write_edited_index(staging, config.output_dir, plan.shards, store)
+            return index_files(staging, plan.listing)
 
-            self.search_due = update
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            # Pagefind indexes while the pages are written (unless the caller runs it later).
-            indexing = None if defer_search or self.search_due is None else pool.submit(self.update_search)
-            result = update_site(config.output_dir, plan.outputs, tree.files)
-            save_edits(state, plan.record)
-            self._remember(state, plan.record)
-            self.wrote_ns = time.time_ns()
-            state.save_tree("manifest", result.manifest, self.wrote_ns)
-            if indexing is not None:
-                indexing.result()
+        try:
+            result = self._stage(config, state, outputs, place_index)
+        except StaleRecords:
+            return None  # a shard's kept records are damaged: the full build indexes it from the articles
+        save_edits(state, plan.record)
+        self._remember(state, plan.record)
+        if config.search:
+            write_listing(search, plan.listing)
+            for update in plan.shards:
+                store.prune(update.shard.name, update.shard.key)
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", result.manifest, self.wrote_ns)
         state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
 
@@ -209,8 +227,8 @@ class Builder:
             wanted = shards(site.articles, config.language_codes) if config.search else ()
             result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
-            report = Unchanged(pages=sum(1 for file in result.manifest if file.endswith(".html")),
-                               files=len(result.manifest), scheduled=len(site.scheduled),
+            report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),
+                               files=len(outputs), scheduled=len(site.scheduled),
                                next_due=site.scheduled[0].date if site.scheduled else None,
                                drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
             if sources is not None:
@@ -233,11 +251,7 @@ class Builder:
 
     def _write_tree(self, config: Config, state: BuildState, outputs: list[Output],
                     wanted: tuple[Shard, ...]) -> WriteResult | None:
-        """Write the site into a new tree and swap it in; None if output/ holds exactly this site already.
-
-        A persistent build keeps the site it replaces (the spare) and, next time, updates that tree
-        rather than a fresh one: only the files changed since the build before last are touched.
-        """
+        """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
         store = RecordStore(state.search_records)
         if not self.persistent:
             return write_site(config.output_dir, outputs,
@@ -246,65 +260,103 @@ class Builder:
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
+        borrowed = self._borrowed(config) if previous is None else None
+        search = search_step(config, state, wanted, True, store, self.workers,
+                             borrowed and (borrowed[0].folder, borrowed[1]))
+
+        def place_index(staging: Path) -> dict[str, str]:
+            files = search(staging, 0)
+            state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
+            self.graph = None
+            return files
+
+        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
+        self.wrote_ns = time.time_ns()
+        save_state(state.record("search"), wanted)
+        state.save_tree("manifest", result.manifest, self.wrote_ns)
+        return result
+
+    def _borrowed(self, config: Config) -> tuple[Tree, Path] | None:
+        """The site `borrow_from` holds (as its manifest says) and its search record, if known."""
+        if self.borrow_from is None or self.borrow_from.resolve() == config.output_dir.resolve():
+            return None
+        other = BuildState(replace(config, output_dir=self.borrow_from))
+        tree = other.load_tree("manifest", self.borrow_from)
+        return None if tree is None else (tree, other.record("search"))
+
+    def _stage(self, config: Config, state: BuildState, outputs: list[Output],
+               place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None) -> WriteResult:
+        """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
+
+        The staged tree is the spare one (the site before last, kept by the last build) brought up
+        to date, or else a fresh folder; files output/ holds already are hard-linked from it. The
+        site replaced becomes the next build's spare. Until the swap, output/ and its records are
+        untouched: a build killed before it leaves output/ and its manifest as they were, and the
+        next build is an edit build again.
+        """
+        previous = state.load_tree("manifest", config.output_dir)
         keep_at = state.spare_dir()
         spare = state.load_tree("spare", keep_at) if keep_at and previous else None
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
-        # From here until the new records are saved, neither folder is what its record says.
+        # From here until the new records are saved, the spare folder is not what its record says.
         state.forget("spare")
-        search = search_step(config, state, wanted, True, store, self.workers)
 
-        def finish(staging: Path, written: int) -> None:
-            search(staging, written)
-            state.forget("manifest")  # the output folder is about to be replaced
-            state.forget_graph()
-            self.graph = None
+        def finish(staging: Path, _written: int) -> dict[str, str]:
+            files = place_index(staging)
+            state.forget("search", "sources", "manifest")  # the output folder is about to be replaced
+            return files
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
-        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers, previous=previous,
-                            spare=spare, keep_old=keep, progress=self._progress("write"))
+        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers,
+                            previous=previous or borrowed, spare=spare, keep_old=keep,
+                            progress=self._progress("write"))
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
-        self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", result.manifest, self.wrote_ns)
-        save_state(state.record("search"), wanted)
         return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:
         report = self.progress
         return (lambda done, total: report(stage, done, total)) if report else None
 
-    def update_search(self) -> None:
-        """Bring the search index up to date after an edit whose build deferred it."""
-        if self.search_due is not None:
-            update, self.search_due = self.search_due, None
-            update()
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: BuildState) -> bool:
     """Whether the folder already is, file for file, what these outputs would write (and holds the
     search index of these same articles, if search is on)."""
-    if len(outputs) != len(tree.files) or not all(tree.holds(output) for output in outputs):
+    pages = sum(1 for file in tree.files if not is_index_file(file))
+    if len(outputs) != pages or (not wanted and pages != len(tree.files)) or \
+            not all(tree.holds(output) for output in outputs):
         return False
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
 
 
 def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
-                workers: int) -> Callable[[Path, int], None]:
+                workers: int, borrowed: tuple[Path, Path] | None = None) -> Callable[[Path, int], dict[str, str]]:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
     cache records) are reused, the others indexed. Until the caller records the new state, none is
     recorded: the swap may still fail."""
 
-    def finish(staging: Path, _written: int) -> None:
+    def finish(staging: Path, _written: int) -> dict[str, str]:
         record = state.record("search")
-        if config.search:
-            write_index(staging, wanted, config.output_dir, load_state(record) if reuse else {}, store, workers)
-        else:
+        if not config.search:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-        state.forget("search", "sources")  # the output folder is about to be replaced
+            return {}
+        # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
+        source, record = borrowed or (config.output_dir, record)
+        write_index(staging, wanted, source, load_state(record) if reuse else {}, store, workers)
+        return index_files(staging, listing(wanted))
 
     return finish
+
+
+def is_index_file(file: str) -> bool:
+    """Whether a file of the output folder belongs to the search index (written by its own step)."""
+    return file.startswith(BUNDLE + "/")
 
 
 def valid_until(site: Site, now: datetime) -> datetime | None:

@@ -261,7 +261,8 @@ def status(lang: str | None, as_json: bool, config_file: Path) -> None:
 def newsletter(lang: str, edition_day: str | None, week: str | None, output: Path | None, send: bool, force: bool,
                base_url: str | None, config_file: Path) -> None:
     """The day's (or week's) edition as an e-mail (HTML and text); --send sends it, never twice."""
-    from digest.newsletter import PASSWORD_VARIABLE, parse_day, parse_week, run
+    from digest.newsletter import PASSWORD_VARIABLE, parse_day, parse_week
+    from digest.newsletter_command import run
 
     if edition_day is not None and week is not None:
         raise click.UsageError("--edition and --week exclude each other: give one")

@@ -23,8 +23,8 @@ from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
 from digest.i18n import translator
 from digest.images import ImageError, picture, size_of
-from digest.output import write_atomically
 from digest.parallel import run_chunked
+from digest.records import load_record, save_record
 from digest.slugs import slugify
 from digest.text import clean, clean_field
 
@@ -220,9 +220,8 @@ class ArticleCache:
         for file, entry in self.entries.items():
             shards[_shard(file, self.SHARDS)][file] = entry
         for number in sorted(self.dirty):
-            write_atomically(folder / f"{number:02}.pickle",
-                             pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]),
-                                          protocol=pickle.HIGHEST_PROTOCOL))
+            save_record(folder / f"{number:02}.pickle", "articles",
+                        pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]), protocol=pickle.HIGHEST_PROTOCOL))
         self.dirty = set()
 
     @classmethod
@@ -234,9 +233,11 @@ class ArticleCache:
         try:
             shards = []
             for number in range(cls.SHARDS):
+                # Sealed with a checksum: a shard damaged or altered in the cache is parsed again.
+                data = load_record(folder / f"{number:02}.pickle", "articles")
                 try:
-                    shards.append(pickle.loads((folder / f"{number:02}.pickle").read_bytes()))
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+                    shards.append(pickle.loads(data) if data is not None else None)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
                         ValueError):
                     shards.append(None)
         finally:

@@ -6,9 +6,10 @@ the outline, card and body fingerprints of every article file; which output grou
 (digest.graph.Readers); and the stamp of every file under content/. The next build compares stamps. If
 only article files changed, and none changed its outline (digest.graph.outline: which pages exist and
 what they list), it parses those files, plans again only the groups that show them, and the writer
-renders those whose fingerprint changed, in place; the search shards holding them are indexed again
-from their kept records. Anything else (a file added or removed, a date, tags, an image, a template,
-the config, time reaching a scheduled article) takes the full build.
+renders those whose fingerprint changed into the staged site (every other file hard-linked from
+output/, see Builder._stage); the search shards holding them are indexed again from their kept
+records. Anything else (a file added or removed, a date, tags, an image, a template, the config,
+time reaching a scheduled article) takes the full build.
 
 Edits are saved beside the record (`graph-<tag>-edits.pickle`) rather than in it: saving the whole
 graph again would cost more than the edit. A full build starts the record afresh.

@@ -11,6 +11,8 @@ from pathlib import Path
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from digest.records import checksum, write_atomically
+
 WIDTHS = (480, 960, 1600)  # resized copies offered in srcset; never wider than the original
 RESIZABLE = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 
@@ -61,7 +63,8 @@ def _resized(file: Path, width: int, cache_dir: Path) -> Path:
     data = file.read_bytes()
     name = f"{hashlib.sha1(data).hexdigest()}-{width}{file.suffix.lower()}"
     target = cache_dir / name
-    if target.is_file():
+    seal = target.with_name(f"{name}.sum")  # a checksum of the copy, written with it
+    if _verified(target, seal):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     with PILImage.open(file) as image:
@@ -73,4 +76,13 @@ def _resized(file: Path, width: int, cache_dir: Path) -> Path:
         # No metadata is copied: same input, same bytes.
         resized.save(temporary, format=RESIZABLE[file.suffix.lower()], quality=82, optimize=True)
         os.replace(temporary, target)
+    write_atomically(seal, checksum(target.read_bytes()))
     return target
+
+
+def _verified(target: Path, seal: Path) -> bool:
+    """Whether a resized copy in the cache is the one made (a file emptied or altered there is made again)."""
+    try:
+        return seal.read_bytes() == checksum(target.read_bytes())
+    except OSError:
+        return False

@@ -25,7 +25,7 @@ import css_inline
 import jinja2
 
 from digest import urls
-from digest.config import Config, load_config
+from digest.config import Config
 from digest.content import Article, ArticleCache, Image, load_articles
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import Translator, language_name, translator
@@ -374,31 +374,3 @@ def thumbnail(config: Config, article: Article) -> Thumbnail | None:
     width = min(THUMBNAIL_WIDTH, image.width)
     height = max(1, round(width * image.height / image.width))
     return Thumbnail(config.base_url + urls.encode(path), width, height, alt)
-
-
-@dataclass(frozen=True)
-class Result:
-    newsletter: Newsletter
-    files: tuple[Path, ...]  # written (without --send)
-    sent: Any = None  # a mailer.Sent (with --send)
-
-
-def run(config_file: Path, lang: str, day: date | None = None, week: Week | None = None, output: Path | None = None,
-        send: bool = False, force: bool = False, password: str | None = None, base_url: str | None = None) -> Result:
-    """`digest newsletter`: compose one language's day (or week), then write it, or send it once.
-
-    Every input is checked before anything is written or sent.
-    """
-    config = load_config(config_file, base_url=base_url)  # --base-url: links for a local preview
-    check_language(config, lang, config_file)
-    if send:
-        from digest import mailer
-
-        mailer.check_sending(config, password, config_file)
-    site = load_site(config)
-    newsletter = compose(site, select(site, lang, day, week))
-    if send:
-        from digest import mailer
-
-        return Result(newsletter, (), mailer.send(config, newsletter, password, force, config_file=config_file))
-    return Result(newsletter, write(config, newsletter, output))

@@ -1,4 +1,4 @@
-"""Write a site: a fresh tree swapped into place, or, after an edit, only what changed, in place.
+"""Write a site: always a staged tree (fresh, or the spare one brought up to date) swapped into place.
 
 `digest build` writes into a staging folder and swaps it in with one rename:
 `output/` is never half written, and on any error it stays exactly as it was.
@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import hashlib
+import fcntl
+import glob
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from digest.errors import Problem, SiteError
 from digest.parallel import run_chunked
+from digest.records import fingerprint as fingerprint  # (re-exported: it lives in the low module)
+from digest.records import write_atomically as write_atomically
 from digest.sitemap import SitemapEntry
 
 _AT_FDCWD = -100
@@ -60,11 +62,6 @@ class WriteResult:
     unchanged: int
     manifest: dict[str, str]  # file -> fingerprint, for the next incremental update
     kept_old: bool = False  # the replaced site was kept (as the next build's spare)
-
-
-def fingerprint(*parts: Any) -> str:
-    """A short stable hash of strings, numbers and nested tuples/lists of them."""
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def file_fingerprint(path: Path) -> str:
@@ -192,6 +189,14 @@ class Staging:
 
     def commit(self, keep_old: Path | None) -> bool:
         """Swap the staging folder in. The previous site moves to `keep_old` (True), or is deleted."""
+        if os.path.ismount(self.output_dir):
+            try:
+                copy_into(self.path, self.output_dir)
+            except OSError as error:
+                raise _error(self.output_dir, f"cannot be written: {error.strerror}") from None
+            finally:
+                self.discard()
+            return False
         try:
             if self.output_dir.is_dir() and exchange(self.path, self.output_dir):
                 old: Path | None = self.path
@@ -224,6 +229,33 @@ class Staging:
             shutil.rmtree(self.path, ignore_errors=True)
 
 
+def copy_into(staged: Path, mount: Path) -> None:
+    """Bring an output folder that is a mount point (a container volume, a tmpfs), which cannot be
+    renamed or exchanged, up to date with a staged tree: each changed file is written beside its
+    target and renamed over it (a reader gets the old file or the new one, never half of one), then
+    the files the new site does not have are deleted. The site as a whole changes file by file."""
+    wanted: set[str] = set()
+    for folder, _, names in os.walk(staged):
+        relative = os.path.relpath(folder, staged)
+        target_folder = mount if relative == "." else mount / relative
+        target_folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            source, target = Path(folder) / name, target_folder / name
+            wanted.add(os.path.normpath(target))
+            if same_bytes(source, target):
+                continue
+            temporary = target_folder / f".{name}.digest-tmp"
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, target)
+    for folder, subfolders, names in os.walk(mount, topdown=False):
+        for name in names:
+            if os.path.normpath(os.path.join(folder, name)) not in wanted:
+                os.unlink(os.path.join(folder, name))
+        for name in subfolders:
+            with contextlib.suppress(OSError):  # (not empty: it holds files of the new site)
+                os.rmdir(os.path.join(folder, name))
+
+
 def same_bytes(a: str | Path, b: str | Path) -> bool:
     """Whether two files hold the same bytes (False if either cannot be read)."""
     try:
@@ -235,12 +267,31 @@ def same_bytes(a: str | Path, b: str | Path) -> bool:
         return False
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old bytes or the new ones, never half of them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+@contextlib.contextmanager
+def locked(cache_dir: Path, output_dir: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the build lock (a lock on the cache folder itself: builds share its records, and no file
+    is left behind): one build at a time writes the output folder and the cache. A second build
+    waits for the first, saying so through `waiting`, then goes on. Staging folders left beside the
+    output folder by a killed build are removed once the lock is held (no build owns them)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(cache_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as error:
+        raise SiteError([Problem(str(cache_dir), None, f"cache folder cannot be written: {error.strerror}")]) \
+            from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"{output_dir}: another build is running on this site; waiting for it to finish")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        for leftover in output_dir.parent.glob(f".{glob.escape(output_dir.name)}.*.tmp*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                remove_in_background(leftover)
+        yield
+    finally:
+        os.close(descriptor)  # (releases the lock)
 
 
 def remove_in_background(folder: Path) -> None:
@@ -285,11 +336,13 @@ def checked(relative: str) -> str:
     return relative
 
 
-def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Path, int], None] | None = None,
+def write_site(output_dir: Path, outputs: Sequence[Output],
+               finish: Callable[[Path, int], Mapping[str, str] | None] | None = None,
                workers: int = 1, previous: Tree | None = None, spare: Tree | None = None,
                keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None) -> WriteResult:
     """Write every file into the next tree over `workers` processes, let `finish` complete it (the
-    search index), and swap it in.
+    search index: it returns the files it wrote, file -> fingerprint, for the manifest), and swap it
+    in with one atomic exchange. No file of `output_dir` is ever written in place.
 
     The next tree is `spare` brought up to date, or else a fresh folder. Files that `previous` (the
     current output folder) holds already are hard-linked from it instead of rendered. The replaced
@@ -308,8 +361,9 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
         staging.make_folders(outputs)
         report = (lambda done: progress(done, len(outputs))) if progress else None
         written = sum(run_chunked(write, len(outputs), workers, report))
-        if finish is not None:
-            finish(staging.path, written)
+        extra = finish(staging.path, written) if finish is not None else None
+        manifest = {output.file: output.fingerprint for output in outputs}
+        manifest.update(extra or {})
     except OSError as error:
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
@@ -317,42 +371,7 @@ def write_site(output_dir: Path, outputs: Sequence[Output], finish: Callable[[Pa
         staging.discard()
         raise
     kept_old = staging.commit(keep_old)
-    return WriteResult(written=written, unchanged=len(outputs) - written,
-                       manifest={output.file: output.fingerprint for output in outputs}, kept_old=kept_old)
-
-
-def update_site(output_dir: Path, outputs: Iterable[Output], previous: Mapping[str, str]) -> WriteResult:
-    """Bring some files of an output folder up to date in place (after an edit: the few outputs that
-    show the edited articles), the others being as `previous` lists them. Changed files are all
-    written beside their targets first, then renamed over them: a template error halfway leaves the
-    folder as it was, and a web server never sends half a file."""
-    manifest = dict(previous)
-    pending: list[tuple[Path, Path]] = []
-    try:
-        for output in outputs:
-            if manifest.get(output.file) == output.fingerprint:
-                continue
-            manifest[output.file] = output.fingerprint
-            target = inside(output_dir, output.file)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            pending.append((temporary, target))
-            output.write_to(temporary)
-            if same_bytes(temporary, target):  # rendered again, to the same bytes: nothing to replace
-                pending.pop()
-                temporary.unlink()
-    except BaseException as error:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _error(output_dir, f"cannot be written: {error.strerror}") from None
-        raise
-    try:
-        for temporary, target in pending:
-            os.replace(temporary, target)
-    except OSError as error:
-        raise _error(output_dir, f"cannot be written: {error.strerror}") from None
-    return WriteResult(written=len(pending), unchanged=len(manifest) - len(pending), manifest=manifest)
+    return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old)
 
 
 def _remove(root: Path, file: Path) -> None:

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from digest import __version__, urls
 from digest.errors import Problem, SiteError
-from digest.output import checked, exchange, fingerprint, write_atomically
+from digest.output import checked
+from digest.records import fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
     from digest.content import Article
@@ -131,27 +132,53 @@ class ShardUpdate:
     replaced: Mapping[int, dict[str, Any]]  # position in shard.articles -> the article's new record
 
 
-def update_shards(site_dir: Path, updates: Sequence[ShardUpdate], store: RecordStore) -> None:
-    """Index shards again in the index of an output folder, in place: each is indexed beside the old
-    one and swapped in, so that searches keep working meanwhile."""
-    bundle = site_dir / BUNDLE
+def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate],
+                       store: RecordStore) -> None:
+    """Write the search index of a tree staged after an edit into target_dir/pagefind/: the shards
+    the edit does not touch (and their list) hard-linked from `reuse_from` (the output folder), the
+    others indexed again from their kept records with the edited articles' new ones. The older
+    records are kept until `prune` (a build that fails or is killed may need them again)."""
+    bundle = target_dir / BUNDLE
+    shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
+    bundle.mkdir(parents=True)
+    redo = {update.shard.name for update in updates}
+    with os.scandir(reuse_from / BUNDLE) as entries:
+        for entry in entries:
+            if entry.name in redo or entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.copytree(entry.path, bundle / entry.name, copy_function=os.link)
+            else:
+                os.link(entry.path, bundle / entry.name)
     for update in updates:
         name = update.shard.name
         records = store.load(name, update.old_key)
-        if records is None:
-            raise _error(f"the records of search shard {name} went missing from the cache: build again")
+        if records is None or len(records) != len(update.shard.articles):
+            raise StaleRecords(name)
         for position, item in update.replaced.items():
             records[position] = item
-        fresh = bundle / f".{name}.new"
-        shutil.rmtree(fresh, ignore_errors=True)
-        _index(records, fresh)
-        current = bundle / name
-        if current.is_dir() and exchange(fresh, current):
-            shutil.rmtree(fresh, ignore_errors=True)
-        else:
-            shutil.rmtree(current, ignore_errors=True)
-            os.rename(fresh, current)
-        store.save(name, update.shard.key, records)
+        _index(records, bundle / name)
+        store.save(name, update.shard.key, records, prune=False)
+
+
+def index_files(site_dir: Path, held: Mapping[str, str]) -> dict[str, str]:
+    """The files of site_dir/pagefind/, as the output folder's manifest lists them: file -> fingerprint
+    (of its shard's fingerprint, or of the whole listing for the list of shards)."""
+    bundle = site_dir / BUNDLE
+    whole = fingerprint("search", sorted(held.items()))
+    found: dict[str, str] = {}
+    for folder, _, names in os.walk(bundle):
+        relative = os.path.relpath(folder, site_dir).replace(os.sep, "/")
+        shard = relative.split("/")[1] if "/" in relative else None
+        key = held.get(shard, whole) if shard is not None else whole
+        for name in names:
+            file = f"{relative}/{name}"
+            found[file] = fingerprint("search", key, file)
+    return found
+
+
+class StaleRecords(Exception):
+    """The kept records of a shard are missing or damaged: the build indexes it from the articles."""
 
 
 class RecordStore:
@@ -168,28 +195,48 @@ class RecordStore:
     def has(self, name: str, key: str) -> bool:
         return self._file(name, key).is_file()
 
-    def save(self, name: str, key: str, records: Sequence[dict[str, Any]]) -> None:
-        write_atomically(self._file(name, key), pickle.dumps(list(records), protocol=pickle.HIGHEST_PROTOCOL))
-        for older in self.folder.glob(f"{glob.escape(name)}-*.pickle"):  # one version per shard is enough
-            if older.name != self._file(name, key).name:
-                older.unlink(missing_ok=True)
+    def save(self, name: str, key: str, records: Sequence[dict[str, Any]], prune: bool = True) -> None:
+        save_record(self._file(name, key), "search-records", pickle.dumps(list(records),
+                                                                         protocol=pickle.HIGHEST_PROTOCOL))
+        if prune:
+            self.prune(name, key)
+
+    def prune(self, name: str, key: str) -> None:
+        """Delete the records of shard `name` but those of fingerprint `key` and those an output
+        folder's index still holds (serve's folder and output/ share the store: each may hold its own
+        version, and its next edit re-indexes from it)."""
+        kept = {self._file(name, key).name}
+        for listing_file in self.folder.parent.glob("search-*.json"):
+            held = load_state(listing_file).get(name)
+            if held is not None:
+                kept.add(self._file(name, held).name)
+        for file in self.folder.glob(f"{glob.escape(name)}-*.pickle"):
+            if file.name not in kept:
+                file.unlink(missing_ok=True)
 
     def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
         """The records of shard `name` if it was last indexed with fingerprint `key`."""
+        data = load_record(self._file(name, key), "search-records")  # (checked: a damaged file is None)
+        if data is None:
+            return None
         try:
-            records = pickle.loads(self._file(name, key).read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            records = pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+                IndexError):
             return None
         return records if isinstance(records, list) else None
+
+
 
 
 def load_state(state_file: Path) -> dict[str, str]:
     """The shards an output folder's index holds (name -> fingerprint), as recorded by the last build.
     Kept in the cache, not in the output: a fingerprint may depend on where the site is."""
+    raw = load_record(state_file, "search")
     try:
-        data = json.loads(state_file.read_bytes())
+        data = json.loads(raw) if raw is not None else {}
         return {str(name): str(key) for name, key in data.items()}
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError):
         return {}
 
 
@@ -198,7 +245,7 @@ def save_state(state_file: Path, wanted: Sequence[Shard]) -> None:
 
 
 def write_listing(state_file: Path, held: Mapping[str, str]) -> None:
-    write_atomically(state_file, json.dumps(held, sort_keys=True).encode())
+    save_record(state_file, "search", json.dumps(held, sort_keys=True).encode())
 
 
 def record(article: Article) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""`digest serve`: build, serve the output folder, rebuild what changed and reload the browser.
+"""`digest serve`: build, serve, rebuild what changed and reload the browser.
 
-Built on livereload (tornado). A failed rebuild never stops the server: the last
-good site stays served, with the errors shown over every HTML page until a
-build succeeds again.
+It builds what `digest build` builds (the configured base_url), into its own folder under
+.digest-cache/ (never output/), and serves it on 127.0.0.1 at base_url's path, the root redirecting
+there, as `mkdocs serve` does with site_url. The live-reload script and the error overlay are added
+to pages as they are served, never written. Built on livereload (tornado). A failed rebuild never
+stops the server: the last good site stays served, with the errors shown over every HTML page until
+a build succeeds again.
 """
 
 from __future__ import annotations
@@ -41,13 +44,15 @@ class DevServer:
                  include_future: bool = False) -> None:
         self.config = load_config(config_file)
         self.config_file = config_file
-        self.local_url = f"http://{host}:{port}/"
-        # Builds as `digest build` does, from the records in .digest-cache/: over every core at first (a
-        # restart finds its last site in place and has nothing to do); then an edit rewrites the few
-        # pages that show the edited article, and the search index follows in the background.
-        self.builder = Builder(config_file, base_url=self.local_url, include_drafts=include_drafts,
+        self.site_dir = preview_dir(self.config)
+        self.local_url = f"http://{host}:{port}{self.config.base_path}"
+        # Builds as `digest build` does, sharing its records in .digest-cache/ (same site, same base_url),
+        # but into its own folder: over every core at first (hard-linking what output/ holds already;
+        # a restart finds its last site in place and has nothing to do); then an edit stages the few
+        # pages that show the edited article and its search shard, and swaps them in.
+        self.builder = Builder(config_file, output_dir=self.site_dir, include_drafts=include_drafts,
                                include_future=include_future, workers=jobs(), persistent=True,
-                               trust_own_output=True)
+                               trust_own_output=True, borrow_from=self.config.output_dir)
         self.problems: tuple[Problem, ...] = ()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due
@@ -73,7 +78,7 @@ class DevServer:
         what = display_path(Path(changed[0]), self.config.root) if changed else "scheduled articles"
         try:
             with self.building:
-                result = self.builder.build(defer_search=True, changed=changed)
+                result = self.builder.build(changed=changed)
         except SiteError as error:
             self.problems = error.problems
             for problem in error.problems:
@@ -88,16 +93,6 @@ class DevServer:
         self.next_due = None if result.future else result.next_due
         click.echo(f"{what} changed: {result.written} files written, {result.files - result.written} unchanged, "
                    f"{result.seconds * 1000:.0f} ms")
-        # The pages are up to date and the browser reloads now; the search index follows in the background.
-        threading.Thread(target=self.reindex, daemon=True).start()
-
-    def reindex(self) -> None:
-        with self.building:  # the next build waits for it: the cache's records must be complete
-            try:
-                self.builder.update_search()
-            except SiteError as error:
-                for problem in error.problems:
-                    click.echo(str(problem), err=True)
 
     def error_overlay(self) -> bytes:
         items = "".join(f"<li>{html.escape(str(problem))}</li>" for problem in self.problems)
@@ -173,7 +168,34 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
     return SiteHandler
 
 
+def preview_dir(config: Config) -> Path:
+    """Where serve builds: its own folder in the cache, never output/."""
+    return config.cache_dir / "serve"
+
+
+class _RootRedirect(web.RequestHandler):
+    """The server's root (and base_url's path without its final slash) lead to the site."""
+
+    def initialize(self, target: str) -> None:
+        self.target = target
+
+    def get(self, *_: str) -> None:
+        self.redirect(self.target)
+
+    head = get
+
+
 class _QuietServer(Server):
+    base_path = "/"  # where the site is served: base_url's path
+
+    def get_web_handlers(self, script: bytes) -> list[Any]:
+        base = self.base_path
+        handlers: list[Any] = [(re.escape(base) + "(.*)", self.SFH,
+                                {"path": self.root or ".", "default_filename": self.default_filename})]
+        if base != "/":
+            handlers.append((f"(?:/|{re.escape(base.rstrip('/'))})", _RootRedirect, {"target": base}))
+        return handlers
+
     def _setup_logging(self) -> None:
         # digest prints its own one line per rebuild; livereload's and tornado's logs would drown it
         logging.getLogger("livereload").setLevel(logging.WARNING)
@@ -287,7 +309,8 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     threading.Thread(target=dev.publish_when_due, args=(changed,), daemon=True, name="digest-clock").start()
     server = _QuietServer(watcher=_EventWatcher(FileWatcher(dev.config, config_file, changed)))
     server.SFH = make_handler(dev)
+    server.base_path = dev.config.base_path
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
-    server.serve(host=host, port=port, root=str(dev.config.output_dir), open_url_delay=0 if open_browser else None)
+    server.serve(host=host, port=port, root=str(dev.site_dir), open_url_delay=0 if open_browser else None)
     click.echo(f"Stopped after {time.perf_counter() - started:.0f} s")

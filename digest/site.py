@@ -15,8 +15,7 @@ from digest import urls
 from digest.config import Config
 from digest.content import ARTICLE_LINK, Article
 from digest.errors import Collector
-from digest.output import fingerprint
-from digest.state import build_time
+from digest.records import build_time, fingerprint
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,22 @@ folder has its own records, named after the folder, so that `--output elsewhere`
   time, over an output folder nobody touched, has nothing to do.
 
 A record is removed before the folder it describes is changed and saved again after: a build that
-fails or is killed halfway leaves no record that claims more than is true.
+fails or is killed halfway leaves no record that claims more than is true. Every record is saved
+sealed (digest.records: digest's version and a checksum): one that does not check out, or holds
+values of the wrong types, is no record, and the part it described is built again.
 """
 
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import pickle
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
@@ -32,8 +35,9 @@ from typing import Any, BinaryIO
 
 from digest import __version__
 from digest.config import Config
-from digest.errors import Problem, SiteError
-from digest.output import Tree, fingerprint, write_atomically
+from digest.output import Tree
+from digest.records import build_time as build_time  # (the build clock: re-exported for older callers)
+from digest.records import fingerprint, load_record, save_record
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
@@ -90,25 +94,27 @@ class BuildState:
         self.graph_base().unlink(missing_ok=True)
 
     def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
-        """Write a pickle atomically, after a header naming digest's version and the output folder."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as file:
-            pickle.dump((__version__, str(self.config.output_dir)), file, protocol=pickle.HIGHEST_PROTOCOL)
-            dump(file)
-        os.replace(temporary, path)
+        """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
+        output folder."""
+        buffer = io.BytesIO()
+        pickle.dump(str(self.config.output_dir), buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        dump(buffer)
+        save_record(path, "pickle", buffer.getbuffer())
 
     def read_pickle(self, path: Path) -> Any:
-        """What write_pickle wrote, or None (missing, unreadable, or of another version or folder)."""
+        """What write_pickle wrote, or None (missing, unreadable, damaged, or of another version or folder)."""
+        data = load_record(path, "pickle")
+        if data is None:
+            return None
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of objects: no use collecting while they are made
         try:
-            with open(path, "rb") as file:
-                if pickle.load(file) != (__version__, str(self.config.output_dir)):
-                    return None
-                return pickle.load(file)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
-                IndexError):
+            file = io.BytesIO(data)
+            if pickle.load(file) != str(self.config.output_dir):
+                return None
+            return pickle.load(file)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+                IndexError, KeyError):
             return None
         finally:
             if collecting:
@@ -129,12 +135,14 @@ class BuildState:
     def load_tree(self, name: str, folder: Path) -> Tree | None:
         """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
         data = self._load(name)
-        try:
-            if data is None or not folder.is_dir():
-                return None
-            return Tree(folder=folder, files=data["files"], written_ns=data["saved_ns"])
-        except (KeyError, TypeError):
+        if data is None or not folder.is_dir():
             return None
+        files, written_ns = data.get("files"), data.get("saved_ns")
+        # A record of the right shape but wrong types (damaged, or written by hand) is no record.
+        if not isinstance(files, dict) or type(written_ns) is not int or \
+                not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
+            return None
+        return Tree(folder=folder, files=files, written_ns=written_ns)
 
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
         self._save(name, {"saved_ns": written_ns, "files": files})
@@ -154,6 +162,8 @@ class BuildState:
             if not output.intact():
                 return None
             due = data["next_due"]
+            if not all(type(data[key]) is int for key in ("pages", "files", "scheduled")):
+                return None
             return Unchanged(pages=data["pages"], files=data["files"], scheduled=data["scheduled"],
                              next_due=datetime.fromisoformat(due) if due else None, drafts=data.get("drafts", 0))
         except (KeyError, TypeError, ValueError):
@@ -166,9 +176,10 @@ class BuildState:
                                "drafts": report.drafts})
 
     def _load(self, name: str) -> dict[str, Any] | None:
+        raw = load_record(self.record(name), "state")
         try:
-            data = json.loads(self.record(name).read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else None
+        except ValueError:
             return None
         if not isinstance(data, dict) or data.get("version") != __version__ or \
                 data.get("output_dir") != str(self.config.output_dir):
@@ -177,19 +188,7 @@ class BuildState:
 
     def _save(self, name: str, data: dict[str, Any]) -> None:
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
-        write_atomically(self.record(name), json.dumps(record).encode())
-
-
-def build_time() -> datetime:
-    """The build's time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else now."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or not value.strip():
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        return datetime.fromtimestamp(int(value.strip()), UTC)
-    except (ValueError, OverflowError, OSError):
-        raise SiteError([Problem("SOURCE_DATE_EPOCH", None, f"must be a whole number of seconds since "
-                                 f"1970-01-01 00:00 UTC, not {value!r}")]) from None
+        save_record(self.record(name), "state", json.dumps(record).encode())
 
 
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)

@@ -51,8 +51,9 @@ def test_resized_copies_are_cached_between_builds(make_site):
         "fr/2024/photo.jpg": jpeg(1200, 800),
     })
     site.build_ok()
-    cached = sorted((site.root / ".digest-cache/images").iterdir())
-    assert len(cached) == 2  # 480 and 960
+    cached = sorted((site.root / ".digest-cache/images").glob("*.jpg"))
+    assert len(cached) == 2  # 480 and 960 (each with its checksum beside it)
+    assert len(list((site.root / ".digest-cache/images").glob("*.jpg.sum"))) == 2
     stamps = [p.stat().st_mtime_ns for p in cached]
     first = site.files()
     site.build_ok()

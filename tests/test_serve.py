@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from digest.cli import main
+from digest.config import load_config
 
 from browser import chromium
 from helpers import BASE_CONFIG, REPO, Site, article, texts, tree
@@ -73,7 +74,10 @@ class Server:
     def __init__(self, site: Site, log: Path, *args: str) -> None:
         self.site = site
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
+        # Served at base_url's path, as deployed (BASE_CONFIG: https://example.org/sub/ -> /sub/).
+        self.base = load_config(site.root / "config.yaml").base_path
+        self.url = f"http://127.0.0.1:{self.port}{self.base}"
+        self.folder = site.root / ".digest-cache" / "serve"  # what it builds and serves
         self.log = log
         with log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -95,11 +99,12 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def get(self, path: str, method: str = "GET") -> Response:
-        """A request with the path sent exactly as given (no client-side normalization of '..')."""
+    def get(self, path: str, method: str = "GET", raw: bool = False) -> Response:
+        """A request for a path of the site ("/fr/" is served at base_url's path: "/sub/fr/"), or with
+        `raw` for exactly that path; sent as given (no client-side normalization of '..')."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            connection.request(method, path)
+            connection.request(method, path if raw or path.startswith(self.base) else self.base.rstrip("/") + path)
             response = connection.getresponse()
             return Response(response.status, response.read(), {k.lower(): v for k, v in response.getheaders()})
         finally:
@@ -364,10 +369,15 @@ def test_nothing_outside_the_output_folder_is_served(site: Site, serve: Callable
         assert response.status == 404, f"{path} -> {response.status}"
         assert secret not in response.body and b"root:x:" not in response.body, path
 
-    # symlinks inside output/ that lead out of it
-    (site.output / "leak.yaml").symlink_to(site.root / "config.yaml")
-    (site.output / "leakdir").symlink_to(site.root, target_is_directory=True)
-    (site.output / "fr" / "passwd").symlink_to("/etc/passwd")
+    for path in TRAVERSALS:  # outside base_url's path too
+        response = server.get(path, raw=True)
+        assert response.status in (404, 302), f"{path} -> {response.status}"
+        assert secret not in response.body and b"root:x:" not in response.body, path
+
+    # symlinks inside the served folder that lead out of it
+    (server.folder / "leak.yaml").symlink_to(site.root / "config.yaml")
+    (server.folder / "leakdir").symlink_to(site.root, target_is_directory=True)
+    (server.folder / "fr" / "passwd").symlink_to("/etc/passwd")
     for path in ["/leak.yaml", "/leakdir/config.yaml", "/leakdir/content/fr/2024/one.md", "/leakdir/",
                  "/fr/passwd"]:
         response = server.get(path)
@@ -378,7 +388,7 @@ def test_nothing_outside_the_output_folder_is_served(site: Site, serve: Callable
 
 def test_missing_page_gives_the_sites_404_page(site: Site, serve: Callable[..., Server]) -> None:
     server = serve(site)
-    not_found = (site.output / "404.html").read_bytes()
+    not_found = (server.folder / "404.html").read_bytes()
     for path in ["/fr/no-such-page/", "/nope.html", "/fr/2024/07/nope/"]:
         response = server.get(path)
         assert response.status == 404, path
@@ -405,16 +415,26 @@ def without_livereload(body: bytes) -> bytes:
     return re.sub(rb'<script type="text/javascript">\(function\(\)\{[^<]*livereload\.js[^<]*</script>', b"", body)
 
 
-def test_links_use_the_local_address(site: Site, serve: Callable[..., Server]) -> None:
+def test_serves_the_configured_site_at_its_path_and_never_writes_output(site: Site,
+                                                                        serve: Callable[..., Server]) -> None:
+    site.build_ok()
+    before = tree(site.output, folders=True)
     server = serve(site)
+    assert server.url.endswith(f":{server.port}/sub/")
+    root = server.get("/", raw=True)
+    assert root.status == 302 and root.headers["location"] == "/sub/"
+    assert server.get("/sub", raw=True).headers.get("location") == "/sub/"
+    assert server.get("/fr/2024/07/one/", raw=True).status == 404  # only under base_url's path
+    # What is served is what `digest build` makes (the configured base_url), but the live-reload script.
     article_page = server.get(ONE)
-    canonical = article_page.page().xpath("//link[@rel='canonical']/@href")
-    assert canonical == [f"{server.url}fr/2024/07/one/"]
-    for path in [ONE, "/fr/", "/fr/tags/irak/", "/", "/fr/feed.xml", "/sitemap.xml", "/robots.txt"]:
+    assert article_page.page().xpath("//link[@rel='canonical']/@href") == ["https://example.org/sub/fr/2024/07/one/"]
+    assert without_livereload(article_page.body) == (site.output / "fr/2024/07/one/index.html").read_bytes()
+    assert b"livereload.js" in article_page.body and b"livereload.js" not in (server.folder / ONE[1:] /
+                                                                              "index.html").read_bytes()
+    for path in ["/fr/feed.xml", "/sitemap.xml", "/robots.txt"]:
         response = server.get(path)
         assert response.status == 200, path
-        assert "example.org" not in response.text, f"{path} still uses the configured base_url"
-    assert f"{server.url}sitemap.xml" in server.get("/robots.txt").text
+        assert response.body == (site.output / path[1:]).read_bytes(), path
 
     # every internal link and resource of these pages is served
     links: set[str] = set()
@@ -425,8 +445,22 @@ def test_links_use_the_local_address(site: Site, serve: Callable[..., Server]) -
             if absolute.startswith(server.url):
                 links.add(urlsplit(absolute).path)
     assert len(links) > 10
-    broken = [link for link in sorted(links) if server.get(link).status != 200]
+    broken = [link for link in sorted(links) if server.get(link, raw=True).status != 200]
     assert broken == []
+
+    # Edits, an error and its fix, a draft preview: output/ stays byte for byte what `digest build` made.
+    rewrite(site, ONE_FILE, "Premier titre", "Titre servi")
+    server.wait_for_page(ONE, lambda r: r.h1() == ["Titre servi"], "the edit")
+    rewrite(site, ONE_FILE, "title: 'Titre servi'", "title: a: b")
+    server.wait_for_page(ONE, lambda r: r.overlay() is not None, "the error overlay")
+    rewrite(site, ONE_FILE, "title: a: b", "title: 'Titre corrigé'")
+    server.wait_for_page(ONE, lambda r: r.h1() == ["Titre corrigé"], "the fix")
+    assert tree(site.output, folders=True) == before
+    assert server.stop()[0] == 0
+    drafts = serve(site, "--drafts")
+    site.write("content/fr/2024/draft.md", article("Brouillon", draft="true"))
+    drafts.wait_for_page("/fr/2024/07/draft/", lambda r: r.h1() == ["Brouillon"], "the draft")
+    assert tree(site.output, folders=True) == before
 
 
 def test_one_terminal_line_per_rebuild(site: Site, serve: Callable[..., Server]) -> None:
@@ -454,33 +488,33 @@ def test_one_terminal_line_per_rebuild(site: Site, serve: Callable[..., Server])
 
 def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, serve: Callable[..., Server],
                                                         tmp_path: Path) -> None:
-    """What `digest serve` leaves in output/ after edits is what `digest build` makes of the same files,
-    search index included (it is brought up to date in the background)."""
+    """What `digest serve` builds after edits is what `digest build` makes of the same files,
+    search index included."""
     pytest.importorskip("pagefind_bin")
     site = make_site(ARTICLES, config=BASE_CONFIG.replace("search: false", "search: true"))
     server = serve(site)
-    assert (site.output / "pagefind").is_dir()
+    folder = server.folder
+    assert (folder / "pagefind").is_dir()
     rewrite(site, ONE_FILE, "Premier titre", "Titre indexé")
     (site.root / "content/fr/2024/two.md").unlink()
     rewrite(site, "content/fr/2024/one.md", "tags: [Irak]", "tags: [Liban]")
     server.wait_for_page(ONE, lambda r: r.h1() == ["Titre indexé"] and "Liban" in r.text, "the edits")
     server.wait_until(lambda: server.get(TWO).status == 404, 5, "the deleted article to be gone")
     clean = tmp_path / "clean"
-    result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"), "--output", str(clean),
-                                       "--base-url", server.url])
+    result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"), "--output", str(clean)])
     assert result.exit_code == 0, result.output
     want = tree(clean)
 
     def same() -> bool:
-        return tree(site.output) == want
+        return tree(folder) == want
 
     try:
         server.wait_until(same, 10, "output/ to equal a clean build")
     except pytest.fail.Exception:
-        got = tree(site.output)
+        got = tree(folder)
         stale, missing = sorted(set(got) - set(want)), sorted(set(want) - set(got))
         different = sorted(name for name in set(got) & set(want) if got[name] != want[name])
-        pytest.fail(f"served output/ differs from a clean build: stale {stale}, missing {missing}, "
+        pytest.fail(f"the served site differs from a clean build: stale {stale}, missing {missing}, "
                     f"different {different}")
 
 

@@ -19,8 +19,14 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import io
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +37,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from PIL import Image
 
+from digest.build import Builder
 from digest.cli import main
+from digest.errors import SiteError
 
 from helpers import BASE_CONFIG, REPO, article, tree_hashes
 
@@ -166,6 +174,7 @@ class SiteMachine(RuleBasedStateMachine):
         self.builds = 0  # incremental builds checked (the first is a cold build)
         self.steps = -1  # steps run (the invariant also runs once after initialize)
         self.changed = False  # an input changed since the last check
+        self.server: Builder | None = None  # serve_style_build's, kept between steps as serve keeps it
 
     def teardown(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -399,6 +408,70 @@ class SiteMachine(RuleBasedStateMachine):
         assert tree_hashes(self.root / "output") == before, "a failed build changed the output"
         path.write_bytes(good)
         self.changed = True  # same text as before the failed build, newer time stamp
+
+
+    @rule(delay=st.floats(0.2, 2.0))
+    def killed_build(self, delay: float) -> None:
+        """A `digest build` killed (SIGKILL) after `delay` seconds: output/ is the old site or the new one,
+        with no temporary file inside; the next build (the invariant's) still equals a clean build."""
+        output = self.root / "output"
+        before = tree_hashes(output)
+        command = [sys.executable, "-m", "digest", "build", "--config", str(self.root / "config.yaml")]
+        process = subprocess.Popen(command, cwd=self.root, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        found = tree_hashes(output)
+        hidden = [name for name in found if "/." in f"/{name}" and not name.endswith(".nojekyll")]
+        assert not hidden and not [name for name in found if name.endswith(".tmp")], sorted(found)
+        if found != before:
+            clean = self.clean_build()
+            diff = differences(output, clean)
+            assert not diff, "a killed build left output/ neither the old nor the new site:\n" + diff
+            shutil.rmtree(clean.parent)
+        self.changed = True
+
+    @rule()
+    def serve_style_build(self) -> None:
+        """A build as `digest serve` makes it (one Builder kept between steps, its own folder, trusting
+        what it wrote): it equals a clean build, and output/ is left byte for byte as it was."""
+        output = self.root / "output"
+        before = tree_hashes(output)
+        if self.server is None:
+            self.server = Builder(self.root / "config.yaml", output_dir=self.root / ".digest-cache" / "serve",
+                                  persistent=True, trust_own_output=True, borrow_from=output)
+        saved = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+        try:
+            self.server.build()
+        except SiteError:
+            return  # (an input the full build refuses: the invariant's build says so)
+        finally:
+            if saved is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = saved
+        assert tree_hashes(output) == before, "a serve-style build changed output/"
+        clean = self.clean_build()
+        diff = differences(self.root / ".digest-cache" / "serve", clean)
+        assert not diff, "the serve-style build differs from a clean build:\n" + diff
+        shutil.rmtree(clean.parent)
+
+    def clean_build(self) -> Path:
+        """A clean build of a copy of the site's inputs: its output folder."""
+        clean = Path(tempfile.mkdtemp(dir=self.tmp)) / "site"
+        clean.mkdir()
+        for name in ("config.yaml", "content", "templates"):
+            source = self.root / name
+            if source.is_dir():
+                shutil.copytree(source, clean / name)
+            elif source.is_file():
+                shutil.copy2(source, clean / name)
+        result = build(clean / "config.yaml")
+        assert result.exit_code == 0, result.output
+        return clean / "output"
 
 
 class SearchSiteMachine(SiteMachine):

@@ -1,0 +1,78 @@
+"""Small utilities every layer may use (this module imports no other part of digest but errors):
+stable fingerprints, atomic writes, the build clock, and records of .digest-cache/ saved with their
+format's version and a checksum, so that a record damaged or altered in the cache is never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from digest import __version__
+from digest.errors import Problem, SiteError
+
+_CHECKSUM = 16  # bytes of blake2b
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short stable hash of strings, numbers and nested tuples/lists of them."""
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old bytes or the new ones, never half of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def build_time() -> datetime:
+    """The build's time: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else now."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or not value.strip():
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        return datetime.fromtimestamp(int(value.strip()), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SiteError([Problem("SOURCE_DATE_EPOCH", None, f"must be a whole number of seconds since "
+                                 f"1970-01-01 00:00 UTC, not {value!r}")]) from None
+
+
+def _header(kind: str) -> bytes:
+    return f"digest {__version__} {kind}\n".encode()
+
+
+def seal(kind: str, data: bytes) -> bytes:
+    """A record's bytes as saved: a header naming digest's version and the kind of record, then a
+    checksum of the data, then the data."""
+    return _header(kind) + checksum(data) + data
+
+
+def unseal(kind: str, blob: bytes) -> bytes | None:
+    """The data of a sealed record, or None if it is of another version or kind, or does not match
+    its checksum (truncated by a full disk, altered in a cache restored from elsewhere)."""
+    header = _header(kind)
+    if not blob.startswith(header):
+        return None
+    start = len(header) + _CHECKSUM
+    data = blob[start:]
+    return data if blob[len(header):start] == checksum(data) else None
+
+
+def checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_CHECKSUM).digest()
+
+
+def save_record(path: Path, kind: str, data: bytes) -> None:
+    write_atomically(path, seal(kind, data))
+
+
+def load_record(path: Path, kind: str) -> bytes | None:
+    """A record saved by save_record, or None (missing, unreadable, old, damaged)."""
+    try:
+        return unseal(kind, path.read_bytes())
+    except OSError:
+        return None
