@@ -73,7 +73,8 @@ _ORDERED_ITEM = re.compile(r"[0-9]{1,9}[.)]")
 # a paragraph, heading or table cell, markdown-it-pyrs does not. Bodies with one there, or with one and a
 # link reference definition (labels are matched after collapsing spaces), go to the reference.
 _ODD = "\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_ODD_SPACE = re.compile(rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]", re.MULTILINE)
+_ODD_SPACE = re.compile(
+    rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]|[(<][{_ODD}]|[{_ODD}][)>]", re.MULTILINE)
 _ODD_CHARACTERS = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
     "\u2028\u2029\u202f\u205f\u3000")
 
@@ -90,11 +91,21 @@ _HTML_DIFFERENCES = re.compile(r"<!|<(?:textarea|search|source)", re.IGNORECASE)
 # A link whose host is not ASCII (percent-encoded by markdown-it-pyrs): markdown-it-py writes it in punycode,
 # with a scheme or without one (protocol-relative, "//host/").
 _ENCODED_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*%|//[^/?#]*%")
+# A host with a character other than letters, digits, ".", "-", ":" (port) and "@" (user): markdown-it-py's
+# URL parser (mdurl) splits some differently (e.g. "irc://foo.ba!r:2233/").
+_ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*[^A-Za-z0-9.\-:@\[\]/?#]")
+# A code span of spaces only
+_BLANK_CODE_SPAN = re.compile(r"`[ \n]+`")
+# "[label](" with nothing after the parenthesis on its line
+_OPEN_PARENTHESIS = re.compile(r"\]\([ \t]*\n")
 # An autolink with a percent-escape or a punycode label: markdown-it-py shows it decoded (its
 # normalizeLinkText: "%2E" as ".", "xn--n3h" as "☃"), markdown-it-pyrs as written.
 _AUTOLINK_TO_DECODE = re.compile(r"<[^<>\x00-\x20]*(?:%|xn--)[^<>\x00-\x20]*>", re.IGNORECASE)
-# A line of two nested block quotes followed by a tab: the parsers expand the tab differently.
-_TAB_IN_NESTED_QUOTE = re.compile(r"^[ \t>*+\-0-9.)]*>[ \t>*+\-0-9.)]*>[ >*+\-0-9.)]*\t", re.MULTILINE)
+# A block quote's marker followed by a tab: the parsers expand the tab differently in code, raw HTML and
+# nested quotes.
+_TAB_IN_QUOTE = re.compile(r"^[ \t>*+\-0-9.)]*>[ >*+\-0-9.)]*\t", re.MULTILINE)
+# A link destination in angle brackets that starts or ends with a space (markdown-it-py trims it)
+_ANGLE_DESTINATION_SPACE = re.compile(r"\(<[ \t]|\(<[^<>\n]*[ \t]>")
 # In a tight list item, text followed by a code block: markdown-it-py writes no line break between them
 # (its fence and code block rules do not add the one its other block tags get), markdown-it-pyrs does.
 _BEFORE_CODE = re.compile(r"(</p>|</h[1-6]>|</pre>|</?blockquote>|</[uo]l>|</?li>|<hr>|</table>)?\n<pre>")
@@ -123,11 +134,15 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         return None
     if _delimiter_next_to_symbol(text) or _lazy_quote(text):
         return None
-    if ("<" in text and _AUTOLINK_TO_DECODE.search(text)) or (">" in text and _TAB_IN_NESTED_QUOTE.search(text)):
+    if ("<" in text and _AUTOLINK_TO_DECODE.search(text)) or (">" in text and _TAB_IN_QUOTE.search(text)):
         return None
-    # A link reference definition whose title goes on after a line ending in a backslash: markdown-it-pyrs
-    # leaves the rest of the title as a paragraph (it would become the summary).
-    if "]:" in text and "\\\n" in text:
+    # Runs of three tildes or more (a tilde fence, or strikethrough delimiters next to each other), a code
+    # span of spaces only (markdown-it-py keeps them all), a link destination in angle brackets with a
+    # space at either end (markdown-it-py trims it): the parsers differ on some.
+    if "~~~" in text or ("`" in text and _BLANK_CODE_SPAN.search(text)) or (
+            "(<" in text and _ANGLE_DESTINATION_SPACE.search(text)):
+        return None
+    if "]:" in text and _risky_definitions(text):
         return None
     md = parser(allow_html)
     try:
@@ -135,7 +150,7 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         # An empty block quote (e.g. holding only a link reference definition): markdown-it-py writes
         # no line break in it.
         if "<blockquote>\n</blockquote>" in html or (
-                ("|" in text or "<table" in html) and not _tables_are_safe(text)):
+                ("|" in text or ":-" in text or "-:" in text or "<table" in html) and not _tables_are_safe(text)):
             return None
         if allow_html:
             return _with_tree(html, md.tree(text))
@@ -164,7 +179,7 @@ def _with_tree(html: str, tree: Node) -> tuple[str, str] | None:
         paragraph = tight_run
         if name in ("link", "autolink"):
             url = node.meta.get("url", "")
-            if not _NOT_RELATIVE.match(url) or _ENCODED_HOST.match(url):
+            if not _NOT_RELATIVE.match(url) or _ENCODED_HOST.match(url) or _ODD_HOST.match(url):
                 return None
         elif name in _BLOCK:
             if name == "paragraph":
@@ -178,9 +193,32 @@ def _with_tree(html: str, tree: Node) -> tuple[str, str] | None:
     return html, first_paragraph
 
 
+def _risky_definitions(text: str) -> bool:
+    """Link reference definitions the parsers may read differently: a title that goes on after a line
+    ending in a backslash (markdown-it-pyrs left the rest of it as a paragraph, which became the summary),
+    a label, destination or title not on one line, and a reference followed by an unclosed "("
+    (markdown-it-pyrs links it)."""
+    if "\\\n" in text or _OPEN_PARENTHESIS.search(text):
+        return True
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if "]:" not in line:
+            continue
+        label, rest = line.split("]:", 1)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if "[" not in label or not rest.strip(" \t") or _unbalanced(rest) or _unbalanced(following):
+            return True
+    return False
+
+
+def _unbalanced(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("'") % 2 == 1 or text.count("(") != text.count(")")
+
+
 def _links_are_not_relative(html: str) -> bool:
     for match in _HREF.finditer(html):
-        if not _NOT_RELATIVE.match(match.group(1)) or _ENCODED_HOST.match(match.group(1)):
+        url = match.group(1)
+        if not _NOT_RELATIVE.match(url) or _ENCODED_HOST.match(url) or _ODD_HOST.match(url):
             return False
     return True
 
@@ -226,6 +264,11 @@ def _tables_are_safe(text: str) -> bool:
         if "|" not in line or "|" not in header or (index > 1 and lines[index - 2].strip(" \t")):
             return False
         prefix = line[:len(line) - len(line.lstrip(" \t>"))]
+        # a header row that is not in the same container as the delimiter row, or starts another block
+        # (a list item: markdown-it-py reads the delimiter row as its lazy continuation)
+        cells = header.lstrip(" \t>")
+        if header[:len(header) - len(cells)] != prefix or cells[0] in _BLOCK_START or _ORDERED_ITEM.match(cells):
+            return False
         for row in lines[index + 1:]:
             cells = row.lstrip(" \t>")
             if not cells.strip(" \t"):

@@ -110,7 +110,8 @@ def test_markup_soup(body: str) -> None:
 TARGETED = {
     "table": "| item | value | share |\n|---|---:|:---:|\n| prix | 12 | 3 % |\n| *a* | **b** | [c](https://x.org) |\n",
     "footnotes": "Texte[^1] et ^[inline].\n\n[^1]: La note.\n",
-    "strikethrough": "Il a ~~menti~~ dit ~~~x~~~ et ~un~.\n",
+    "strikethrough": "Il a ~~menti~~ dit ~un~.\n",
+    "tildes": "Il a ~~menti~~ dit ~~~x~~~ et ~~a~~~~b~~.\n\n~~~\ncode\n~~~\n",
     "raw html": "Texte <b>gras</b> <a href=\"javascript:alert(1)\">x</a>\n\n<div>\n*bloc*\n</div>\n",
     "entities": "&amp; &copy; &#233; &#x110000; &bogus; &nbsp;fin &lt;b&gt;\n",
     "autolinks": "<https://example.com/a?b=c&d> <mailto:a@example.com> <a@example.com> https://nolink.org\n",
@@ -120,7 +121,8 @@ TARGETED = {
     "code": "```python\nprint('<x>')\n```\n\n    indenté\n\n`inline <code>`\n",
     "non-latin": "## عنوان\n\nالحكومة *أعلنت* اليوم.\n\n日本語の**テキスト**。\n\nТекст по-русски.\n",
     "crlf": "Titre\r\n=====\r\n\r\nLigne un\r\nligne deux\r\n\r\n- a\r\n- b\r\n",
-    "tabs": "\tcode\n\n-\tun\n-\tdeux\n\n> \tcitation\n",
+    "tabs": "\tcode\n\n-\tun\n-\tdeux\n",
+    "tab in a quote": "> \tcitation\n\n> ```\n>\tcode\n> ```\n",
     "nul": "Avant\0après *\0* `\0`\n",
     "long line": ("mot *important* " * 5000) + "\n",
     "long link line": "[lien](https://example.com/" + "a" * 10000 + ")\n",
@@ -157,6 +159,15 @@ TARGETED = {
     "escaped pipe before a pipe": "| a | b |\n|---|---|\n| x\\|| z |\n",
     "table row starting a list": "| a |\n|---|\n| 1 |\n10) liste\n",
     "emphasis sourcemaps": "    chunk1\n*foo****\n\n\\\n  ```\n",
+    "blank code span": "Le code `    ` est vide.\n",
+    "nbsp in a destination": "[lien](/uri\xa0)\n",
+    "space in an angle destination": "[lien](</mon uri >)\n",
+    "odd host": "<irc://foo.ba!r:2233/abaz>\n",
+    "list item over a delimiter row": "- un\n\n-   a|b\n---|---\nc|d\n",
+    "definition then an open parenthesis": "[ref]: https://example.org\n\n# [Ref](\n",
+    "definition without destination": "> [Ref]:\n> -\n",
+    "label over two lines": "[ré- un\n-\nf]: /url \"titre\"\n",
+    "definition in a paragraph, then a delimiter row": "a\n[ref]: /url\n:-:\n",
 }
 
 
@@ -177,7 +188,11 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "title with backslash lines", "percent-encoded autolink", "punycode autolink",
                                   "protocol-relative idn", "code after tight text", "tab in nested quote",
                                   "nested lazy line", "delimiter row without pipe", "header row without pipe",
-                                  "escaped pipe before a pipe", "table row starting a list"])
+                                  "escaped pipe before a pipe", "table row starting a list", "tab in a quote",
+                                  "tildes", "blank code span", "nbsp in a destination", "space in an angle destination",
+                                  "odd host", "list item over a delimiter row", "definition then an open parenthesis",
+                                  "definition without destination", "label over two lines",
+                                  "definition in a paragraph, then a delimiter row"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
 
