@@ -75,6 +75,7 @@ _ORDERED_ITEM = re.compile(r"[0-9]{1,9}[.)]")
 _ODD = "\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _ODD_SPACE = re.compile(
     rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]|[(<][{_ODD}]|[{_ODD}][)>]", re.MULTILINE)
+_ASCII_ODD = re.compile("[\x0b\x0c\x1c-\x1f]")
 _ODD_CHARACTERS = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
     "\u2028\u2029\u202f\u205f\u3000")
 
@@ -88,6 +89,9 @@ _CONTAINER_PREFIX = re.compile(r"[ \t>\-+*0-9.)]*")
 # Raw HTML whose rules changed in CommonMark 0.30/0.31 (lower-case declarations, <textarea>, <search>,
 # <source>): markdown-it-py follows the newer rules.
 _HTML_DIFFERENCES = re.compile(r"<!|<(?:textarea|search|source)", re.IGNORECASE)
+# Raw HTML blocks that run to their closing tag, blank lines included: in a list item, markdown-it-py keeps
+# a blank line after one left open, markdown-it-pyrs does not.
+_RAW_TEXT_BLOCK = re.compile(r"<(?:script|pre|style|textarea)(?:[\s>]|$)|<\?", re.IGNORECASE | re.MULTILINE)
 # A link whose host is not ASCII (percent-encoded by markdown-it-pyrs): markdown-it-py writes it in punycode,
 # with a scheme or without one (protocol-relative, "//host/").
 _ENCODED_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*%|//[^/?#]*%")
@@ -129,7 +133,7 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         return None
     if allow_html and _HTML_DIFFERENCES.search(text):
         return None
-    if not text.isascii() and any(space in text for space in _ODD_CHARACTERS) and (
+    if (not text.isascii() or _ASCII_ODD.search(text)) and any(space in text for space in _ODD_CHARACTERS) and (
             "]:" in text or _ODD_SPACE.search(text)):
         return None
     if _delimiter_next_to_symbol(text) or _lazy_quote(text):
@@ -153,6 +157,8 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
                 ("|" in text or ":-" in text or "-:" in text or "<table" in html) and not _tables_are_safe(text)):
             return None
         if allow_html:
+            if "<li>" in html and _RAW_TEXT_BLOCK.search(text):
+                return None
             return _with_tree(html, md.tree(text))
     except BaseException as error:  # a panic in the Rust code is no Exception
         if type(error).__name__ != "PanicException":

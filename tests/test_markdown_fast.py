@@ -168,6 +168,8 @@ TARGETED = {
     "definition without destination": "> [Ref]:\n> -\n",
     "label over two lines": "[ré- un\n-\nf]: /url \"titre\"\n",
     "definition in a paragraph, then a delimiter row": "a\n[ref]: /url\n:-:\n",
+    "form feed line": "Texte.\n\n\x0c\nsuite\n",
+    "open raw block in a list": "1. <script>\n\n<?php\n",
 }
 
 
