@@ -5,17 +5,21 @@ renders exactly as the reference, markdown-it-py, does.
 with markdown-it-py. The fast path takes only bodies with nothing to do after parsing: no image (the
 reference adds loading/decoding and sizes), no link to a file next to the article (resolved, and
 reported when wrong), no footnote (the reference's footnotes carry a localized heading) and none of
-the few constructs where the two parsers are known to differ: a body that does not end with a line
-break (a fence or raw HTML left open at the end), an empty block quote, nesting deeper than
-markdown-it-py allows, Unicode spaces where markdown-it-py trims them, international host names,
-emphasis delimiters next to Unicode symbols (CommonMark 0.31 rules), tables that do not follow a blank
-line, lazy continuation lines of a block quote, some raw HTML (see `_HTML_DIFFERENCES`), and
-a body with both "`" and "[" (markdown-it-pyrs 0.4 panics on some, e.g. "[`" ending a paragraph).
+the constructs where the two parsers are known to differ (each found by a differential run over the
+CommonMark spec's examples, markdown-it's fixtures and bodies generated from them): a body that does
+not end with a line break, an empty block quote, nesting deeper than markdown-it-py allows, Unicode or
+control spaces where markdown-it-py trims them, non-ASCII or unusual hosts, autolinks that
+markdown-it-py shows decoded (percent-escapes, punycode), emphasis delimiters next to Unicode symbols
+(CommonMark 0.31 rules), runs of three tildes, code spans of spaces only, tables either parser reads
+differently, lazy continuation lines of a block quote, tabs after a quote marker, text before a code
+block in a tight list item, link reference definitions not on one line, some raw HTML (see
+`_HTML_DIFFERENCES`, `_RAW_TEXT_BLOCK`), and a body with both "`" and "[" (markdown-it-pyrs 0.4 panics
+on some, e.g. "[`" ending a paragraph).
 With raw HTML off (the default), the checks and the first paragraph are read from the HTML that
-markdown-it-pyrs writes (every tag in it is its own); otherwise, or when the first paragraph is empty,
-from its syntax tree.
-tests/test_markdown_fast.py renders the example site, the test suite's bodies, fuzzed bodies and a
-bench corpus both ways and requires identical results.
+markdown-it-pyrs writes (every tag in it is its own); otherwise, when the first paragraph is empty, or
+when a list item starts with a block (a paragraph without <p> may follow it), from its syntax tree.
+tests/test_markdown_fast.py renders the public suites, bodies generated from them, the example site,
+fuzzed bodies and a bench corpus both ways and requires identical results.
 """
 
 from __future__ import annotations
