@@ -81,7 +81,8 @@ _ORDERED_ITEM = re.compile(r"[0-9]{1,9}[.)]")
 # link reference definition (labels are matched after collapsing spaces), go to the reference.
 _ODD = "\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _ODD_SPACE = re.compile(
-    rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]|[(<][{_ODD}]|[{_ODD}][)>]", re.MULTILINE)
+    rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]|[(<][{_ODD}]|[{_ODD}][)>]"
+    rf"|\]\([^)\n]*[{_ODD}]", re.MULTILINE)
 _ASCII_ODD = re.compile("[\x0b\x0c\x1c-\x1f]")
 _ODD_CHARACTERS = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
     "\u2028\u2029\u202f\u205f\u3000")
@@ -149,10 +150,11 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
             "\t" in text and ">" in text and _TAB_IN_QUOTE.search(text)):
         return None
     # Runs of three tildes or more (a tilde fence, or strikethrough delimiters next to each other), a code
-    # span of spaces only (markdown-it-py keeps them all), a link destination in angle brackets with a
-    # space at either end (markdown-it-py trims it): the parsers differ on some.
+    # span of spaces only (markdown-it-py keeps them all), inline runs of backticks, a link destination in
+    # angle brackets with a space at either end (markdown-it-py trims it): the parsers differ on some.
     # (a one-character test first: much faster than looking for a longer string)
-    if ("~" in text and "~~~" in text) or ("`" in text and _BLANK_CODE_SPAN.search(text)) or (
+    if ("~" in text and "~~~" in text) or ("`" in text and (_BLANK_CODE_SPAN.search(text) or (
+            "``" in text and _inline_backtick_runs(text)))) or (
             "<" in text and "(<" in text and _ANGLE_DESTINATION_SPACE.search(text)):
         return None
     if "]:" in text and _risky_definitions(text):
@@ -206,6 +208,18 @@ def _with_tree(html: str, tree: Node) -> tuple[str, str] | None:
         if paragraph and not first_paragraph:
             first_paragraph = " ".join("".join(_plain_text(paragraph)).split())
     return html, first_paragraph
+
+
+def _inline_backtick_runs(text: str) -> bool:
+    """Whether a line that is not a fence's holds a run of two backticks or more (after an unmatched
+    backtick, markdown-it-pyrs misses some code spans)."""
+    for line in text.split("\n"):
+        if "``" in line:
+            stripped = line.lstrip(" \t>*+-0123456789.)")
+            run = len(stripped) - len(stripped.lstrip("`"))
+            if run < 3 or "`" in stripped[run:]:
+                return True
+    return False
 
 
 def _risky_definitions(text: str) -> bool:

@@ -170,6 +170,8 @@ TARGETED = {
     "definition in a paragraph, then a delimiter row": "a\n[ref]: /url\n:-:\n",
     "form feed line": "Texte.\n\n\x0c\nsuite\n",
     "open raw block in a list": "1. <script>\n\n<?php\n",
+    "unmatched backtick, then longer runs": "Un `seul\n```aaa``bbb``ccc```ddd``eee``\n",
+    "nbsp before a title": "[lien](/url\xa0\t\"titre\")\n",
 }
 
 
@@ -194,9 +196,15 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "tildes", "blank code span", "nbsp in a destination", "space in an angle destination",
                                   "odd host", "list item over a delimiter row", "definition then an open parenthesis",
                                   "definition without destination", "label over two lines",
-                                  "definition in a paragraph, then a delimiter row"])
+                                  "definition in a paragraph, then a delimiter row", "form feed line",
+                                  "unmatched backtick, then longer runs",
+                                  "nbsp before a title"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
+
+
+def test_raw_html_blocks_left_open_in_a_list_go_to_the_reference() -> None:
+    assert markdown_fast.render(TARGETED["open raw block in a list"], True) is None
 
 
 def test_first_paragraph() -> None:
