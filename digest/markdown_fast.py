@@ -106,6 +106,9 @@ _ENCODED_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*%|//[^/?#]*%")
 # A host with a character other than letters, digits, ".", "-", ":" (port) and "@" (user): markdown-it-py's
 # URL parser (mdurl) splits some differently (e.g. "irc://foo.ba!r:2233/").
 _ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*[^A-Za-z0-9.\-:@\[\]/?#]")
+# A character reference to a line feed or carriage return (at the end of a line, markdown-it-pyrs drops the
+# line break that follows it)
+_NEWLINE_REFERENCE = re.compile(r"&#(?:0*1[03]|[xX]0*[aAdD]);")
 # A code span of spaces only
 _BLANK_CODE_SPAN = re.compile(r"`[ \n]+`")
 # "[label](" with nothing after the parenthesis on its line
@@ -151,11 +154,13 @@ def render(text: str, allow_html: bool) -> tuple[str, str] | None:
         return None
     # Runs of three tildes or more (a tilde fence, or strikethrough delimiters next to each other), a code
     # span of spaces only (markdown-it-py keeps them all), inline runs of backticks, a link destination in
-    # angle brackets with a space at either end (markdown-it-py trims it): the parsers differ on some.
+    # angle brackets with a space at either end (markdown-it-py trims it), a character reference to a line
+    # break: the parsers differ on some.
     # (a one-character test first: much faster than looking for a longer string)
     if ("~" in text and "~~~" in text) or ("`" in text and (_BLANK_CODE_SPAN.search(text) or (
             "``" in text and _inline_backtick_runs(text)))) or (
-            "<" in text and "(<" in text and _ANGLE_DESTINATION_SPACE.search(text)):
+            "<" in text and "(<" in text and _ANGLE_DESTINATION_SPACE.search(text)) or (
+            "&" in text and _NEWLINE_REFERENCE.search(text)):
         return None
     if "]:" in text and _risky_definitions(text):
         return None

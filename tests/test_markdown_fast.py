@@ -172,6 +172,7 @@ TARGETED = {
     "open raw block in a list": "1. <script>\n\n<?php\n",
     "unmatched backtick, then longer runs": "Un `seul\n```aaa``bbb``ccc```ddd``eee``\n",
     "nbsp before a title": "[lien](/url\xa0\t\"titre\")\n",
+    "line feed reference": "Ligne&#10;\nsuite\n",
 }
 
 
@@ -198,7 +199,7 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "definition without destination", "label over two lines",
                                   "definition in a paragraph, then a delimiter row", "form feed line",
                                   "unmatched backtick, then longer runs",
-                                  "nbsp before a title"])
+                                  "nbsp before a title", "line feed reference"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
 
