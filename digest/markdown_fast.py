@@ -64,7 +64,7 @@ _MAX_HTML_DEPTH = 12
 # A link in that HTML that the fast path does not take, in one pass: relative (not _NOT_RELATIVE), or to a
 # host that _ENCODED_HOST or _ODD_HOST matches.
 _RISKY_HREF = re.compile(r'<a href="(?:(?![A-Za-z][A-Za-z0-9+.-]*:|[/#?])|[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#"]*%'
-                         r'|(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#"]*[^A-Za-z0-9.\-:@\[\]/?#"])')
+                         r'|(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#"]*[^A-Za-z0-9.\-:@\[\]/?#"]|[^/?#"]*:[^/?#"]*:))')
 _TAG = re.compile(r"<(/?)(?!br>|hr>)[a-z]")  # opening and closing tags, not the void <br> and <hr>
 _TAGS = re.compile(r"<[^>]*>")
 _PARAGRAPH_START = re.compile(r"<p>|<li>(?!\n)")
@@ -82,7 +82,7 @@ _ORDERED_ITEM = re.compile(r"[0-9]{1,9}[.)]")
 _ODD = "\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _ODD_SPACE = re.compile(
     rf"^[ \t>*+\-#=`~0-9.)|:]*[{_ODD}]|[{_ODD}][ \t#|]*$|\|[ \t]*[{_ODD}]|[(<][{_ODD}]|[{_ODD}][)>]"
-    rf"|\]\([^)\n]*[{_ODD}]", re.MULTILINE)
+    rf"|\]\([^)\n]*[{_ODD}]|[{_ODD}][ \t]*\|", re.MULTILINE)
 _ASCII_ODD = re.compile("[\x0b\x0c\x1c-\x1f]")
 _ODD_CHARACTERS = "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
     "\u2028\u2029\u202f\u205f\u3000")
@@ -104,13 +104,15 @@ _RAW_TEXT_BLOCK = re.compile(r"<(?:script|pre|style|textarea)(?:[\s>]|$)|<\?", r
 # with a scheme or without one (protocol-relative, "//host/").
 _ENCODED_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*%|//[^/?#]*%")
 # A host with a character other than letters, digits, ".", "-", ":" (port) and "@" (user): markdown-it-py's
-# URL parser (mdurl) splits some differently (e.g. "irc://foo.ba!r:2233/").
-_ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*[^A-Za-z0-9.\-:@\[\]/?#]")
+# URL parser (mdurl) splits some differently (e.g. "irc://foo.ba!r:2233/"), or with two ":" (two ports).
+_ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#]*[^A-Za-z0-9.\-:@\[\]/?#]|[^/?#]*:[^/?#]*:)")
 # A character reference to a line feed or carriage return (at the end of a line, markdown-it-pyrs drops the
 # line break that follows it)
 _NEWLINE_REFERENCE = re.compile(r"&#(?:0*1[03]|[xX]0*[aAdD]);")
 # A code span of spaces only
 _BLANK_CODE_SPAN = re.compile(r"`[ \n]+`")
+# "[text][label" with a "[" in the label
+_BRACKET_IN_LABEL = re.compile(r"\]\[[^\]\n]*\[")
 # "[label](" with nothing after the parenthesis on its line
 _OPEN_PARENTHESIS = re.compile(r"\]\([ \t]*\n")
 # An autolink with a percent-escape or a punycode label: markdown-it-py shows it decoded (its
@@ -231,8 +233,8 @@ def _risky_definitions(text: str) -> bool:
     """Link reference definitions the parsers may read differently: a title that goes on after a line
     ending in a backslash (markdown-it-pyrs left the rest of it as a paragraph, which became the summary),
     a label, destination or title not on one line, and a reference followed by an unclosed "("
-    (markdown-it-pyrs links it)."""
-    if "\\\n" in text or _OPEN_PARENTHESIS.search(text):
+    (markdown-it-pyrs links it) or by a label holding a "[" (it links the text before)."""
+    if "\\\n" in text or _OPEN_PARENTHESIS.search(text) or _BRACKET_IN_LABEL.search(text):
         return True
     lines = text.split("\n")
     for index, line in enumerate(lines):
