@@ -113,8 +113,6 @@ _NEWLINE_REFERENCE = re.compile(r"&#(?:0*1[03]|[xX]0*[aAdD]);")
 _BLANK_CODE_SPAN = re.compile(r"`[ \n]+`")
 # "[text][label" with a "[" in the label
 _BRACKET_IN_LABEL = re.compile(r"\]\[[^\]\n]*\[")
-# "[label](" with nothing after the parenthesis on its line
-_OPEN_PARENTHESIS = re.compile(r"\]\([ \t]*\n")
 # An autolink with a percent-escape or a punycode label: markdown-it-py shows it decoded (its
 # normalizeLinkText: "%2E" as ".", "xn--n3h" as "☃"), markdown-it-pyrs as written.
 _AUTOLINK_TO_DECODE = re.compile(r"<[^<>\x00-\x20]*(?:%|xn--)[^<>\x00-\x20]*>", re.IGNORECASE)
@@ -232,9 +230,10 @@ def _inline_backtick_runs(text: str) -> bool:
 def _risky_definitions(text: str) -> bool:
     """Link reference definitions the parsers may read differently: a title that goes on after a line
     ending in a backslash (markdown-it-pyrs left the rest of it as a paragraph, which became the summary),
-    a label, destination or title not on one line, and a reference followed by an unclosed "("
-    (markdown-it-pyrs links it) or by a label holding a "[" (it links the text before)."""
-    if "\\\n" in text or _OPEN_PARENTHESIS.search(text) or _BRACKET_IN_LABEL.search(text):
+    a label, destination or title not on one line, definitions in a body with inline links (after an
+    inline link that fails, e.g. "[a](b [ref]", markdown-it-py may link the text to a definition,
+    markdown-it-pyrs does not) and a label holding a "[" (markdown-it-pyrs links the text before it)."""
+    if "\\\n" in text or "](" in text or _BRACKET_IN_LABEL.search(text):
         return True
     lines = text.split("\n")
     for index, line in enumerate(lines):

@@ -176,6 +176,7 @@ TARGETED = {
     "two ports": "<irc://foo.bar:22:33/baz>\n",
     "bracket in a label": "[bar]: /url2\n[foo]: /url\n\n[foo][ref[bar]]\n",
     "nbsp at the end of a cell": "| a | b |\n|---|---|\n| x\xa0  | y |\n",
+    "failed inline link, then a reference": "[\tlien](nk \\[ref](/uri)\n\n[ref]: https://example.org\n",
 }
 
 
@@ -203,7 +204,7 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "definition in a paragraph, then a delimiter row", "form feed line",
                                   "unmatched backtick, then longer runs",
                                   "nbsp before a title", "line feed reference", "two ports", "bracket in a label",
-                                  "nbsp at the end of a cell"])
+                                  "nbsp at the end of a cell", "failed inline link, then a reference"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
 
