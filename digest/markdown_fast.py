@@ -64,7 +64,7 @@ _MAX_HTML_DEPTH = 12
 # A link in that HTML that the fast path does not take, in one pass: relative (not _NOT_RELATIVE), or to a
 # host that _ENCODED_HOST or _ODD_HOST matches.
 _RISKY_HREF = re.compile(r'<a href="(?:(?![A-Za-z][A-Za-z0-9+.-]*:|[/#?])|[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#"]*%'
-                         r'|(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#"]*[^A-Za-z0-9.\-:@\[\]/?#"]|[^/?#"]*:[^/?#"]*:))')
+                         r'|(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#"]*[^A-Za-z0-9.\-:\[\]/?#"]|[^/?#"]*:[^/?#"]*:))')
 _TAG = re.compile(r"<(/?)(?!br>|hr>)[a-z]")  # opening and closing tags, not the void <br> and <hr>
 _TAGS = re.compile(r"<[^>]*>")
 _PARAGRAPH_START = re.compile(r"<p>|<li>(?!\n)")
@@ -103,9 +103,9 @@ _RAW_TEXT_BLOCK = re.compile(r"<(?:script|pre|style|textarea)(?:[\s>]|$)|<\?", r
 # A link whose host is not ASCII (percent-encoded by markdown-it-pyrs): markdown-it-py writes it in punycode,
 # with a scheme or without one (protocol-relative, "//host/").
 _ENCODED_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*%|//[^/?#]*%")
-# A host with a character other than letters, digits, ".", "-", ":" (port) and "@" (user): markdown-it-py's
+# A host with a character other than letters, digits, ".", "-" and ":" (port; a user too): markdown-it-py's
 # URL parser (mdurl) splits some differently (e.g. "irc://foo.ba!r:2233/"), or with two ":" (two ports).
-_ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#]*[^A-Za-z0-9.\-:@\[\]/?#]|[^/?#]*:[^/?#]*:)")
+_ODD_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//(?:[^/?#]*[^A-Za-z0-9.\-:\[\]/?#]|[^/?#]*:[^/?#]*:)")
 # A character reference to a line feed or carriage return (at the end of a line, markdown-it-pyrs drops the
 # line break that follows it)
 _NEWLINE_REFERENCE = re.compile(r"&#(?:0*1[03]|[xX]0*[aAdD]);")

@@ -174,6 +174,7 @@ TARGETED = {
     "nbsp before a title": "[lien](/url\xa0\t\"titre\")\n",
     "line feed reference": "Ligne&#10;\nsuite\n",
     "two ports": "<irc://foo.bar:22:33/baz>\n",
+    "empty user": "<http://@example.org>\n",
     "bracket in a label": "[bar]: /url2\n[foo]: /url\n\n[foo][ref[bar]]\n",
     "nbsp at the end of a cell": "| a | b |\n|---|---|\n| x\xa0  | y |\n",
     "failed inline link, then a reference": "[\tlien](nk \\[ref](/uri)\n\n[ref]: https://example.org\n",
@@ -202,8 +203,8 @@ def test_plain_bodies_take_the_fast_path(name: str) -> None:
                                   "odd host", "list item over a delimiter row", "definition then an open parenthesis",
                                   "definition without destination", "label over two lines",
                                   "definition in a paragraph, then a delimiter row", "form feed line",
-                                  "unmatched backtick, then longer runs",
-                                  "nbsp before a title", "line feed reference", "two ports", "bracket in a label",
+                                  "unmatched backtick, then longer runs", "nbsp before a title", "line feed reference",
+                                  "two ports", "empty user", "bracket in a label",
                                   "nbsp at the end of a cell", "failed inline link, then a reference"])
 def test_bodies_the_fast_path_cannot_render_identically_go_to_the_reference(name: str) -> None:
     assert not takes_fast_path(TARGETED[name])
