@@ -175,7 +175,10 @@ class PageGraph:
         self._reading(group)
         kind, *where = group
         if kind == "article":
-            yield self.article_page(self._articles_by_file[where[0]])
+            article = self._articles_by_file[where[0]]
+            yield self.article_page(article)
+            if self.config.social_cards and not (article.image and article.image.has_picture):
+                yield self.social_card(article)
         elif kind == "home":
             yield self.home_page(*where)
         elif kind == "tag":
@@ -407,6 +410,28 @@ class PageGraph:
         )
 
     # --- other files
+
+    def social_card(self, article: Article) -> Output:
+        """The article's share image (digest.cards): redrawn only when what it shows changes, so its
+        fingerprint is made of that alone (not of the site's salt: a template edit keeps every card)."""
+        from digest import cards
+
+        card = cards.Card(title=article.title, site_title=self.site_title(article.lang),
+                          date=self.translators[article.lang].date(article.date), section=article.section,
+                          lang=article.lang, rtl=self.config.language(article.lang).direction == "rtl")
+        theme = self._card_theme
+        return Output(urls.social_card(article.url), fingerprint(self._card_salt, card),
+                      render=lambda: cards.draw(card, theme))
+
+    @cached_property
+    def _card_theme(self) -> Any:
+        from digest import cards
+
+        return cards.theme(self.config)
+
+    @cached_property
+    def _card_salt(self) -> str:
+        return fingerprint(__version__, self._card_theme.fingerprint)
 
     def news_sitemap(self) -> Output:
         news = sitemap.news_articles(self.site.all_articles(), self.site.now)
