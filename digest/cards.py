@@ -238,16 +238,9 @@ def draw(card: Card, theme: Theme) -> bytes:
             end = WIDTH - MARGIN - writer.width(section, section_font)
             writer.line(section, section_font, bottom, colours["accent"], end)
 
-    # The title, between them: the largest size that fits, else shortened.
-    title_font, title = writer.font(card.title, "bold", TITLE_SIZES[0])
-    lines: list[str] = []
-    for size in TITLE_SIZES:
-        title_font = writer.font(card.title, "bold", size)[0]
-        lines = writer.wrap(title, title_font, text_width)
-        if len(lines) <= MAX_TITLE_LINES:
-            break
-    lines = writer.shorten(lines, title_font, text_width)
-    leading = round(title_font.size * (1.32 if script_of(title) == "arabic" else 1.18))
+    # The title, between them.
+    title_font, lines = _title_lines(writer, text_width)
+    leading = round(title_font.size * (1.32 if script_of(card.title) == "arabic" else 1.18))
     area_top, area_bottom = top + 40, bottom - 60 - 30
     block = leading * len(lines)
     baseline = area_top + max(0, (area_bottom - area_top - block) // 2) + round(title_font.size * 0.95)
@@ -256,6 +249,25 @@ def draw(card: Card, theme: Theme) -> bytes:
         baseline += leading
 
     return _png(image)
+
+
+def title_lines(card: Card, theme: Theme) -> tuple[int, list[str]]:
+    """The title as the card draws it: its size in pixels, and its lines."""
+    canvas = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    font, lines = _title_lines(_Writer(canvas, card, theme), WIDTH - 2 * MARGIN)
+    return int(font.size), lines
+
+
+def _title_lines(writer: _Writer, width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest size at which the title fits in MAX_TITLE_LINES lines, else the smallest, shortened."""
+    font, title = writer.font(writer.card.title, "bold", TITLE_SIZES[0])
+    lines: list[str] = []
+    for size in TITLE_SIZES:
+        font = writer.font(writer.card.title, "bold", size)[0]
+        lines = writer.wrap(title, font, width)
+        if len(lines) <= MAX_TITLE_LINES:
+            break
+    return font, writer.shorten(lines, font, width)
 
 
 @cache
