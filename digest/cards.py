@@ -68,13 +68,15 @@ class Theme:
     @property
     def fingerprint(self) -> tuple[object, ...]:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
-        digests = [(key, _file_digest(path)) for key, path in self.fonts]
-        logo = _file_digest(self.logo) if self.logo else None
-        return ("cards-1", Image.__version__, features.version("freetype2"), features.check("raqm"), digests,
-                self.colours, logo)
+        digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
+        logo = _file_digest(*_stamp(self.logo)) if self.logo else None
+        return ("cards-1", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
 
-    def font(self, script: str, weight: str, size: int) -> ImageFont.FreeTypeFont:
-        return _font(dict(self.fonts)[script, weight], size)
+
+@cache
+def shaping() -> bool:
+    """Whether Pillow can shape text and lay out right-to-left lines (Raqm, with the system's FriBiDi)."""
+    return bool(features.check("raqm") and features.check("fribidi"))
 
 
 def theme(config: Config) -> Theme:
@@ -101,19 +103,34 @@ def _theme_file(config: Config, name: str, required: bool = True) -> Path | None
     return None
 
 
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """A file with its modification time and size: the caches below hold for one version of a file
+    (`digest serve` builds again and again in one process)."""
+    status = path.stat()
+    return path, status.st_mtime_ns, status.st_size
+
+
 @cache
-def _file_digest(path: Path) -> str:
+def _file_digest(path: Path, _mtime_ns: int, _size: int) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
-@cache
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return _font_of(*_stamp(path), size)
+
+
+@cache
+def _font_of(path: Path, _mtime_ns: int, _size: int, size: int) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if shaping() else ImageFont.Layout.BASIC
     return ImageFont.truetype(str(path), size, layout_engine=engine)
 
 
-@cache
 def _charset(path: Path) -> frozenset[int]:
+    return _charset_of(*_stamp(path))
+
+
+@cache
+def _charset_of(path: Path, _mtime_ns: int, _size: int) -> frozenset[int]:
     """The code points a font file has glyphs for (its cmap)."""
     from fontTools.ttLib import TTFont
 
@@ -141,7 +158,7 @@ class _Writer:
         self.draw = draw
         self.card = card
         self.theme = theme
-        self.raqm = features.check("raqm")
+        self.raqm = shaping()
 
     def options(self) -> dict[str, str]:
         if not self.raqm:
@@ -219,7 +236,7 @@ def draw(card: Card, theme: Theme) -> bytes:
     top = 118
     start = MARGIN
     if theme.logo is not None:
-        logo = _logo(theme.logo)
+        logo = _logo(*_stamp(theme.logo))
         x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
         image.paste(logo, (x, top - logo.height + 12), logo)
         start += logo.width + 24
@@ -271,7 +288,7 @@ def _title_lines(writer: _Writer, width: float) -> tuple[ImageFont.FreeTypeFont,
 
 
 @cache
-def _logo(path: Path) -> Image.Image:
+def _logo(path: Path, _mtime_ns: int, _size: int) -> Image.Image:
     """The site's logo, at most 72 pixels high and 200 wide, with its transparency."""
     with Image.open(path) as source:
         logo = source.convert("RGBA")
@@ -280,9 +297,11 @@ def _logo(path: Path) -> Image.Image:
 
 
 def _png(image: Image.Image) -> bytes:
-    """PNG without metadata (same pixels, same bytes); a palette version if the full one is too large."""
+    """PNG without metadata (same pixels, same bytes); a palette version if the full one is too large.
+    zlib's level 3: a third of the time of the default for a file a tenth larger (a cold build draws
+    thousands of cards)."""
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=3)
     if out.tell() > MAX_BYTES:
         out = io.BytesIO()
         image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
