@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont, features
 
 from digest.config import Config
 from digest.theme import template_dirs
@@ -70,7 +70,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-1", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
+        return ("cards-2", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
 
 
 @cache
@@ -152,10 +152,11 @@ def drawable(text: str, path: Path) -> str:
 
 
 class _Writer:
-    """Draws lines of text at the start edge of the card (left, or right for a right-to-left card)."""
+    """Draws lines of text at the start edge of the card (left, or right for a right-to-left card),
+    each ink on its own coverage layer (see `draw`)."""
 
-    def __init__(self, draw: ImageDraw.ImageDraw, card: Card, theme: Theme) -> None:
-        self.draw = draw
+    def __init__(self, layers: dict[str, Image.Image] | None, card: Card, theme: Theme) -> None:
+        self.draws = {ink: ImageDraw.Draw(layer) for ink, layer in (layers or {}).items()}
         self.card = card
         self.theme = theme
         self.raqm = shaping()
@@ -174,13 +175,13 @@ class _Writer:
     def width(self, text: str, font: ImageFont.FreeTypeFont) -> float:
         return font.getlength(text, **self.options())
 
-    def line(self, text: str, font: ImageFont.FreeTypeFont, baseline: float, fill: str,
+    def line(self, text: str, font: ImageFont.FreeTypeFont, baseline: float, ink: str,
              start: float = MARGIN) -> None:
         """One line, its start at `start` pixels from the card's start edge."""
         if not text:
             return
         x, anchor = (WIDTH - start, "rs") if self.card.rtl else (start, "ls")
-        self.draw.text((x, baseline), text, font=font, fill=fill, anchor=anchor, **self.options())
+        self.draws[ink].text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
         """Lines on word boundaries (a word wider than a line is cut where it must be)."""
@@ -220,40 +221,48 @@ class _Writer:
 TITLE_SIZES = (76, 68, 60, 54)
 
 
+# The inks a card is drawn in, each with RAMP shades between the background and itself: the card is a
+# palette image (a third of the pixels of RGB to compress, a file half the size), its last entries
+# left to the logo's colours.
+INKS = ("text", "muted", "accent", "rule")
+RAMP = 48
+LOGO_COLOURS = 256 - 1 - len(INKS) * RAMP
+
+
 def draw(card: Card, theme: Theme) -> bytes:
-    """The card as PNG bytes: the same bytes for the same card and theme."""
-    colours = dict(theme.colours)
-    image = Image.new("RGB", (WIDTH, HEIGHT), colours["bg"])
-    canvas = ImageDraw.Draw(image)
-    writer = _Writer(canvas, card, theme)
+    """The card as PNG bytes: the same bytes for the same card and theme.
+
+    Each ink is drawn, antialiased, on a coverage layer of its own; the layers then become the indices
+    of the ink's shades in the palette. Inks never overlap on a card, so nothing is lost."""
+    layers = {ink: Image.new("L", (WIDTH, HEIGHT), 0) for ink in INKS}
+    writer = _Writer(layers, card, theme)
     text_width = WIDTH - 2 * MARGIN
 
     # The accent band along the start edge, as the theme's rubric rule.
     band = (WIDTH - 24, 0, WIDTH, HEIGHT) if card.rtl else (0, 0, 24, HEIGHT)
-    canvas.rectangle(band, fill=colours["accent"])
+    writer.draws["accent"].rectangle(band, fill=255)
 
     # Top: the logo and the site's title.
     top = 118
     start = MARGIN
+    logo = None
     if theme.logo is not None:
-        logo = _logo(*_stamp(theme.logo))
-        x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
-        image.paste(logo, (x, top - logo.height + 12), logo)
+        logo = _logo(*_stamp(theme.logo), theme.colours)
         start += logo.width + 24
     font, site_title = writer.font(card.site_title, "bold", 38)
-    writer.line(site_title, font, top, colours["text"], start)
+    writer.line(site_title, font, top, "text", start)
 
     # Bottom: a rule, then the date (and the rubric, in the accent colour).
     bottom = HEIGHT - 72
-    canvas.rectangle((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), fill=colours["rule"])
+    writer.draws["rule"].rectangle((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), fill=255)
     font, date = writer.font(card.date, "regular", 34)
-    writer.line(date, font, bottom, colours["muted"])
+    writer.line(date, font, bottom, "muted")
     if card.section:
         section_font, section = writer.font(card.section, "bold", 34)
         if section:
             # At the end edge, opposite the date.
             end = WIDTH - MARGIN - writer.width(section, section_font)
-            writer.line(section, section_font, bottom, colours["accent"], end)
+            writer.line(section, section_font, bottom, "accent", end)
 
     # The title, between them.
     title_font, lines = _title_lines(writer, text_width)
@@ -262,16 +271,47 @@ def draw(card: Card, theme: Theme) -> bytes:
     block = leading * len(lines)
     baseline = area_top + max(0, (area_bottom - area_top - block) // 2) + round(title_font.size * 0.95)
     for line in lines:
-        writer.line(line, title_font, baseline, colours["text"])
+        writer.line(line, title_font, baseline, "text")
         baseline += leading
 
+    index = Image.new("L", (WIDTH, HEIGHT), 0)
+    for number, ink in enumerate(INKS):
+        box = layers[ink].getbbox()
+        if box is not None:  # only where the ink is: the band and the rule are thin, the date short
+            shades = layers[ink].crop(box).point(_shades(number))
+            index.paste(ImageChops.lighter(index.crop(box), shades), box[:2])
+    if logo is not None:
+        x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
+        index.paste(logo, (x, top - logo.height + 12))
+    image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
+    image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
     return _png(image)
+
+
+@cache
+def _shades(number: int) -> list[int]:
+    """Coverage (0-255) -> palette index of the ink's shade (0, the background, where there is none)."""
+    first = 1 + number * RAMP
+    return [0] + [first + (value * RAMP + 254) // 255 - 1 for value in range(1, 256)]
+
+
+@cache
+def _palette(colours: tuple[tuple[str, str], ...], logo: bytes) -> bytes:
+    """The background, RAMP shades of each ink over it, then the logo's colours."""
+    named = {name: ImageColor.getrgb(value)[:3] for name, value in colours}
+    background = named["bg"]
+    entries = [background]
+    for ink in INKS:
+        for step in range(1, RAMP + 1):
+            entries.append(tuple(round(b + (c - b) * step / RAMP) for b, c in zip(background, named[ink],
+                                                                                      strict=True)))
+    palette = bytes(channel for entry in entries for channel in entry) + logo
+    return palette.ljust(768, b"\0")
 
 
 def title_lines(card: Card, theme: Theme) -> tuple[int, list[str]]:
     """The title as the card draws it: its size in pixels, and its lines."""
-    canvas = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    font, lines = _title_lines(_Writer(canvas, card, theme), WIDTH - 2 * MARGIN)
+    font, lines = _title_lines(_Writer(None, card, theme), WIDTH - 2 * MARGIN)
     return int(font.size), lines
 
 
@@ -288,22 +328,25 @@ def _title_lines(writer: _Writer, width: float) -> tuple[ImageFont.FreeTypeFont,
 
 
 @cache
-def _logo(path: Path, _mtime_ns: int, _size: int) -> Image.Image:
-    """The site's logo, at most 72 pixels high and 200 wide, with its transparency."""
+def _logo(path: Path, _mtime_ns: int, _size: int, colours: tuple[tuple[str, str], ...]) -> Image.Image:
+    """The site's logo, at most 72 pixels high and 200 wide, over the card's background, as indices
+    into the palette's last LOGO_COLOURS entries (their colours in `info["palette"]`)."""
     with Image.open(path) as source:
         logo = source.convert("RGBA")
     logo.thumbnail((200, 72), Image.Resampling.LANCZOS)
-    return logo
+    flat = Image.new("RGB", logo.size, dict(colours)["bg"])
+    flat.paste(logo, (0, 0), logo)
+    reduced = flat.quantize(colors=LOGO_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    first = 256 - LOGO_COLOURS
+    indices = Image.frombytes("L", reduced.size, reduced.tobytes()).point(lambda value: value + first)
+    used = reduced.getpalette() or []
+    indices.info["palette"] = bytes(used[: 3 * LOGO_COLOURS])
+    return indices
 
 
 def _png(image: Image.Image) -> bytes:
-    """PNG without metadata (same pixels, same bytes); a palette version if the full one is too large.
-    zlib's level 3: a third of the time of the default for a file a tenth larger (a cold build draws
-    thousands of cards)."""
+    """PNG without metadata: same pixels, same bytes. zlib's level 3: a third of the time of the
+    default for a file a tenth larger (a cold build draws thousands of cards)."""
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=3)
-    if out.tell() > MAX_BYTES:
-        out = io.BytesIO()
-        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-            out, format="PNG", optimize=True)
     return out.getvalue()
