@@ -211,9 +211,12 @@ class _Writer:
             return lines
         kept = lines[:MAX_TITLE_LINES]
         words = kept[-1].split()
-        while words and self.width(" ".join(words) + ELLIPSIS, font) > width:
+        while len(words) > 1 and self.width(" ".join(words) + ELLIPSIS, font) > width:
             words.pop()
-        kept[-1] = (" ".join(words) if words else kept[-1][:1]).rstrip(" ,;:.-–—،") + ELLIPSIS
+        last = " ".join(words)
+        while len(last) > 1 and self.width(last + ELLIPSIS, font) > width:  # one word wider than a line
+            last = last[:-1]
+        kept[-1] = last.rstrip(" ,;:.-–—،") + ELLIPSIS
         return kept
 
 

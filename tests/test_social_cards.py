@@ -104,6 +104,21 @@ def test_emoji_in_a_title_are_left_out_of_the_card(built: Site) -> None:
     card(built, "en/2024/07/heat/")
 
 
+@pytest.mark.parametrize("title", ["🎉🎉🎉", "東京で会議 🎌", "Прорыв в переговорах",
+                                   "https://example.org/" + "a" * 120])
+def test_any_title_gives_a_card(built: Site, title: str) -> None:
+    """Scripts the fonts lack are left out, a word longer than a line is cut: never a crash."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    for rtl in (False, True):
+        image = Image.open(io.BytesIO(cards.draw(cards.Card(title, "Revue", "16 juillet 2024", "Monde", "fr", rtl),
+                                                 theme)))
+        assert image.size == (1200, 630)
+    _, lines = cards.title_lines(cards.Card(title, "Revue", "16 juillet 2024", None, "fr", False), theme)
+    assert len(lines) <= cards.MAX_TITLE_LINES
+    if title.startswith("Прорыв"):
+        assert lines == [title]  # Cyrillic is drawn
+
+
 def test_a_very_long_title_is_cut_on_a_word_with_an_ellipsis(built: Site) -> None:
     theme = cards.theme(load_config(built.root / "config.yaml"))
     title = ("Les négociations sur le budget reprennent à l'Assemblée après une nuit de discussions tendues "
