@@ -18,10 +18,10 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont, features
+from PIL import Image, ImageColor, ImageDraw, ImageFont, features
 
 from digest.config import Config
 from digest.theme import template_dirs
@@ -70,7 +70,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-2", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
+        return ("cards-3", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
 
 
 @cache
@@ -152,14 +152,21 @@ def drawable(text: str, path: Path) -> str:
 
 
 class _Writer:
-    """Draws lines of text at the start edge of the card (left, or right for a right-to-left card),
-    each ink on its own coverage layer (see `draw`)."""
+    """Draws lines of text at the start edge of the card (left, or right for a right-to-left card)
+    on its coverage layer, noting where each ink but the title's is (see `draw`)."""
 
-    def __init__(self, layers: dict[str, Image.Image] | None, card: Card, theme: Theme) -> None:
-        self.draws = {ink: ImageDraw.Draw(layer) for ink, layer in (layers or {}).items()}
+    def __init__(self, coverage: Image.Image | None, card: Card, theme: Theme) -> None:
+        self.coverage = coverage
+        self.canvas = ImageDraw.Draw(coverage) if coverage is not None else None
+        self.regions: list[tuple[tuple[int, int, int, int], str]] = []  # (box, ink) of all but "text"
         self.card = card
         self.theme = theme
         self.raqm = shaping()
+
+    def box(self, box: tuple[int, int, int, int], ink: str) -> None:
+        assert self.canvas is not None
+        self.canvas.rectangle(box, fill=255)
+        self.regions.append(((box[0], box[1], box[2] + 1, box[3] + 1), ink))
 
     def options(self) -> dict[str, str]:
         if not self.raqm:
@@ -175,13 +182,22 @@ class _Writer:
     def width(self, text: str, font: ImageFont.FreeTypeFont) -> float:
         return font.getlength(text, **self.options())
 
-    def line(self, text: str, font: ImageFont.FreeTypeFont, baseline: float, ink: str,
-             start: float = MARGIN) -> None:
-        """One line, its start at `start` pixels from the card's start edge."""
+    def line(self, text: str, font: ImageFont.FreeTypeFont, baseline: int, ink: str = "text",
+             start: float = MARGIN, repeated: bool = False) -> None:
+        """One line, its start at `start` pixels from the card's start edge. A `repeated` line (the
+        site's title, a date, a rubric: the same on many cards) is rendered once per process."""
         if not text:
             return
-        x, anchor = (WIDTH - start, "rs") if self.card.rtl else (start, "ls")
-        self.draws[ink].text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+        assert self.coverage is not None and self.canvas is not None
+        x, anchor = (round(WIDTH - start), "rs") if self.card.rtl else (round(start), "ls")
+        if not repeated:
+            self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+            return
+        rendered, (left, top) = _rendered(text, font, anchor, tuple(sorted(self.options().items())))
+        box = (x + left, baseline + top, x + left + rendered.width, baseline + top + rendered.height)
+        self.coverage.paste(rendered, box[:2])  # on the bare background: the same as drawing it there
+        if ink != "text":
+            self.regions.append((box, ink))
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
         """Lines on word boundaries (a word wider than a line is cut where it must be)."""
@@ -235,15 +251,15 @@ LOGO_COLOURS = 256 - 1 - len(INKS) * RAMP
 def draw(card: Card, theme: Theme) -> bytes:
     """The card as PNG bytes: the same bytes for the same card and theme.
 
-    Each ink is drawn, antialiased, on a coverage layer of its own; the layers then become the indices
-    of the ink's shades in the palette. Inks never overlap on a card, so nothing is lost."""
-    layers = {ink: Image.new("L", (WIDTH, HEIGHT), 0) for ink in INKS}
-    writer = _Writer(layers, card, theme)
+    Everything is drawn, antialiased, as coverage (0-255) on one layer; coverage then becomes the index
+    of a shade of the ink drawn there. Inks never overlap on a card: the title's ink is the default,
+    and the few boxes drawn in another (band, rule, date, rubric) are mapped to theirs."""
+    coverage = Image.new("L", (WIDTH, HEIGHT), 0)
+    writer = _Writer(coverage, card, theme)
     text_width = WIDTH - 2 * MARGIN
 
     # The accent band along the start edge, as the theme's rubric rule.
-    band = (WIDTH - 24, 0, WIDTH, HEIGHT) if card.rtl else (0, 0, 24, HEIGHT)
-    writer.draws["accent"].rectangle(band, fill=255)
+    writer.box((WIDTH - 24, 0, WIDTH - 1, HEIGHT - 1) if card.rtl else (0, 0, 23, HEIGHT - 1), "accent")
 
     # Top: the logo and the site's title.
     top = 118
@@ -253,19 +269,19 @@ def draw(card: Card, theme: Theme) -> bytes:
         logo = _logo(*_stamp(theme.logo), theme.colours)
         start += logo.width + 24
     font, site_title = writer.font(card.site_title, "bold", 38)
-    writer.line(site_title, font, top, "text", start)
+    writer.line(site_title, font, top, "text", start, repeated=True)
 
     # Bottom: a rule, then the date (and the rubric, in the accent colour).
     bottom = HEIGHT - 72
-    writer.draws["rule"].rectangle((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), fill=255)
+    writer.box((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), "rule")
     font, date = writer.font(card.date, "regular", 34)
-    writer.line(date, font, bottom, "muted")
+    writer.line(date, font, bottom, "muted", repeated=True)
     if card.section:
         section_font, section = writer.font(card.section, "bold", 34)
         if section:
             # At the end edge, opposite the date.
             end = WIDTH - MARGIN - writer.width(section, section_font)
-            writer.line(section, section_font, bottom, "accent", end)
+            writer.line(section, section_font, bottom, "accent", end, repeated=True)
 
     # The title, between them.
     title_font, lines = _title_lines(writer, text_width)
@@ -274,21 +290,28 @@ def draw(card: Card, theme: Theme) -> bytes:
     block = leading * len(lines)
     baseline = area_top + max(0, (area_bottom - area_top - block) // 2) + round(title_font.size * 0.95)
     for line in lines:
-        writer.line(line, title_font, baseline, "text")
+        writer.line(line, title_font, baseline)
         baseline += leading
 
-    index = Image.new("L", (WIDTH, HEIGHT), 0)
-    for number, ink in enumerate(INKS):
-        box = layers[ink].getbbox()
-        if box is not None:  # only where the ink is: the band and the rule are thin, the date short
-            shades = layers[ink].crop(box).point(_shades(number))
-            index.paste(ImageChops.lighter(index.crop(box), shades), box[:2])
+    index = coverage.point(_shades(INKS.index("text")))
+    for box, ink in writer.regions:
+        index.paste(coverage.crop(box).point(_shades(INKS.index(ink))), box[:2])
     if logo is not None:
         x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
         index.paste(logo, (x, top - logo.height + 12))
     image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
     image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
     return _png(image)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(text: str, font: ImageFont.FreeTypeFont, anchor: str,
+              options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
+    """A short line as coverage, and where its top left corner lies from its anchor."""
+    left, top, right, bottom = font.getbbox(text, anchor=anchor, **dict(options))
+    rendered = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(rendered).text((-left, -top), text, font=font, fill=255, anchor=anchor, **dict(options))
+    return rendered, (left, top)
 
 
 @cache
