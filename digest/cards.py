@@ -27,7 +27,6 @@ from digest.config import Config
 from digest.theme import template_dirs
 
 WIDTH, HEIGHT = 1200, 630
-MAX_BYTES = 300_000  # what the largest share previews accept comfortably
 MARGIN = 80
 MAX_TITLE_LINES = 4
 ELLIPSIS = "…"

@@ -23,7 +23,7 @@ from datetime import date
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import __version__, feeds, sitemap, urls
 from digest.config import Config
@@ -33,6 +33,9 @@ from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import asset_files, template_dirs
+
+if TYPE_CHECKING:
+    from digest import cards
 
 Group = tuple[Any, ...]  # ("article", file), ("home", lang, number), ("tag", lang, slug, number), ...
 
@@ -424,7 +427,7 @@ class PageGraph:
                       render=lambda: cards.draw(card, theme))
 
     @cached_property
-    def _card_theme(self) -> Any:
+    def _card_theme(self) -> cards.Theme:
         from digest import cards
 
         return cards.theme(self.config)
