@@ -57,11 +57,13 @@ class Readers:
 
 def outline(article: Article) -> str:
     """A fingerprint of what decides which outputs exist and where an article appears in them (its
-    language, key, URL, date, tags, related keys, draft flag, files, last change): an edit that keeps
-    it changes what some pages show, never which pages there are or what they list."""
+    language, key, URL, date, tags, related keys, draft flag, files, last change, whether it has a
+    photo: else it has a social card): an edit that keeps it changes what some pages show, never
+    which pages there are or what they list."""
     return fingerprint(article.lang, article.key, article.url, article.date.isoformat(),
                        article.modified.isoformat(), [(tag.slug, tag.name) for tag in article.tags],
-                       article.related, article.draft, [(asset.site_path, str(asset.file)) for asset in article.assets])
+                       article.related, article.draft, [(asset.site_path, str(asset.file)) for asset in article.assets],
+                       bool(article.image and article.image.has_picture))
 
 
 def site_salt(config: Config, include_drafts: bool) -> str:

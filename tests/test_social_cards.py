@@ -232,6 +232,22 @@ def test_a_title_edit_redraws_that_card_only(tmp_path: Path) -> None:
     assert stamps(site) == after
 
 
+def test_a_photo_added_or_removed_adds_or_removes_the_card(tmp_path: Path) -> None:
+    site = make(tmp_path / "site")
+    config = site.root / "config.yaml"
+    Builder(config, persistent=True).build()
+    path = site.root / "content/en/2024/heat.md"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("section: Health", "section: Health\nimage: https://cdn.example.com/heat.jpg"),
+                    encoding="utf-8")
+    Builder(config, persistent=True).build()
+    assert not (site.output / "en/2024/07/heat/social.png").exists()
+    assert meta(site.page("en/2024/07/heat/"), "og:image") == ["https://cdn.example.com/heat.jpg"]
+    path.write_text(original, encoding="utf-8")
+    Builder(config, persistent=True).build()
+    assert (site.output / "en/2024/07/heat/social.png").is_file()
+
+
 # --- config
 
 def test_social_cards_false_writes_no_card_and_shares_the_default_image(tmp_path: Path) -> None:
