@@ -38,6 +38,7 @@ TOP_LEVEL_KEYS = (
     "search",
     "newsletter",
     "import",
+    "social_cards",
 )
 REQUIRED_KEYS = ("base_url", "default_language", "languages")
 LANGUAGE_KEYS = ("title", "locale", "direction", "description")
@@ -82,6 +83,7 @@ class Config:
     default_image: SiteImage | None = None
     cname: str | None = None
     search: bool = True
+    social_cards: bool = True  # a generated share image for each article without a photo (digest.cards)
     # Where the site is written changes nothing in it: left out of repr, which keys the build's caches.
     output_dir: Path = field(default=Path("output"), repr=False)
     # Only `digest newsletter` reads it: left out of repr, which keys the build's caches.
@@ -207,6 +209,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         markdown_html = expect(markdown, "html", bool, "true or false", report, False, ("markdown",))
     cname = expect(data, "cname", str, "a host name", report, default=None)
     search = expect(data, "search", bool, "true or false", report, default=True)
+    social_cards = expect(data, "social_cards", bool, "true or false", report, default=True)
     newsletter = _newsletter(data.get("newsletter"), report)
     import_settings = data.get("import", {})
     download_images = False
@@ -233,6 +236,7 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
         default_image=images["default_image"],
         cname=cname,
         search=search,
+        social_cards=social_cards,
         output_dir=(output_dir or root / "output").resolve(),
         newsletter=newsletter,
         import_download_images=download_images,

@@ -23,7 +23,7 @@ from datetime import date
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import __version__, feeds, sitemap, urls
 from digest.config import Config
@@ -33,6 +33,9 @@ from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import asset_files, template_dirs
+
+if TYPE_CHECKING:
+    from digest import cards
 
 Group = tuple[Any, ...]  # ("article", file), ("home", lang, number), ("tag", lang, slug, number), ...
 
@@ -54,11 +57,13 @@ class Readers:
 
 def outline(article: Article) -> str:
     """A fingerprint of what decides which outputs exist and where an article appears in them (its
-    language, key, URL, date, tags, related keys, draft flag, files, last change): an edit that keeps
-    it changes what some pages show, never which pages there are or what they list."""
+    language, key, URL, date, tags, related keys, draft flag, files, last change, whether it has a
+    photo: else it has a social card): an edit that keeps it changes what some pages show, never
+    which pages there are or what they list."""
     return fingerprint(article.lang, article.key, article.url, article.date.isoformat(),
                        article.modified.isoformat(), [(tag.slug, tag.name) for tag in article.tags],
-                       article.related, article.draft, [(asset.site_path, str(asset.file)) for asset in article.assets])
+                       article.related, article.draft, [(asset.site_path, str(asset.file)) for asset in article.assets],
+                       bool(article.image and article.image.has_picture))
 
 
 def site_salt(config: Config, include_drafts: bool) -> str:
@@ -175,7 +180,10 @@ class PageGraph:
         self._reading(group)
         kind, *where = group
         if kind == "article":
-            yield self.article_page(self._articles_by_file[where[0]])
+            article = self._articles_by_file[where[0]]
+            yield self.article_page(article)
+            if self.config.social_cards and not (article.image and article.image.has_picture):
+                yield self.social_card(article)
         elif kind == "home":
             yield self.home_page(*where)
         elif kind == "tag":
@@ -407,6 +415,28 @@ class PageGraph:
         )
 
     # --- other files
+
+    def social_card(self, article: Article) -> Output:
+        """The article's share image (digest.cards): redrawn only when what it shows changes, so its
+        fingerprint is made of that alone (not of the site's salt: a template edit keeps every card)."""
+        from digest import cards
+
+        card = cards.Card(title=article.title, site_title=self.site_title(article.lang),
+                          date=self.translators[article.lang].date(article.date), section=article.section,
+                          lang=article.lang, rtl=self.config.language(article.lang).direction == "rtl")
+        theme = self._card_theme
+        return Output(urls.social_card(article.url), fingerprint(self._card_salt, card),
+                      render=lambda: cards.draw(card, theme))
+
+    @cached_property
+    def _card_theme(self) -> cards.Theme:
+        from digest import cards
+
+        return cards.theme(self.config)
+
+    @cached_property
+    def _card_salt(self) -> str:
+        return fingerprint(__version__, self._card_theme.fingerprint)
 
     def news_sitemap(self) -> Output:
         news = sitemap.news_articles(self.site.all_articles(), self.site.now)

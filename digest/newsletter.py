@@ -361,6 +361,9 @@ def thumbnail(config: Config, article: Article) -> Thumbnail | None:
     """The article's photo as a small image: absolute URL, size, alt."""
     image: Image | None = article.image
     if image is None or not image.has_picture:
+        if config.social_cards:  # the article's social card (digest.cards), 1200 x 630
+            card = config.base_url + urls.encode(urls.social_card(article.url))
+            return Thumbnail(card, THUMBNAIL_WIDTH, round(THUMBNAIL_WIDTH * 630 / 1200), article.title)
         return None
     alt = image.alt or article.title
     if image.remote_url:

@@ -19,6 +19,8 @@ import jinja2.nodes
 import jinja2.parser
 
 from digest import urls
+from digest.cards import HEIGHT as CARD_HEIGHT
+from digest.cards import WIDTH as CARD_WIDTH
 from digest.config import Config
 from digest.content import Article
 from digest.errors import Problem, SiteError, display_path
@@ -145,11 +147,15 @@ class Renderer:
                                                                                  site=self.site_title(code))
 
     def share_image(self, article: Article | None = None) -> ShareImage | None:
-        """The article's photo, else the site's default image (config `default_image`), if any."""
+        """The article's photo, else its social card (config `social_cards`), else the site's default
+        image (config `default_image`), if any."""
         image = article.image if article else None
         if image and image.has_picture:
             return ShareImage(image_url(self.config, image.site_path, image.remote_url), image.width, image.height,
                               image.alt)
+        if article is not None and self.config.social_cards:
+            return ShareImage(self.config.base_url + urls.encode(urls.social_card(article.url)), CARD_WIDTH,
+                              CARD_HEIGHT, article.title)
         default = self.config.default_image
         if default is None:
             return None
@@ -258,7 +264,7 @@ def shows_bodies_beyond_own_page(env: jinja2.Environment) -> bool:
     loader = env.loader
     assert loader is not None
     for name in loader.list_templates():
-        if name.startswith("assets/"):
+        if name.startswith("assets/") or not name.endswith((".html", ".xml", ".txt")):  # fonts/ is binary
             continue
         source = loader.get_source(env, name)[0]
         mentions = source.count("body_html")

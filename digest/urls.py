@@ -61,6 +61,11 @@ def tag_feed(lang: str, slug: str) -> str:
     return f"{lang}/tags/{slug}/feed.xml"
 
 
+def social_card(article_url: str) -> str:
+    """An article's generated share image, beside its page."""
+    return f"{article_url}social.png"
+
+
 def assets(name: str) -> str:
     return f"assets/{name}"
 

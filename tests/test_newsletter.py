@@ -130,9 +130,13 @@ def test_day_edition_is_a_multipart_alternative_message(site: Site) -> None:
     assert "Photo : AFP" in body.replace("\u202f", " ").replace("\xa0", " ")
     assert page.xpath("//a[@href='https://www.presstv.ir/x']")
     # The photo: absolute, a resized copy sharp enough for the thumbnail, with its size and alt.
-    (image,) = page.xpath("//img")
+    image, *cards = page.xpath("//img")
     assert image.get("src") == "https://example.org/sub/fr/2024/07/drones/base-480w.jpg"
     assert (image.get("width"), image.get("height"), image.get("alt")) == ("120", "80", "Vue aérienne")
+    # The articles without a photo show their social card instead.
+    assert [(card.get("src"), card.get("width"), card.get("height"), card.get("alt")) for card in cards] == [
+        ("https://example.org/sub/fr/2024/07/marche/social.png", "120", "63", "Le marché du port rouvre"),
+        ("https://example.org/sub/fr/2024/07/sans-rubrique/social.png", "120", "63", "Une brève sans rubrique")]
     # "View in the browser", the other languages' editions of that day (ar has none on the 16th).
     assert page.xpath("//a[@href='https://example.org/sub/fr/2024/07/16/']")
     assert [(a.get("hreflang"), a.get("href")) for a in page.xpath("//a[@hreflang]")] == \

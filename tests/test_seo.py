@@ -377,7 +377,7 @@ def pictured_site(make_site):
         "fr/2024/auteur.md": article("Sans photo", author="Jeanne Dupont", source="Le Courrier"),
         "fr/2024/source.md": article("Source seule", source="{name: Le Courrier, url: 'https://example.com/c/2'}"),
         "fr/2024/rien.md": article("Ni source ni auteur"),
-    }, config=BASE_CONFIG + IMAGES_CONFIG)
+    }, config=BASE_CONFIG + IMAGES_CONFIG + "social_cards: false\n")  # cards: see test_social_cards.py
     site.write("images/logo.png", png(600, 60))
     site.write("images/share.png", png(1200, 675))
     site.build_ok()
@@ -399,7 +399,7 @@ def test_json_ld_publisher_has_the_logo(pictured_site):
                  "height": 60}}
 
 
-def test_every_article_has_an_image_its_photo_else_the_default(pictured_site):
+def test_every_article_has_an_image_its_photo_else_the_default_without_cards(pictured_site):
     site = pictured_site
     photo = site.page("fr/2024/07/photo/")
     assert json_ld(photo)["image"] == ["https://example.org/sub/fr/2024/07/photo/photo.png"]

@@ -1,0 +1,377 @@
+"""Social cards: the 1200 x 630 share image of an article without a photo, drawn with Pillow.
+
+A card shows the article's title, the site's title for its language, the long date, the rubric and
+the site's logo, in the theme's colours (read from its style.css). The fonts ship with the theme
+(templates/fonts/, under the SIL Open Font License): Noto Sans for Latin, Greek and Cyrillic, Noto
+Naskh Arabic (which has Latin too) for any text with Arabic letters. No system font is ever looked
+up, so a card is the same on every machine with the same Pillow. Characters the chosen font lacks
+(emoji, other scripts) are left out rather than drawn as boxes.
+
+Right-to-left languages are laid out with Raqm (shaping and bidi, bundled in Pillow's wheels; it
+needs the system's FriBiDi): lines are right-aligned and read right to left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageColor, ImageDraw, ImageFont, features
+
+from digest.config import Config
+from digest.theme import template_dirs
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 80
+MAX_TITLE_LINES = 4
+ELLIPSIS = "…"
+
+FONTS = {  # (script, weight) -> file below templates/fonts/
+    ("latin", "bold"): "NotoSans-Bold.ttf",
+    ("latin", "regular"): "NotoSans-Regular.ttf",
+    ("arabic", "bold"): "NotoNaskhArabic-Bold.ttf",
+    ("arabic", "regular"): "NotoNaskhArabic-Regular.ttf",
+}
+# The theme's colours (CSS custom properties of its first `:root` block), with the default theme's values.
+COLOURS = {"bg": "#fcfcfa", "text": "#1a1a1d", "muted": "#55575f", "accent": "#a3161b", "rule": "#d9d7cf"}
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ROOT_BLOCK = re.compile(r":root\s*\{([^}]*)\}")
+_PROPERTY = re.compile(r"--([\w-]+)\s*:\s*(#[0-9a-fA-F]{3,8})\b")
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card shows."""
+
+    title: str
+    site_title: str
+    date: str  # already formatted for the language
+    section: str | None
+    lang: str
+    rtl: bool
+
+
+@dataclass(frozen=True)
+class Theme:
+    """What every card of a site is drawn with: font files, colours, logo."""
+
+    fonts: tuple[tuple[tuple[str, str], Path], ...]
+    colours: tuple[tuple[str, str], ...]
+    logo: Path | None  # a raster image (an SVG logo is left out: Pillow cannot draw it)
+
+    @property
+    def fingerprint(self) -> tuple[object, ...]:
+        """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
+        digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
+        logo = _file_digest(*_stamp(self.logo)) if self.logo else None
+        return ("cards-3", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
+
+
+@cache
+def shaping() -> bool:
+    """Whether Pillow can shape text and lay out right-to-left lines (Raqm, with the system's FriBiDi)."""
+    return bool(features.check("raqm") and features.check("fribidi"))
+
+
+def theme(config: Config) -> Theme:
+    """The site's card theme: fonts and style.css from its templates/ over the default theme's."""
+    fonts = tuple((key, _theme_file(config, f"fonts/{name}")) for key, name in FONTS.items())
+    colours = dict(COLOURS)
+    css = _theme_file(config, "assets/style.css", required=False)
+    if css is not None:
+        root = _ROOT_BLOCK.search(css.read_text("utf-8", errors="replace"))
+        if root:
+            colours |= {name: value for name, value in _PROPERTY.findall(root[1]) if name in colours}
+    logo = None
+    if config.logo is not None and config.logo.width:  # width: Pillow could read it
+        logo = config.root / config.logo.path
+    return Theme(fonts=fonts, colours=tuple(sorted(colours.items())), logo=logo)
+
+
+def _theme_file(config: Config, name: str, required: bool = True) -> Path | None:
+    for directory in template_dirs(config):
+        if (directory / name).is_file():
+            return directory / name
+    if required:
+        raise FileNotFoundError(f"theme file {name} not found")
+    return None
+
+
+def _stamp(path: Path) -> tuple[Path, int, int]:
+    """A file with its modification time and size: the caches below hold for one version of a file
+    (`digest serve` builds again and again in one process)."""
+    status = path.stat()
+    return path, status.st_mtime_ns, status.st_size
+
+
+@cache
+def _file_digest(path: Path, _mtime_ns: int, _size: int) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    return _font_of(*_stamp(path), size)
+
+
+@cache
+def _font_of(path: Path, _mtime_ns: int, _size: int, size: int) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if shaping() else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(path), size, layout_engine=engine)
+
+
+def _charset(path: Path) -> frozenset[int]:
+    return _charset_of(*_stamp(path))
+
+
+@cache
+def _charset_of(path: Path, _mtime_ns: int, _size: int) -> frozenset[int]:
+    """The code points a font file has glyphs for (its cmap)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def script_of(text: str) -> str:
+    return "arabic" if _ARABIC.search(text) else "latin"
+
+
+def drawable(text: str, path: Path) -> str:
+    """The text without the characters the font has no glyph for (emoji, other scripts), spaces
+    collapsed. Format characters (joiners, direction marks) are kept: the shaper uses them."""
+    charset = _charset(path)
+    kept = "".join(ch for ch in unicodedata.normalize("NFC", text)
+                   if ord(ch) in charset or ch.isspace() or unicodedata.category(ch) == "Cf")
+    return " ".join(kept.split())
+
+
+class _Writer:
+    """Draws lines of text at the start edge of the card (left, or right for a right-to-left card)
+    on its coverage layer, noting where each ink but the title's is (see `draw`)."""
+
+    def __init__(self, coverage: Image.Image | None, card: Card, theme: Theme) -> None:
+        self.coverage = coverage
+        self.canvas = ImageDraw.Draw(coverage) if coverage is not None else None
+        self.regions: list[tuple[tuple[int, int, int, int], str]] = []  # (box, ink) of all but "text"
+        self.card = card
+        self.theme = theme
+        self.raqm = shaping()
+
+    def box(self, box: tuple[int, int, int, int], ink: str) -> None:
+        assert self.canvas is not None
+        self.canvas.rectangle(box, fill=255)
+        self.regions.append(((box[0], box[1], box[2] + 1, box[3] + 1), ink))
+
+    def options(self) -> dict[str, str]:
+        if not self.raqm:
+            return {}
+        return {"direction": "rtl" if self.card.rtl else "ltr", "language": self.card.lang}
+
+    def font(self, text: str, weight: str, size: int) -> tuple[ImageFont.FreeTypeFont, str]:
+        """The font for this text, and the text as it can draw it."""
+        script = script_of(text)
+        path = dict(self.theme.fonts)[script, weight]
+        return _font(path, size), drawable(text, path)
+
+    def width(self, text: str, font: ImageFont.FreeTypeFont) -> float:
+        return font.getlength(text, **self.options())
+
+    def line(self, text: str, font: ImageFont.FreeTypeFont, baseline: int, ink: str = "text",
+             start: float = MARGIN, repeated: bool = False) -> None:
+        """One line, its start at `start` pixels from the card's start edge. A `repeated` line (the
+        site's title, a date, a rubric: the same on many cards) is rendered once per process."""
+        if not text:
+            return
+        assert self.coverage is not None and self.canvas is not None
+        x, anchor = (round(WIDTH - start), "rs") if self.card.rtl else (round(start), "ls")
+        if not repeated:
+            self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+            return
+        rendered, (left, top) = _rendered(text, font, anchor, tuple(sorted(self.options().items())))
+        box = (x + left, baseline + top, x + left + rendered.width, baseline + top + rendered.height)
+        self.coverage.paste(rendered, box[:2])  # on the bare background: the same as drawing it there
+        if ink != "text":
+            self.regions.append((box, ink))
+
+    def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+        """Lines on word boundaries (a word wider than a line is cut where it must be)."""
+        lines: list[str] = []
+        current = ""
+        for word in text.split():
+            candidate = f"{current} {word}" if current else word
+            if self.width(candidate, font) <= width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = word
+            while self.width(current, font) > width and len(current) > 1:
+                cut = len(current) - 1
+                while cut > 1 and self.width(current[:cut], font) > width:
+                    cut -= 1
+                lines.append(current[:cut])
+                current = current[cut:]
+        if current:
+            lines.append(current)
+        return lines
+
+    def shorten(self, lines: list[str], font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+        """At most MAX_TITLE_LINES lines, the last ending with an ellipsis when text was left out."""
+        if len(lines) <= MAX_TITLE_LINES:
+            return lines
+        kept = lines[:MAX_TITLE_LINES]
+        words = kept[-1].split()
+        while len(words) > 1 and self.width(" ".join(words) + ELLIPSIS, font) > width:
+            words.pop()
+        last = " ".join(words)
+        while len(last) > 1 and self.width(last + ELLIPSIS, font) > width:  # one word wider than a line
+            last = last[:-1]
+        kept[-1] = last.rstrip(" ,;:.-–—،") + ELLIPSIS
+        return kept
+
+
+# Title sizes tried, largest first: the largest that fits in MAX_TITLE_LINES lines wins.
+TITLE_SIZES = (76, 68, 60, 54)
+
+
+# The inks a card is drawn in, each with RAMP shades between the background and itself: the card is a
+# palette image (a third of the pixels of RGB to compress, a file half the size), its last entries
+# left to the logo's colours.
+INKS = ("text", "muted", "accent", "rule")
+RAMP = 48
+LOGO_COLOURS = 256 - 1 - len(INKS) * RAMP
+
+
+def draw(card: Card, theme: Theme) -> bytes:
+    """The card as PNG bytes: the same bytes for the same card and theme.
+
+    Everything is drawn, antialiased, as coverage (0-255) on one layer; coverage then becomes the index
+    of a shade of the ink drawn there. Inks never overlap on a card: the title's ink is the default,
+    and the few boxes drawn in another (band, rule, date, rubric) are mapped to theirs."""
+    coverage = Image.new("L", (WIDTH, HEIGHT), 0)
+    writer = _Writer(coverage, card, theme)
+    text_width = WIDTH - 2 * MARGIN
+
+    # The accent band along the start edge, as the theme's rubric rule.
+    writer.box((WIDTH - 24, 0, WIDTH - 1, HEIGHT - 1) if card.rtl else (0, 0, 23, HEIGHT - 1), "accent")
+
+    # Top: the logo and the site's title.
+    top = 118
+    start = MARGIN
+    logo = None
+    if theme.logo is not None:
+        logo = _logo(*_stamp(theme.logo), theme.colours)
+        start += logo.width + 24
+    font, site_title = writer.font(card.site_title, "bold", 38)
+    writer.line(site_title, font, top, "text", start, repeated=True)
+
+    # Bottom: a rule, then the date (and the rubric, in the accent colour).
+    bottom = HEIGHT - 72
+    writer.box((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), "rule")
+    font, date = writer.font(card.date, "regular", 34)
+    writer.line(date, font, bottom, "muted", repeated=True)
+    if card.section:
+        section_font, section = writer.font(card.section, "bold", 34)
+        if section:
+            # At the end edge, opposite the date.
+            end = WIDTH - MARGIN - writer.width(section, section_font)
+            writer.line(section, section_font, bottom, "accent", end, repeated=True)
+
+    # The title, between them.
+    title_font, lines = _title_lines(writer, text_width)
+    leading = round(title_font.size * (1.32 if script_of(card.title) == "arabic" else 1.18))
+    area_top, area_bottom = top + 40, bottom - 60 - 30
+    block = leading * len(lines)
+    baseline = area_top + max(0, (area_bottom - area_top - block) // 2) + round(title_font.size * 0.95)
+    for line in lines:
+        writer.line(line, title_font, baseline)
+        baseline += leading
+
+    index = coverage.point(_shades(INKS.index("text")))
+    for box, ink in writer.regions:
+        index.paste(coverage.crop(box).point(_shades(INKS.index(ink))), box[:2])
+    if logo is not None:
+        x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
+        index.paste(logo, (x, top - logo.height + 12))
+    image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
+    image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
+    return _png(image)
+
+
+@lru_cache(maxsize=4096)
+def _rendered(text: str, font: ImageFont.FreeTypeFont, anchor: str,
+              options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
+    """A short line as coverage, and where its top left corner lies from its anchor."""
+    left, top, right, bottom = font.getbbox(text, anchor=anchor, **dict(options))
+    rendered = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(rendered).text((-left, -top), text, font=font, fill=255, anchor=anchor, **dict(options))
+    return rendered, (left, top)
+
+
+@cache
+def _shades(number: int) -> list[int]:
+    """Coverage (0-255) -> palette index of the ink's shade (0, the background, where there is none)."""
+    first = 1 + number * RAMP
+    return [0] + [first + (value * RAMP + 254) // 255 - 1 for value in range(1, 256)]
+
+
+@cache
+def _palette(colours: tuple[tuple[str, str], ...], logo: bytes) -> bytes:
+    """The background, RAMP shades of each ink over it, then the logo's colours."""
+    named = {name: ImageColor.getrgb(value)[:3] for name, value in colours}
+    background = named["bg"]
+    entries = [background]
+    for ink in INKS:
+        for step in range(1, RAMP + 1):
+            entries.append(tuple(round(b + (c - b) * step / RAMP) for b, c in zip(background, named[ink],
+                                                                                      strict=True)))
+    palette = bytes(channel for entry in entries for channel in entry) + logo
+    return palette.ljust(768, b"\0")
+
+
+def title_lines(card: Card, theme: Theme) -> tuple[int, list[str]]:
+    """The title as the card draws it: its size in pixels, and its lines."""
+    font, lines = _title_lines(_Writer(None, card, theme), WIDTH - 2 * MARGIN)
+    return int(font.size), lines
+
+
+def _title_lines(writer: _Writer, width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest size at which the title fits in MAX_TITLE_LINES lines, else the smallest, shortened."""
+    font, title = writer.font(writer.card.title, "bold", TITLE_SIZES[0])
+    lines: list[str] = []
+    for size in TITLE_SIZES:
+        font = writer.font(writer.card.title, "bold", size)[0]
+        lines = writer.wrap(title, font, width)
+        if len(lines) <= MAX_TITLE_LINES:
+            break
+    return font, writer.shorten(lines, font, width)
+
+
+@cache
+def _logo(path: Path, _mtime_ns: int, _size: int, colours: tuple[tuple[str, str], ...]) -> Image.Image:
+    """The site's logo, at most 72 pixels high and 200 wide, over the card's background, as indices
+    into the palette's last LOGO_COLOURS entries (their colours in `info["palette"]`)."""
+    with Image.open(path) as source:
+        logo = source.convert("RGBA")
+    logo.thumbnail((200, 72), Image.Resampling.LANCZOS)
+    flat = Image.new("RGB", logo.size, dict(colours)["bg"])
+    flat.paste(logo, (0, 0), logo)
+    reduced = flat.quantize(colors=LOGO_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    first = 256 - LOGO_COLOURS
+    indices = Image.frombytes("L", reduced.size, reduced.tobytes()).point(lambda value: value + first)
+    used = reduced.getpalette() or []
+    indices.info["palette"] = bytes(used[: 3 * LOGO_COLOURS])
+    return indices
+
+
+def _png(image: Image.Image) -> bytes:
+    """PNG without metadata: same pixels, same bytes. zlib's level 3: a third of the time of the
+    default for a file a tenth larger (a cold build draws thousands of cards)."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=3)
+    return out.getvalue()
