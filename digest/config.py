@@ -334,6 +334,10 @@ def _strings(value: Any, codes: list[str], report: Any) -> Mapping[str, Mapping[
             plural = isinstance(text, dict) and all(isinstance(v, str) for v in text.values())
             if not isinstance(text, str) and not plural:
                 report(("strings", code, key), f"'strings.{code}.{key}' must be text")
+            elif any(not form.strip() for form in ([text] if isinstance(text, str) else text.values())):
+                # An empty title or label leaves a feed without its required title, a link without text.
+                report(("strings", code, key), f"'strings.{code}.{key}' must not be empty "
+                                               "(leave the key out to keep the theme's text)")
         result[code] = MappingProxyType(dict(table))
     return MappingProxyType(result)
 

@@ -403,3 +403,16 @@ def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(make_site: MakeSit
     site.write("config.yaml", config)
     result = site.build()
     assert_problem(result, BASE_CONFIG.count("\n") + 1, r"UTF-8|utf-8")
+
+
+@pytest.mark.parametrize("strings", [
+    "strings:\n  fr: {feed_title: ''}\n",
+    "strings:\n  fr:\n    feed_title: '   '\n",
+    "strings:\n  fr:\n    article_count: {one: '{count} article', other: ''}\n",
+])
+def test_an_empty_ui_string_is_refused_at_its_line(make_site: MakeSite, strings: str) -> None:
+    """An empty feed title used to end in "internal error: ValueError: Required fields not set (title)"."""
+    config = BASE_CONFIG + strings
+    result = failing_build(make_site, config)
+    key = "article_count" if "article_count" in strings else "feed_title"
+    assert_problem(result, line_of(config, f"{key}:"), rf"'strings\.fr\.{key}' must not be empty")
