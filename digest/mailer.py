@@ -109,7 +109,8 @@ def send(config: Config, newsletter: Newsletter, password: str | None, force: bo
     """Send the message to the recipients of newsletter.to not reached yet (all with force), then record it;
     raises SiteError (one line) on any failure, after recording what was delivered or may have been."""
     smtp = check_sending(config, password, config_file or config.root / "config.yaml")
-    recipients = newsletter.recipients if force else _not_reached(config, newsletter)
+    records = read_sent(config)  # a damaged record stops the send, forced or not: it is appended to
+    recipients = newsletter.recipients if force else _not_reached(config, newsletter, records)
     assert config.newsletter is not None
     delivery = deliver(smtp, password, newsletter, address_of(config.newsletter.sender), recipients)
     time = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -127,9 +128,9 @@ def send(config: Config, newsletter: Newsletter, password: str | None, force: bo
     return record
 
 
-def _not_reached(config: Config, newsletter: Newsletter) -> tuple[str, ...]:
+def _not_reached(config: Config, newsletter: Newsletter, records: list[Sent]) -> tuple[str, ...]:
     """The recipients this edition was not sent to yet; SiteError when it was sent to all, or may have been."""
-    earlier = [r for r in read_sent(config) if r.lang == newsletter.lang and r.edition == newsletter.name]
+    earlier = [r for r in records if r.lang == newsletter.lang and r.edition == newsletter.name]
     shown = display_path(sent_file(config), Path.cwd())
     uncertain = [r for r in earlier if r.status == UNCERTAIN]
     if uncertain:

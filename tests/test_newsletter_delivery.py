@@ -215,3 +215,15 @@ def test_one_recipient_refused_with_451_gets_it_on_a_plain_rerun(site_at: Callab
         assert again.exit_code == 1
         assert "was already sent on" in again.output and "to a@example.org, b@example.org;" in again.output
         assert len(working.received) == 1
+
+
+def test_a_damaged_record_stops_a_forced_send_too(site_at: Callable[..., Site]) -> None:
+    script = Script()
+    with scripted_server(script) as port:
+        site = site_at(port)
+        site.write("newsletters/sent.yaml", "- message_id: <x@y>\n  lang: fr\n- [not, a, record]\n")
+        result = newsletter(site, "--lang", "fr", "--send", "--force")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["newsletters/sent.yaml:1: each entry needs message_id, lang, edition "
+                                          "and time as text (as digest writes them)"]
+    assert script.received == []
