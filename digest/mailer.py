@@ -189,7 +189,8 @@ def deliver(smtp: Smtp, password: str | None, newsletter: Newsletter, sender: st
             raise smtplib.SMTPDataError(code, reply)
     except Exception as error:  # nothing delivered (or not known): one line
         _close(client, quit=False)
-        if transmitted and isinstance(error, OSError):  # no answer (SMTPServerDisconnected is an OSError too)
+        # After the whole message, no answer (a time-out, a hang-up) leaves it unknown; a reply refused it.
+        if transmitted and isinstance(error, OSError) and not isinstance(error, smtplib.SMTPResponseException):
             return _delivery(recipients, refused, _lost(error))
         raise SiteError([Problem(_server(smtp), None, f"not sent: {_reason(error, smtp)}")]) from None
     _close(client, quit=True)

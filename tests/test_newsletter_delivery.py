@@ -227,3 +227,14 @@ def test_a_damaged_record_stops_a_forced_send_too(site_at: Callable[..., Site]) 
     assert result.output.splitlines() == ["newsletters/sent.yaml:1: each entry needs message_id, lang, edition "
                                           "and time as text (as digest writes them)"]
     assert script.received == []
+
+
+def test_a_refusal_after_data_is_not_sent_and_shows_the_code(site_at: Callable[..., Site]) -> None:
+    script = Script(after_data="554 5.7.1 Message rejected as spam")
+    with scripted_server(script) as port:
+        site = site_at(port)
+        result = newsletter(site, "--lang", "fr", "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: not sent: the server answered "
+                                          "554 5.7.1 Message rejected as spam"]
+    assert script.received == [] and not (site.root / "newsletters").exists()
