@@ -351,8 +351,54 @@ def _strings(value: Any, codes: list[str], report: Any) -> Mapping[str, Mapping[
             plural = isinstance(text, dict) and all(isinstance(v, str) for v in text.values())
             if not isinstance(text, str) and not plural:
                 report(("strings", code, key), f"'strings.{code}.{key}' must be text")
+            elif any(not form.strip() for form in ([text] if isinstance(text, str) else text.values())):
+                # An empty title or label leaves a feed without its required title, a link without text.
+                report(("strings", code, key), f"'strings.{code}.{key}' must not be empty "
+                                               "(leave the key out to keep the theme's text)")
+            else:
+                problem = _placeholder_problem(text if isinstance(text, str) else text.values(),
+                                               _placeholders(code, key))
+                if problem:
+                    report(("strings", code, key), f"'strings.{code}.{key}': {problem}")
         result[code] = MappingProxyType(dict(table))
     return MappingProxyType(result)
+
+
+class _AnyValue(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "x"
+
+
+def _placeholders(code: str, key: str) -> set[str] | None:
+    """The {names} the theme fills in for a UI string (from its shipped versions); None for a key the theme
+    does not ship (a site's own string, for its own templates)."""
+    from string import Formatter
+
+    from digest.i18n import FALLBACK, shipped_strings  # i18n imports this module
+
+    shipped = [table[key] for table in (shipped_strings(FALLBACK), shipped_strings(code)) if key in table]
+    if not shipped:
+        return None
+    forms = [form for text in shipped for form in ([text] if isinstance(text, str) else text.values())]
+    return {name for form in forms for _, name, _, _ in Formatter().parse(form) if name}
+
+
+def _placeholder_problem(forms: Any, allowed: set[str] | None) -> str | None:
+    """Why a UI string cannot be filled in (str.format): a lone brace, an unknown {name}; None if it can."""
+    from string import Formatter
+
+    for form in [forms] if isinstance(forms, str) else forms:
+        try:
+            names = [name for _, name, _, _ in Formatter().parse(form) if name is not None]
+            form.format_map(_AnyValue())
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError) as error:
+            hint = " (write {{ and }} for a brace itself)" if "Single" in str(error) else ""
+            return f"{error} in {form!r}{hint}"
+        unknown = [name for name in names if allowed is not None and name not in allowed]
+        if unknown:
+            known = ", ".join(f"{{{name}}}" for name in sorted(allowed or ())) or "none"
+            return f"unknown placeholder {{{unknown[0]}}} in {form!r} (this text has: {known})"
+    return None
 
 
 def _site_image(data: Mapping[str, Any], key: str, root: Path, output_dir: Path, codes: list[str],

@@ -19,8 +19,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        # One problem, one line, printable whatever a file name holds (undecodable bytes, newlines).
-        text = " ".join(f"{where}: {self.message}".split("\n"))
+        # One problem, one line, printable whatever a file name holds (undecodable bytes, newlines, and the
+        # other characters that end a line for str.splitlines: U+0085, U+2028...).
+        text = " ".join(f"{where}: {self.message}".splitlines())
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -440,8 +440,9 @@ class PageGraph:
 
     def news_sitemap(self) -> Output:
         news = sitemap.news_articles(self.site.all_articles(), self.site.now)
-        return Output(urls.NEWS_SITEMAP, fingerprint(self.salt, "news", [self.card(a) for a in news]),
-                      render=lambda: sitemap.news_sitemap(self.config, news))
+        fallback = "" if news else sitemap.news_fallback(self.site.all_articles(), self.site.now)
+        return Output(urls.NEWS_SITEMAP, fingerprint(self.salt, "news", fallback, [self.card(a) for a in news]),
+                      render=lambda: sitemap.news_sitemap(self.config, news, fallback))
 
     def feeds(self, code: str) -> Iterator[Output]:
         """A language's feeds: its articles in full, its editions, and each of its tags."""

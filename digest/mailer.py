@@ -1,16 +1,20 @@
 """Sending a newsletter over SMTP, once: newsletters/sent.yaml records every message sent.
 
-The password comes from the environment (DIGEST_SMTP_PASSWORD), never from config.yaml. A send that
-fails records nothing and can simply be run again; a message recorded as sent is refused unless forced.
+The password comes from the environment (DIGEST_SMTP_PASSWORD), never from config.yaml. A message is delivered
+when the server answers 250 to its DATA: it is recorded then, per recipient, whatever happens after (a 421 to QUIT,
+a dropped connection). A send refused before that records nothing and can simply be run again (to the recipients
+not reached yet). When no answer comes after the whole message was transmitted, nobody knows whether it was
+delivered: it is recorded as uncertain, and sending it again needs --force.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from digest.output import write_atomically
 
 SENT_FILE = "sent.yaml"
 TIMEOUT = 60.0  # seconds to wait for the server at each step
+UNCERTAIN = "uncertain"  # the status of a message whose delivery is not known (no answer after its DATA)
 SENT_HEADER = "# Newsletters sent by `digest newsletter --send`: commit this file, so that no edition is sent twice.\n"
 
 
@@ -36,6 +41,17 @@ class Sent:
     time: str  # ISO 8601, in the site time zone (older records: UTC)
     recipients: tuple[str, ...]
     line: int | None = None  # in sent.yaml
+    status: str = "sent"  # or UNCERTAIN
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the SMTP server said: the recipients it took, those it refused (with its reply), and whether
+    the message was accepted (250 after DATA), refused, or left without an answer (`uncertain`)."""
+
+    accepted: tuple[str, ...]
+    refused: dict[str, str] = field(default_factory=dict)  # recipient -> "451 4.2.0 try later"
+    uncertain: str | None = None  # why delivery is not known
 
 
 def sent_file(config: Config) -> Path:
@@ -83,53 +99,137 @@ def read_sent(config: Config) -> list[Sent]:
         recipients = entry.get("recipients") or []
         records.append(Sent(message_id=entry["message_id"], lang=entry["lang"], edition=entry["edition"],
                             time=entry["time"], line=lines((index,)),
-                            recipients=tuple(str(r) for r in recipients) if isinstance(recipients, list) else ()))
+                            recipients=tuple(str(r) for r in recipients) if isinstance(recipients, list) else (),
+                            status=UNCERTAIN if entry.get("status") == UNCERTAIN else "sent"))
     return records
 
 
 def send(config: Config, newsletter: Newsletter, password: str | None, force: bool = False,
          now: datetime | None = None, config_file: Path | None = None) -> Sent:
-    """Send the message to newsletter.to, then record it; raises SiteError (one line) on any failure."""
+    """Send the message to the recipients of newsletter.to not reached yet (all with force), then record it;
+    raises SiteError (one line) on any failure, after recording what was delivered or may have been."""
     smtp = check_sending(config, password, config_file or config.root / "config.yaml")
-    records = read_sent(config)
-    earlier = [r for r in records if r.lang == newsletter.lang and r.edition == newsletter.name]
-    if earlier and not force:
-        last = earlier[-1]
-        to = f" to {', '.join(last.recipients)}" if last.recipients else ""
-        raise SiteError([Problem(display_path(sent_file(config), Path.cwd()), last.line,
-                                 f"the '{newsletter.lang}' edition {newsletter.name} was already sent on "
-                                 f"{site_time(config, last.time)}"
-                                 f"{to}; --force sends it again")])
+    records = read_sent(config)  # a damaged record stops the send, forced or not: it is appended to
+    recipients = newsletter.recipients if force else _not_reached(config, newsletter, records)
     assert config.newsletter is not None
-    accepted = deliver(smtp, password, newsletter, address_of(config.newsletter.sender))
-    record = Sent(message_id=newsletter.message_id, lang=newsletter.lang, edition=newsletter.name,
-                  time=(now or datetime.now(UTC)).astimezone(config.tzinfo).isoformat(timespec="seconds"),
-                  recipients=accepted)
+    delivery = deliver(smtp, password, newsletter, address_of(config.newsletter.sender), recipients)
+    time = (now or datetime.now(UTC)).astimezone(config.tzinfo).isoformat(timespec="seconds")
+    record = Sent(message_id=newsletter.message_id, lang=newsletter.lang, edition=newsletter.name, time=time,
+                  recipients=delivery.accepted, status=UNCERTAIN if delivery.uncertain else "sent")
     _record(config, record)
-    refused = [r for r in newsletter.recipients if r not in accepted]
-    if refused:  # sent to the others (and recorded): say who did not get it
-        raise SiteError([Problem(_server(smtp), None, f"sent, but the server refused {', '.join(refused)}")])
+    if delivery.uncertain:
+        raise SiteError([Problem(_server(smtp), None, f"not known whether sent: {delivery.uncertain}; recorded as "
+                                 f"uncertain in {display_path(sent_file(config), Path.cwd())}: check whether "
+                                 f"{', '.join(delivery.accepted)} received it; --force sends it again")])
+    if delivery.refused:  # sent to the others (and recorded): say who did not get it
+        raise SiteError([Problem(_server(smtp), None, "sent, but the server refused "
+                                 + "; ".join(f"{to} ({reply})" for to, reply in delivery.refused.items())
+                                 + "; run it again to send to them only")])
     return record
 
 
-def deliver(smtp: Smtp, password: str | None, newsletter: Newsletter, sender: str) -> tuple[str, ...]:
-    """Hand the message to the SMTP server; the recipients it accepted. SiteError with one line otherwise."""
+def _not_reached(config: Config, newsletter: Newsletter, records: list[Sent]) -> tuple[str, ...]:
+    """The recipients this edition was not sent to yet; SiteError when it was sent to all, or may have been."""
+    earlier = [r for r in records if r.lang == newsletter.lang and r.edition == newsletter.name]
+    shown = display_path(sent_file(config), Path.cwd())
+    uncertain = [r for r in earlier if r.status == UNCERTAIN]
+    if uncertain:
+        last = uncertain[-1]
+        raise SiteError([Problem(shown, last.line, f"the '{newsletter.lang}' edition {newsletter.name} may have been "
+                                 f"sent on {site_time(config, last.time)} to {', '.join(last.recipients)} "
+                                 "(the server did not confirm it): check whether it arrived; --force sends it again")])
+    reached = {to for r in earlier for to in r.recipients}
+    left = tuple(to for to in newsletter.recipients if to not in reached)
+    if earlier and not left:
+        last = earlier[-1]
+        to = f" to {', '.join(to for to in newsletter.recipients if to in reached)}" if reached else ""
+        raise SiteError([Problem(shown, last.line, f"the '{newsletter.lang}' edition {newsletter.name} was already "
+                                 f"sent on {site_time(config, last.time)}{to}; --force sends it again")])
+    return left
+
+
+def deliver(smtp: Smtp, password: str | None, newsletter: Newsletter, sender: str,
+            recipients: tuple[str, ...] | None = None) -> Delivery:
+    """Hand the message to the SMTP server for `recipients` (default: all of newsletter.to).
+
+    The server takes responsibility for the message when it answers 250 after DATA: from then on nothing
+    that goes wrong (a 421 to QUIT, a dropped connection) undoes it. Every failure before that is one line
+    (SiteError), and nothing was delivered."""
+    recipients = newsletter.recipients if recipients is None else recipients
     context = ssl.create_default_context()
+    refused: dict[str, tuple[int, bytes]] = {}
+    transmitted = False  # the whole message, with its final ".", went out: only the server's answer is missing
+    client: smtplib.SMTP | None = None
     try:
-        client: smtplib.SMTP
         if smtp.security == "ssl":
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
-        with client:
-            if smtp.security == "starttls":
-                client.starttls(context=context)
-            if smtp.username:
-                client.login(smtp.username, password or "")
-            refused: Mapping[str, Any] = client.sendmail(sender, list(newsletter.recipients), newsletter.data)
-    except Exception as error:  # every failure becomes one line; nothing is recorded
+        if smtp.security == "starttls":
+            client.starttls(context=context)
+        if smtp.username:
+            client.login(smtp.username, password or "")
+        client.ehlo_or_helo_if_needed()
+        code, reply = client.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        for to in recipients:
+            code, reply = client.rcpt(to)
+            if code not in (250, 251):
+                refused[to] = (code, reply)
+        if len(refused) == len(recipients):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, reply = client.docmd("DATA")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        client.send(_dot_stuffed(newsletter.data))
+        transmitted = True
+        code, reply = client.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+    except Exception as error:  # nothing delivered (or not known): one line
+        _close(client, quit=False)
+        # After the whole message, no answer (a time-out, a hang-up) leaves it unknown; a reply refused it.
+        if transmitted and isinstance(error, OSError) and not isinstance(error, smtplib.SMTPResponseException):
+            return _delivery(recipients, refused, _lost(error))
         raise SiteError([Problem(_server(smtp), None, f"not sent: {_reason(error, smtp)}")]) from None
-    return tuple(r for r in newsletter.recipients if r not in refused)
+    _close(client, quit=True)
+    return _delivery(recipients, refused, None)
+
+
+def _delivery(recipients: tuple[str, ...], refused: dict[str, tuple[int, bytes]], uncertain: str | None) -> Delivery:
+    return Delivery(tuple(to for to in recipients if to not in refused),
+                    {to: _reply(*reply) for to, reply in refused.items()}, uncertain)
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as sent after DATA (RFC 5321 4.5.2): lines starting with "." doubled, ended by "."."""
+    body = re.sub(rb"(?m)^\.", b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"
+
+
+def _close(client: smtplib.SMTP | None, quit: bool) -> None:
+    """Say goodbye if asked; whatever the server answers (421, nothing), the connection is closed."""
+    if client is None:
+        return
+    if quit:
+        with contextlib.suppress(OSError):  # smtplib's errors are OSErrors too
+            client.quit()
+    client.close()
+
+
+def _lost(error: Exception) -> str:
+    """Why no answer came after the message was transmitted."""
+    if _timed_out(error):
+        return f"no answer within {TIMEOUT:g} s after the message was transmitted"
+    return "the server closed the connection after the message was transmitted, without answering"
+
+
+def _timed_out(error: BaseException) -> bool:
+    # smtplib turns a time-out while reading a reply into SMTPServerDisconnected("... timed out").
+    return isinstance(error, (TimeoutError, socket.timeout)) or isinstance(error.__context__, TimeoutError)
 
 
 def site_time(config: Config, text: str) -> str:
@@ -157,12 +257,12 @@ def _reason(error: Exception, smtp: Smtp) -> str:
         return f"the server refused the sender {error.sender} ({_reply(error.smtp_code, error.smtp_error)})"
     if isinstance(error, smtplib.SMTPResponseException):
         return f"the server answered {_reply(error.smtp_code, error.smtp_error)}"
+    if _timed_out(error):
+        return f"no answer within {TIMEOUT:g} s"
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({error or 'no reason given'})"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused (are the host and port right, and is the server up?)"
-    if isinstance(error, (TimeoutError, socket.timeout)):
-        return f"no answer within {TIMEOUT:.0f} s"
     if isinstance(error, ssl.SSLError):
         return f"TLS error: {error.reason or error}"
     if isinstance(error, socket.gaierror):
@@ -186,7 +286,9 @@ def _record(config: Config, record: Sent) -> None:
         text = SENT_HEADER
     if text and not text.endswith("\n"):
         text += "\n"
-    entry = {"message_id": record.message_id, "lang": record.lang, "edition": record.edition, "time": record.time,
-             "recipients": list(record.recipients)}
+    entry: dict[str, Any] = {"message_id": record.message_id, "lang": record.lang, "edition": record.edition,
+                             "time": record.time, "recipients": list(record.recipients)}
+    if record.status == UNCERTAIN:
+        entry["status"] = UNCERTAIN
     text += yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, default_flow_style=False)
     write_atomically(path, text.encode("utf-8"))

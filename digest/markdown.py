@@ -121,7 +121,10 @@ def render_reference(text: str, allow_html: bool, resolve_link: LinkResolver,
 
 
 _URL_ATTRIBUTE = re.compile(
-    r"""(\s(?:href|src|data|action|formaction|poster|background|xlink:href|srcset)\s*=\s*)("[^"]*"|'[^']*'|[^\s>]+)""",
+    # An attribute starts after a space, a "/" (<a/href=...>) or a closing quote (<a title="t"href=...>): so
+    # a browser's tokenizer reads it.
+    r"""([\s/"'](?:href|src|data|action|formaction|poster|background|xlink:href|srcset)\s*=\s*)"""
+    r"""("[^"]*"|'[^']*'|[^\s>]+)""",
     re.IGNORECASE,
 )
 _UNSAFE_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)

@@ -45,6 +45,7 @@ FOLDER = "newsletters"
 POLICY = EmailPolicy(linesep="\r\n", cte_type="7bit", max_line_length=78)
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+KEPT_STYLE = re.compile(r"(.*?<head[^>]*>)\s*(<style>.*?</style>)\s*", re.DOTALL)  # css-inline's kept @media
 
 
 @dataclass(frozen=True)
@@ -271,9 +272,21 @@ def _inline(html: bytes, config: Config) -> bytes:
     @media rules (dark mode, small screens) stay in a <style> block, as extras nothing depends on."""
     inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False)
     try:
-        return inliner.inline(html.decode("utf-8")).encode("utf-8")
+        inlined = inliner.inline(html.decode("utf-8"))
     except css_inline.InlineError as error:
         raise SiteError([Problem("templates/newsletter.html", None, f"cannot inline its CSS: {error}")]) from None
+    return _kept_style_last(inlined).encode("utf-8")
+
+
+def _kept_style_last(html: str) -> str:
+    """css-inline puts the kept @media rules first in <head>: move them to its end, so that <meta charset>
+    stays within the first 1,024 bytes, where a parser looks for it (HTML spec; Nu reports it otherwise)."""
+    found = KEPT_STYLE.match(html)
+    if not found:
+        return html
+    head, style = found.group(1), found.group(2)
+    rest = html[found.end():]
+    return head + rest.replace("</head>", style + "\n</head>", 1)
 
 
 def _days(editions: Sequence[Edition], limit: int | None, t: Translator, absolute: Any) -> list[Day]:

@@ -183,12 +183,12 @@ class Renderer:
             data["keywords"] = [tag.name for tag in article.tags]
         if article.section:
             data["articleSection"] = article.section
-        if article.author:
-            data["author"] = {"@type": "Person", "name": article.author}
-        elif article.source:
-            data["author"] = {"@type": "Organization", "name": article.source.name}
-            if article.source.url:
-                data["author"]["url"] = article.source.url
+        # Google's NewsArticle guidelines want each author with a url that identifies it: the source when its
+        # URL is known; otherwise (a byline, a source by name only, neither) the digest, as its publisher.
+        if article.source and article.source.url and not article.author:
+            data["author"] = {"@type": "Organization", "name": article.source.name, "url": article.source.url}
+        else:
+            data["author"] = {key: value for key, value in data["publisher"].items() if key != "logo"}
         based_on = [source.url for source in article.sources or (article.source,) if source and source.url]
         if len(based_on) == 1:
             data["isBasedOn"] = based_on[0]  # one source: its URL, as before

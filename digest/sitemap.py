@@ -55,9 +55,20 @@ def news_articles(articles: Iterable[Article], now: datetime) -> tuple[Article, 
     return tuple(sorted(recent, key=lambda a: a.date, reverse=True)[:NEWS_LIMIT])
 
 
-def news_sitemap(config: Config, articles: Sequence[Article]) -> bytes:
-    """A Google News sitemap: each article with its publication (name, language), date and title."""
+def news_fallback(articles: Iterable[Article], now: datetime) -> str:
+    """The site path a news sitemap lists when no article is in its two days: the newest published article
+    (the root page if there is none). The sitemap schema wants at least one <url>, and Google's News sitemap
+    rules let an older article stay without its <news:news> metadata."""
+    published = [a for a in articles if a.date <= now]
+    return max(published, key=lambda a: (a.date, a.file)).url if published else urls.ROOT
+
+
+def news_sitemap(config: Config, articles: Sequence[Article], fallback: str = urls.ROOT) -> bytes:
+    """A Google News sitemap: each article with its publication (name, language), date and title; without
+    any article, the `fallback` page alone, without news metadata (an empty <urlset> is not valid)."""
     lines = ["<?xml version='1.0' encoding='utf-8'?>", f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">']
+    if not articles:
+        lines += ["  <url>", f"    <loc>{attribute(config.base_url + urls.encode(fallback))}</loc>", "  </url>"]
     for article in articles:
         language = config.language(article.lang)
         lines += ["  <url>",

@@ -403,3 +403,36 @@ def test_invalid_utf8_is_reported_at_the_line_of_the_bad_byte(make_site: MakeSit
     site.write("config.yaml", config)
     result = site.build()
     assert_problem(result, BASE_CONFIG.count("\n") + 1, r"UTF-8|utf-8")
+
+
+@pytest.mark.parametrize("strings", [
+    "strings:\n  fr: {feed_title: ''}\n",
+    "strings:\n  fr:\n    feed_title: '   '\n",
+    "strings:\n  fr:\n    article_count: {one: '{count} article', other: ''}\n",
+])
+def test_an_empty_ui_string_is_refused_at_its_line(make_site: MakeSite, strings: str) -> None:
+    """An empty feed title used to end in "internal error: ValueError: Required fields not set (title)"."""
+    config = BASE_CONFIG + strings
+    result = failing_build(make_site, config)
+    key = "article_count" if "article_count" in strings else "feed_title"
+    assert_problem(result, line_of(config, f"{key}:"), rf"'strings\.fr\.{key}' must not be empty")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("'{'", r"Single '\{' encountered in format string in '\{' \(write \{\{ and \}\} for a brace itself\)"),
+    ("'Flux {site} }'", r"Single '\}' encountered"),
+    ("'Flux {site} {nom}'", r"unknown placeholder \{nom\} in 'Flux \{site\} \{nom\}' \(this text has: \{site\}\)"),
+    ("'Flux {}'", r"Format string contains positional fields in 'Flux \{\}'"),
+])
+def test_a_ui_string_that_cannot_be_filled_in_is_refused_at_its_line(make_site: MakeSite, text: str,
+                                                                       message: str) -> None:
+    """Found by the fuzz run (seed 424242): `feed_title: '{'` ended in "internal error: ValueError: Single '{'"."""
+    config = BASE_CONFIG + f"strings:\n  fr:\n    feed_title: {text}\n"
+    result = failing_build(make_site, config)
+    assert_problem(result, line_of(config, "feed_title:"), r"^'strings\.fr\.feed_title': " + message)
+
+
+def test_a_site_string_of_its_own_may_use_any_placeholder(make_site: MakeSite) -> None:
+    site = make_site({"fr/a.md": article("Un article")},
+                     config=BASE_CONFIG + "strings:\n  fr:\n    motto: '{lieu}, {{depuis}} 1999'\n")
+    site.build_ok()

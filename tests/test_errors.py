@@ -472,3 +472,15 @@ def test_language_folder_in_capitals_says_codes_are_case_sensitive(built: BuiltS
     assert only_problem(built.broken_build()) == (
         "content/FR", None, "unknown language folder 'FR' (languages: fr, en, ar); "
         "language codes are case-sensitive: rename it to 'fr'")
+
+
+@pytest.mark.parametrize("breaker", ["\x85", "\u2028", "\u2029", "\x0b", "\x1e"])
+def test_a_file_reference_holding_a_line_break_character_is_one_problem_line(make_site: Callable[..., Site],
+                                                                            breaker: str) -> None:
+    """Found by the fuzz run (seed 424242): U+0085 in a missing file's name split its message in two lines."""
+    site = make_site({"fr/a.md": article("Un article", body=f"Voir [la carte](carte{breaker}2024.pdf).")})
+    result = site.build()
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("content/fr/a.md:"), lines
+    assert "file not found" in lines[0] and "2024.pdf" in lines[0]

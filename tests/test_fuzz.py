@@ -70,7 +70,8 @@ KNOWN_BUGS: dict[str, re.Pattern[str]] = {}
 # Found by this file and fixed since (regression tests in test_hardening.py): dates overflowing datetime near years
 # 1 and 9999, blank titles, control characters reaching the feeds, PyYAML's two-line ReaderError message, ReaderError
 # in the alias check, Pillow's DecompressionBombError, `timezone: ''`, NUL in a file reference, an empty
-# default_language, file references longer than the file system allows, ReaderError lines after non-ASCII text.
+# default_language, file references longer than the file system allows, ReaderError lines after non-ASCII text,
+# an empty or malformed UI string (`feed_title: ''`, `'{'`), U+0085 in a file reference splitting its message.
 
 UNSAFE_URL = re.compile(r"^(?:javascript|vbscript):", re.IGNORECASE)
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background"}

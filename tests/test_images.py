@@ -23,7 +23,8 @@ def test_article_image_has_size_and_resized_copies(make_site):
     site.build_ok()
     img = site.page("fr/2024/07/a/").xpath("//figure//img")[0]
     assert (img.get("width"), img.get("height")) == ("2000", "1000")
-    assert img.get("loading") is None  # the headline photo is above the fold
+    assert img.get("loading") is None  # the headline photo is above the fold: the page's largest paint
+    assert img.get("fetchpriority") == "high"
     srcset = [part.split() for part in img.get("srcset").split(", ")]
     assert srcset == [["/sub/fr/2024/07/a/photo-480w.jpg", "480w"], ["/sub/fr/2024/07/a/photo-960w.jpg", "960w"],
                       ["/sub/fr/2024/07/a/photo-1600w.jpg", "1600w"], ["/sub/fr/2024/07/a/photo.jpg", "2000w"]]
@@ -66,7 +67,8 @@ def test_list_thumbnails_are_lazy_below_the_fold(make_site):
     site = make_site({**articles, "fr/2024/p.jpg": jpeg(800, 600)})
     site.build_ok()
     thumbnails = site.page("fr/").xpath("//img[contains(@class,'thumbnail')]")
-    assert [img.get("loading") for img in thumbnails] == [None, None, "lazy"]
+    assert [(img.get("loading"), img.get("fetchpriority")) for img in thumbnails] == [
+        (None, "high"), ("lazy", None), ("lazy", None)]
     assert all(img.get("width") == "800" and img.get("height") == "600" for img in thumbnails)
 
 
@@ -86,3 +88,30 @@ def _png(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGBA", (width, height), (200, 0, 0, 128)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def loading(page) -> list[tuple[str, str | None, str | None]]:
+    """Each thumbnail of a list page, in reading order: (title of its card, loading, fetchpriority)."""
+    return [("".join(img.xpath("ancestor::article[1]//*[contains(@class,'card-title')]//text()")).strip(),
+             img.get("loading"), img.get("fetchpriority"))
+            for img in page.xpath("//img[contains(@class,'thumbnail')]")]
+
+
+def test_the_first_photo_of_a_day_page_is_fetched_first_the_rest_lazily(make_site):
+    """The first card with a photo (not always the first card, nor in the first section) is the day page's
+    largest paint: a lazy one is what Lighthouse flags ("Largest Contentful Paint image was lazily loaded")."""
+    site = make_site({
+        "fr/2024/breve.md": article("Brève sans photo", date="2024-07-16T18:00:00+02:00", section="A la une"),
+        "fr/2024/port.md": article("Le port", date="2024-07-16T12:00:00+02:00", section="Local", image="p.jpg"),
+        "fr/2024/gare.md": article("La gare", date="2024-07-16T11:00:00+02:00", section="Local", image="p.jpg"),
+        "fr/2024/monde.md": article("Le monde", date="2024-07-16T10:00:00+02:00", section="Monde", image="p.jpg"),
+        "fr/2024/p.jpg": jpeg(800, 600),
+    })
+    site.build_ok()
+    day = site.page("fr/2024/07/16/")
+    sections = [" ".join(h.text_content().split()) for h in day.xpath("//h2[contains(@class,'section-title')]")]
+    assert sections[0] == "A la une"  # the first card, without a photo
+    shown = loading(day)
+    assert shown[0] == ("Le port", None, "high")
+    assert [(lazy, priority) for _, lazy, priority in shown[1:]] == [("lazy", None)] * 2
+    assert len(day.xpath("//img[@fetchpriority='high']")) == 1

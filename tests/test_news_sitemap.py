@@ -93,12 +93,45 @@ def test_lists_the_articles_of_the_two_days_before_the_build(make_site: MakeSite
     assert "Plus tard" not in [e["title"] for e in entries(site)]
 
 
-def test_empty_news_sitemap_is_still_valid(make_site: MakeSite) -> None:
-    site = make_site({"fr/old.md": article("Ancien", date="2020-01-01")})
+def valid_sitemap(tree: etree._ElementTree) -> list[etree._Element]:
+    """What the sitemap schema (sitemaps.org sitemap.xsd) requires: a <urlset> of 1 to 50,000 <url>, each with
+    one absolute <loc> first; other elements only from other namespaces. The <url> elements."""
+    root = tree.getroot()
+    assert root.tag == f"{{{SITEMAP_NS}}}urlset"
+    assert 1 <= len(root) <= 50_000, "the schema wants at least one <url> (\"Missing child element(s)\")"
+    for url in root:
+        assert url.tag == f"{{{SITEMAP_NS}}}url"
+        assert url[0].tag == f"{{{SITEMAP_NS}}}loc" and url[0].text.startswith("https://example.org/sub/")
+        assert 12 <= len(url[0].text) <= 2048
+        assert all(etree.QName(child).namespace != SITEMAP_NS for child in url[1:])
+    return list(root)
+
+
+def test_no_article_in_the_two_days_keeps_the_news_sitemap_valid(make_site: MakeSite) -> None:
+    """Google lets an article older than two days stay without its <news:news>: the newest one is listed so."""
+    site = make_site({"fr/old.md": article("Ancien", date="2020-01-01"),
+                      "en/older.md": article("Older", date="2019-06-01")})
     build(site)
-    tree = news(site)
-    assert len(tree.getroot()) == 0
-    assert (site.output / "news-sitemap.xml").read_bytes().startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    raw = (site.output / "news-sitemap.xml").read_bytes()
+    assert raw.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    (url,) = valid_sitemap(etree.fromstring(raw).getroottree())
+    assert [child.tag for child in url] == [f"{{{SITEMAP_NS}}}loc"]  # no news metadata: not news any more
+    assert url[0].text == "https://example.org/sub/fr/2020/01/old/"
+    assert (site.output / "fr/2020/01/old/index.html").exists()
+    assert "Sitemap: https://example.org/sub/news-sitemap.xml" in (site.output / "robots.txt").read_text()
+
+
+def test_a_site_without_articles_lists_its_root_page(make_site: MakeSite) -> None:
+    site = make_site({})
+    build(site)
+    (url,) = valid_sitemap(etree.parse(str(site.output / "news-sitemap.xml")))
+    assert url[0].text == "https://example.org/sub/" and len(url) == 1
+
+
+def test_news_sitemap_with_articles_is_a_valid_sitemap(make_site: MakeSite) -> None:
+    site = make_site({"fr/a.md": article("A", date="2024-07-17T09:00:00+02:00")})
+    build(site)
+    assert len(valid_sitemap(news(site))) == 1
 
 
 def test_robots_txt_names_both_sitemaps(make_site: MakeSite) -> None:

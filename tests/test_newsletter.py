@@ -559,7 +559,8 @@ def test_one_refused_recipient_of_two(make_site: Callable[..., Site], monkeypatc
         site = make_site(ARTICLES, config=config)
         result = newsletter(site, "--lang", "fr", "--send")
     assert result.exit_code == 1
-    assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: sent, but the server refused gone@example.org"]
+    assert result.output.splitlines() == [f"smtp://127.0.0.1:{port}: sent, but the server refused gone@example.org "
+                                          "(550 5.1.1 no such mailbox here); run it again to send to them only"]
     assert [recipients for _, recipients, _ in mailbox.received] == [["lecteurs@lists.example.org"]]
     sent = yaml.safe_load((site.root / "newsletters/sent.yaml").read_text(encoding="utf-8"))
     assert sent[0]["recipients"] == ["lecteurs@lists.example.org"]

@@ -428,14 +428,17 @@ def test_remote_photo_has_no_size_but_is_the_image(make_site):
     assert "logo" not in json_ld(page)["publisher"]
 
 
-def test_author_is_a_person_else_the_source_an_organization(pictured_site):
+def test_author_is_the_source_with_its_url_else_the_publisher(pictured_site):
+    """Google's NewsArticle guidelines: an author with a url that identifies it. A byline or a source given by
+    name only has none: the digest, as publisher, is the author (the byline stays on the page)."""
     site = pictured_site
-    assert json_ld(site.page("fr/2024/07/auteur/"))["author"] == {"@type": "Person", "name": "Jeanne Dupont"}
+    publisher = {"@type": "Organization", "name": "Revue de test", "url": "https://example.org/sub/fr/"}
+    assert json_ld(site.page("fr/2024/07/auteur/"))["author"] == publisher
     assert json_ld(site.page("fr/2024/07/source/"))["author"] == {
         "@type": "Organization", "name": "Le Courrier", "url": "https://example.com/c/2"}
     assert json_ld(site.page("fr/2024/07/photo/"))["author"] == {
         "@type": "Organization", "name": "Le Courrier", "url": "https://example.com/courrier/1"}
-    assert "author" not in json_ld(site.page("fr/2024/07/rien/"))
+    assert json_ld(site.page("fr/2024/07/rien/"))["author"] == publisher
 
 
 def test_modified_time_whenever_updated_is_set(pictured_site):
@@ -457,6 +460,9 @@ def test_example_articles_have_complete_news_article_data(example: Path):
             assert data.get(key), f"{name}: {key}"
         assert data["publisher"]["logo"]["url"] == "https://example.org/digest/images/logo.png"
         assert data["author"]["@type"] in ("Person", "Organization")
+        assert data["author"]["name"] and data["author"]["url"].startswith("https://"), name
+        if data["author"]["url"].startswith("https://example.org/digest/"):  # not the source: the publisher
+            assert data["author"] == {k: v for k, v in data["publisher"].items() if k != "logo"}, name
         assert meta_property(page, "og:image"), name
         checked += 1
     assert checked >= 30

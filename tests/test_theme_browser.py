@@ -21,7 +21,7 @@ ARTICLES = {
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A small site built for and served under http://127.0.0.1:<port>/digest/."""
     site = Site(tmp_path_factory.mktemp("site"))
-    site.write("config.yaml", BASE_CONFIG)
+    site.write("config.yaml", BASE_CONFIG.replace("search: false", "search: true"))
     for relative, text in ARTICLES.items():
         site.write(f"content/{relative}", text)
     root = tmp_path_factory.mktemp("served")
@@ -52,6 +52,9 @@ def open_page(browser, served: str) -> Iterator[Callable[[str, int], object]]:
 
 LIST_STYLE = "el => getComputedStyle(el).listStyleType"
 BOX = "el => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width]; }"
+CONTENT_BOX = """el => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+  return [r.left + parseFloat(s.paddingLeft) + parseFloat(s.borderLeftWidth),
+          r.right - parseFloat(s.paddingRight) - parseFloat(s.borderRightWidth)]; }"""
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
@@ -84,3 +87,34 @@ def test_footer_links_line_up_with_the_footer_title(open_page, lang: str, width:
     if width == 1600:  # wider than the column: both are centred in it, away from the page edge
         assert title_left > 100 and links_left > 100
         assert abs(title_left - (width - title_right)) < 20
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_on_a_phone_the_search_field_spans_the_column(open_page, lang: str):
+    """At 375 px the search field wraps below the languages: it runs from one edge of the column to the other
+    (it used to stop 23 px short, on the left in Arabic)."""
+    page = open_page(f"{lang}/", 375)
+    field = page.locator("#search-input")
+    field.wait_for(state="visible")  # search.js shows the form
+    left, right, _ = field.evaluate(BOX)
+    column_left, column_right = page.locator("main").evaluate(CONTENT_BOX)
+    assert (column_left, column_right) == (16, 359)  # 375 px less the 1rem margins
+    assert abs(left - column_left) < 1 and abs(right - column_right) < 1, (left, right)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing sticks out
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("width", [1280, 1600, 800])
+def test_the_header_lines_up_with_the_content(open_page, lang: str, width: int):
+    """The masthead's bar (languages and search) and its section links share the content's edges (at 1280 px
+    the bar sat 16 px outside them)."""
+    page = open_page(f"{lang}/", width)
+    page.locator("#search-input").wait_for(state="visible")
+    content = page.locator("main").evaluate(CONTENT_BOX)
+    for selector in (".bar", ".section-nav ul"):
+        edges = page.locator(selector).evaluate(BOX)[:2]
+        assert abs(edges[0] - content[0]) < 1 and abs(edges[1] - content[1]) < 1, (selector, edges, content)
+    field = page.locator("#search-input").evaluate(BOX)
+    end = 1 if lang == "fr" else 0  # the search field ends the bar: on the right in LTR, on the left in RTL
+    assert abs(field[end] - content[end]) < 1
+    assert 300 <= field[2] <= 330  # about 20rem beside the languages, not stretched
