@@ -141,3 +141,13 @@ def problems(output: str | Result, every_line: bool = False) -> list[tuple[str, 
             continue
         found.append((match["path"], int(match["line"]) if match["line"] else None, match["message"]))
     return found
+
+
+def run_in(root: Path, *args: str) -> Result:
+    """`digest ARGS` run from inside `root`, as a user in their site's folder would."""
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(main, list(args))
+    finally:
+        os.chdir(previous)

@@ -4,30 +4,19 @@ holds no repeated row or paragraph and no path outside a clone."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from lxml import html as lxml_html
 from test_newsletter import ARTICLES, sending_config
 
 from digest.cli import main
 
-from helpers import REPO, Site
+from helpers import REPO, Site, run_in
 
 MakeSite = Callable[..., Site]
 SCRAPED = "International\nDes drones visent une base aérienne\nDeux drones ont visé mardi une base aérienne.\n"
-
-
-def run_in(root: Path, *args: str) -> Result:
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(previous)
 
 
 def test_import_with_a_future_date_says_the_article_is_scheduled(make_site: MakeSite) -> None:

@@ -240,19 +240,10 @@ class SiteMachine(RuleBasedStateMachine):
         self.builds += 1
         if self.builds == 1:
             return  # the first build is a clean build itself
-        clean = self.tmp / f"clean-{self.builds}"
-        clean.mkdir()
-        for name in ("config.yaml", "content", "templates"):
-            source = self.root / name
-            if source.is_dir():
-                shutil.copytree(source, clean / name)
-            elif source.is_file():
-                shutil.copy2(source, clean / name)
-        clean_result = build(clean / "config.yaml")
-        assert clean_result.exit_code == 0, clean_result.output
-        diff = differences(self.root / "output", clean / "output")
+        clean = self.clean_build()
+        diff = differences(self.root / "output", clean)
         assert not diff, "incremental build differs from a clean build:\n" + diff
-        shutil.rmtree(clean)
+        shutil.rmtree(clean.parent)
 
     # -- steps ------------------------------------------------------------------------------------
 

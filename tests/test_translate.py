@@ -4,17 +4,13 @@ already translates them, and its text between markers; `digest status` shows it 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner, Result
 from PIL import Image
 
-from digest.cli import main
-
-from helpers import Site, article, texts
+from helpers import Site, article, run_in, texts
 
 MakeSite = Callable[..., Site]
 
@@ -51,15 +47,6 @@ EARLIER = {
     "fr/2024/essaim.md": article("Essaim", date="2024-07-12", tags="[Drones]", translation_key="essaim"),
     "en/2024/swarm.md": article("Swarm", date="2024-07-12", tags="[Drones]", translation_key="essaim"),
 }
-
-
-def run_in(root: Path, *args: str) -> Result:
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(previous)
 
 
 def split(path: Path) -> tuple[dict, str, str]:
