@@ -69,7 +69,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-3", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
+        return ("cards-4", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
 
 
 @cache
@@ -190,13 +190,40 @@ class _Writer:
         assert self.coverage is not None and self.canvas is not None
         x, anchor = (round(WIDTH - start), "rs") if self.card.rtl else (round(start), "ls")
         if not repeated:
-            self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+            if self.word_by_word(text):
+                self.words(text, font, x, baseline, anchor)
+            else:
+                self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
             return
         rendered, (left, top) = _rendered(text, font, anchor, tuple(sorted(self.options().items())))
         box = (x + left, baseline + top, x + left + rendered.width, baseline + top + rendered.height)
         self.coverage.paste(rendered, box[:2])  # on the bare background: the same as drawing it there
         if ink != "text":
             self.regions.append((box, ink))
+
+    def word_by_word(self, text: str) -> bool:
+        """Whether a line may be drawn a word at a time, each word rendered once per process (titles share
+        most of their words; rendering glyphs is most of a card's cost): when every strong character runs
+        in the card's direction, so words follow each other from the start edge, and no format character
+        (joiner, direction mark) ties one word to the next."""
+        if self.card.rtl and not self.raqm:
+            return False
+        against = _LEFT_TO_RIGHT if self.card.rtl else _RIGHT_TO_LEFT
+        return not any(unicodedata.bidirectional(ch) in against or unicodedata.category(ch) == "Cf"
+                       for ch in text)
+
+    def words(self, text: str, font: ImageFont.FreeTypeFont, x: int, baseline: int, anchor: str) -> None:
+        """The line's words at the offsets of the whole line's layout (its width up to each word)."""
+        assert self.coverage is not None
+        sign = -1 if self.card.rtl else 1
+        options = tuple(sorted(self.options().items()))
+        offset = 0
+        for word in text.split(" "):
+            if word:
+                at = x + sign * round(self.width(text[:offset], font)) if offset else x
+                rendered, (left, top) = _word(word, font, anchor, options)
+                self.coverage.paste(255, (at + left, baseline + top), rendered)
+            offset += len(word) + 1
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
         """Lines on word boundaries (a word wider than a line is cut where it must be)."""
@@ -301,6 +328,18 @@ def draw(card: Card, theme: Theme) -> bytes:
     image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
     image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
     return _png(image)
+
+
+# Bidi classes of the letters that run left to right, right to left (embeddings, overrides, isolates and
+# marks are format characters, which keep a line whole anyway).
+_LEFT_TO_RIGHT = frozenset({"L"})
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+
+
+@lru_cache(maxsize=2048)  # a word at 54-76 px is about 10 KB: some 20 MB per process
+def _word(text: str, font: ImageFont.FreeTypeFont, anchor: str,
+          options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
+    return _rendered.__wrapped__(text, font, anchor, options)
 
 
 @lru_cache(maxsize=4096)
