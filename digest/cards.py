@@ -325,9 +325,8 @@ def draw(card: Card, theme: Theme) -> bytes:
     if logo is not None:
         x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
         index.paste(logo, (x, top - logo.height + 12))
-    image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
-    image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
-    return _png(image)
+    index.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))  # now "P"
+    return _png(index)
 
 
 # Bidi classes of the letters that run left to right, right to left (embeddings, overrides, isolates and
