@@ -213,17 +213,19 @@ class _Writer:
                        for ch in text)
 
     def words(self, text: str, font: ImageFont.FreeTypeFont, x: int, baseline: int, anchor: str) -> None:
-        """The line's words at the offsets of the whole line's layout (its width up to each word)."""
+        """The line's words one after the other from the start edge, each word's and space's advance apart
+        (within a pixel of the whole line's layout: no kerning across a space)."""
         assert self.coverage is not None
         sign = -1 if self.card.rtl else 1
         options = tuple(sorted(self.options().items()))
-        offset = 0
+        space = self.width(" ", font)
+        pen = 0.0
         for word in text.split(" "):
             if word:
-                at = x + sign * round(self.width(text[:offset], font)) if offset else x
-                rendered, (left, top) = _word(word, font, anchor, options)
-                self.coverage.paste(255, (at + left, baseline + top), rendered)
-            offset += len(word) + 1
+                rendered, (left, top), advance = _word(word, font, anchor, options)
+                self.coverage.paste(255, (x + sign * round(pen) + left, baseline + top), rendered)
+                pen += advance
+            pen += space
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
         """Lines on word boundaries (a word wider than a line is cut where it must be)."""
@@ -337,17 +339,18 @@ _RIGHT_TO_LEFT = frozenset({"R", "AL"})
 
 @lru_cache(maxsize=2048)  # a word at 54-76 px is about 10 KB: some 20 MB per process
 def _word(text: str, font: ImageFont.FreeTypeFont, anchor: str,
-          options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
-    return _rendered.__wrapped__(text, font, anchor, options)
+          options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int], float]:
+    """A word as coverage, where its top left corner lies from its anchor, and its advance."""
+    return (*_rendered.__wrapped__(text, font, anchor, options), font.getlength(text, **dict(options)))
 
 
 @lru_cache(maxsize=4096)
 def _rendered(text: str, font: ImageFont.FreeTypeFont, anchor: str,
               options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
     """A short line as coverage, and where its top left corner lies from its anchor."""
-    left, top, right, bottom = font.getbbox(text, anchor=anchor, **dict(options))
-    rendered = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(rendered).text((-left, -top), text, font=font, fill=255, anchor=anchor, **dict(options))
+    mask, (left, top) = font.getmask2(text, "L", anchor=anchor, **dict(options))  # one layout, one render
+    rendered = Image.new("L", mask.size, 0)
+    rendered.im.paste(mask, (0, 0, *mask.size))
     return rendered, (left, top)
 
 
