@@ -337,7 +337,7 @@ _LEFT_TO_RIGHT = frozenset({"L"})
 _RIGHT_TO_LEFT = frozenset({"R", "AL"})
 
 
-@lru_cache(maxsize=2048)  # a word at 54-76 px is about 10 KB: some 20 MB per process
+@lru_cache(maxsize=2048)  # a word at 54-76 px is about 15 KB: at most some 30 MB per process
 def _word(text: str, font: ImageFont.FreeTypeFont, anchor: str,
           options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int], float]:
     """A word as coverage, where its top left corner lies from its anchor, and its advance."""
