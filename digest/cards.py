@@ -69,7 +69,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-3", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
+        return ("cards-4", Image.__version__, features.version("freetype2"), shaping(), digests, self.colours, logo)
 
 
 @cache
@@ -190,13 +190,42 @@ class _Writer:
         assert self.coverage is not None and self.canvas is not None
         x, anchor = (round(WIDTH - start), "rs") if self.card.rtl else (round(start), "ls")
         if not repeated:
-            self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+            if self.word_by_word(text):
+                self.words(text, font, x, baseline, anchor)
+            else:
+                self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
             return
         rendered, (left, top) = _rendered(text, font, anchor, tuple(sorted(self.options().items())))
         box = (x + left, baseline + top, x + left + rendered.width, baseline + top + rendered.height)
         self.coverage.paste(rendered, box[:2])  # on the bare background: the same as drawing it there
         if ink != "text":
             self.regions.append((box, ink))
+
+    def word_by_word(self, text: str) -> bool:
+        """Whether a line may be drawn a word at a time, each word rendered once per process (titles share
+        most of their words; rendering glyphs is most of a card's cost): when every strong character runs
+        in the card's direction, so words follow each other from the start edge, and no format character
+        (joiner, direction mark) ties one word to the next."""
+        if self.card.rtl and not self.raqm:
+            return False
+        against = _LEFT_TO_RIGHT if self.card.rtl else _RIGHT_TO_LEFT
+        return not any(unicodedata.bidirectional(ch) in against or unicodedata.category(ch) == "Cf"
+                       for ch in text)
+
+    def words(self, text: str, font: ImageFont.FreeTypeFont, x: int, baseline: int, anchor: str) -> None:
+        """The line's words one after the other from the start edge, each word's and space's advance apart
+        (within a pixel of the whole line's layout: no kerning across a space)."""
+        assert self.coverage is not None
+        sign = -1 if self.card.rtl else 1
+        options = tuple(sorted(self.options().items()))
+        space = self.width(" ", font)
+        pen = 0.0
+        for word in text.split(" "):
+            if word:
+                rendered, (left, top), advance = _word(word, font, anchor, options)
+                self.coverage.paste(255, (x + sign * round(pen) + left, baseline + top), rendered)
+                pen += advance
+            pen += space
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
         """Lines on word boundaries (a word wider than a line is cut where it must be)."""
@@ -298,18 +327,30 @@ def draw(card: Card, theme: Theme) -> bytes:
     if logo is not None:
         x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
         index.paste(logo, (x, top - logo.height + 12))
-    image = Image.frombytes("P", (WIDTH, HEIGHT), index.tobytes())
-    image.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))
-    return _png(image)
+    index.putpalette(_palette(theme.colours, logo.info["palette"] if logo is not None else b""))  # now "P"
+    return _png(index)
+
+
+# Bidi classes of the letters that run left to right, right to left (embeddings, overrides, isolates and
+# marks are format characters, which keep a line whole anyway).
+_LEFT_TO_RIGHT = frozenset({"L"})
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+
+
+@lru_cache(maxsize=2048)  # a word at 54-76 px is about 15 KB: at most some 30 MB per process
+def _word(text: str, font: ImageFont.FreeTypeFont, anchor: str,
+          options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int], float]:
+    """A word as coverage, where its top left corner lies from its anchor, and its advance."""
+    return (*_rendered.__wrapped__(text, font, anchor, options), font.getlength(text, **dict(options)))
 
 
 @lru_cache(maxsize=4096)
 def _rendered(text: str, font: ImageFont.FreeTypeFont, anchor: str,
               options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int]]:
     """A short line as coverage, and where its top left corner lies from its anchor."""
-    left, top, right, bottom = font.getbbox(text, anchor=anchor, **dict(options))
-    rendered = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(rendered).text((-left, -top), text, font=font, fill=255, anchor=anchor, **dict(options))
+    mask, (left, top) = font.getmask2(text, "L", anchor=anchor, **dict(options))  # one layout, one render
+    rendered = Image.new("L", mask.size, 0)
+    rendered.im.paste(mask, (0, 0, *mask.size))
     return rendered, (left, top)
 
 

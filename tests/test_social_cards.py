@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from digest import cards
 from digest.build import Builder
@@ -197,6 +197,54 @@ def test_arabic_is_right_aligned_and_french_left_aligned(built: Site) -> None:
     assert all(abs(left - cards.MARGIN) <= 8 for left, _ in french)
     assert french[-1][1] < 900
 
+
+
+def drawn(theme: cards.Theme, title: str, lang: str = "fr", rtl: bool = False) -> Image.Image:
+    return Image.open(io.BytesIO(cards.draw(cards.Card(title, "Revue", "16 juillet 2024", "Monde", lang, rtl),
+                                            theme))).convert("L")
+
+
+@pytest.mark.parametrize(("title", "lang", "rtl"), [
+    ("Irak : la base américaine d'Ain al-Asad visée par des drones", "fr", False),
+    ("العراق: طائرات مسيرة تستهدف قاعدة عين الأسد", "ar", True),
+])
+def test_a_title_drawn_a_word_at_a_time_looks_like_one_drawn_whole(built: Site, title: str, lang: str,
+                                                                    rtl: bool) -> None:
+    """Title words are rendered once per process and pasted; a zero-width non-joiner before each space
+    (a format character) keeps every line whole: both cards differ by at most a pixel's shift of a word."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    by_word, whole = drawn(theme, title, lang, rtl), drawn(theme, title.replace(" ", "\u200c "), lang, rtl)
+    assert ImageChops.difference(by_word, whole).getbbox() is not None  # not the same drawing
+    nearest = ImageChops.difference(by_word, whole)
+    for shift in (-1, 1):
+        nearest = ImageChops.darker(nearest, ImageChops.difference(by_word, ImageChops.offset(whole, shift, 0)))
+    assert nearest.getextrema()[1] <= 16
+
+
+def test_a_line_against_the_cards_direction_is_drawn_whole(built: Site) -> None:
+    """Latin words in an Arabic title run left to right inside the line: word by word would reverse them."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    writer = cards._Writer(None, cards.Card("", "", "", None, "ar", True), theme)
+    assert writer.word_by_word("طائرات مسيرة تستهدف قاعدة 2024")
+    assert not writer.word_by_word("قمة G7 Summit في باريس")
+    assert not writer.word_by_word("Irak : la base d'Ain al-Asad")
+    latin = cards._Writer(None, cards.Card("", "", "", None, "fr", False), theme)
+    assert latin.word_by_word("Irak : la base d'Ain al-Asad")
+    assert not latin.word_by_word("Le sommet de عين الأسد")
+    assert not latin.word_by_word("Le sommet\u200d de Paris")
+
+
+def test_a_card_is_the_same_whatever_was_drawn_before_in_the_process(built: Site) -> None:
+    """Words rendered for one card are reused by the next: the bytes do not depend on it (a worker
+    draws cards in any order)."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    card_of = cards.Card("Le marché du port rouvre après la grève", "Revue", "16 juillet 2024", None, "fr", False)
+    cards._word.cache_clear()
+    cards._rendered.cache_clear()
+    cold = cards.draw(card_of, theme)
+    cards.draw(cards.Card("La grève du port: le marché attend", "Revue", "1 mai 2024", "Local", "fr", False), theme)
+    assert cards._word.cache_info().hits > 0
+    assert cards.draw(card_of, theme) == cold
 
 def test_cards_are_byte_identical_from_build_to_build(built: Site, tmp_path: Path) -> None:
     again = make(tmp_path / "again")
