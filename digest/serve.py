@@ -314,4 +314,5 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
     server.serve(host=host, port=port, root=str(dev.site_dir), open_url_delay=0 if open_browser else None)
+    dev.builder.wait_for_search()  # an edit's search step still running: finished, not cut off
     click.echo(f"Stopped after {time.perf_counter() - started:.0f} s")
