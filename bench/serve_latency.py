@@ -61,7 +61,7 @@ def main() -> None:
         print(f"serving after {server.wait_answering(600):.1f} s", file=sys.stderr, flush=True)
         page = ServedPage.find(site / ".digest-cache" / "serve", languages[0], article.path.stem)
         with urllib.request.urlopen(server.url, timeout=5) as response:  # the root leads to base_url's path
-            url = response.geturl().rstrip("/").rsplit("/", 1)[0] + "/" + page.url
+            url = response.geturl() + page.url
         time.sleep(2)  # let the watcher settle after the first build
         for number in range(1, args.edits + 1):
             stamp = f"{number} {time.time_ns()}"

@@ -205,7 +205,8 @@ class Builder:
             return None
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
-        outputs = [*plan.outputs, *(Output(file, mark, source=config.output_dir / file)
+        prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
+        outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
                                     for file, mark in tree.files.items()
                                     if file not in planned and not is_index_file(file))]
 
@@ -250,7 +251,8 @@ class Builder:
                      sources: Sources, record: GraphRecord) -> None:
         """The second half of a deferred edit build (under the build lock): the site as the first half
         left it, with the edited shards indexed again, staged and swapped in whole."""
-        outputs = [Output(file, mark, source=config.output_dir / file)
+        prefix = f"{config.output_dir}/"
+        outputs = [Output(file, mark, source=prefix + file)
                    for file, mark in manifest.items() if not is_index_file(file)]
 
         def place_index(staging: Path) -> dict[str, str]:
@@ -381,6 +383,14 @@ class Builder:
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
         # From here until the new records are saved, the spare folder is not what its record says.
         state.forget("spare")
+        if spare is not None and (spare.folder / BUNDLE).is_dir():
+            # place_index writes the index whole: the spare's old one is set aside at once (one rename),
+            # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
+            with contextlib.suppress(OSError):
+                aside = config.cache_dir / f".{BUNDLE}-{os.getpid()}-{time.monotonic_ns()}.deleted"
+                os.rename(spare.folder / BUNDLE, aside)
+                remove_in_background(aside)
+            spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
             files = place_index(staging)
