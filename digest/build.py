@@ -3,12 +3,14 @@ what changed since the last build (see Builder)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ from digest.search import (
     BUNDLE,
     RecordStore,
     Shard,
+    ShardUpdate,
     StaleRecords,
     index_files,
     index_is_current,
@@ -50,6 +53,8 @@ if TYPE_CHECKING:
     from digest.content import ArticleCache
     from digest.delta import GraphRecord
     from digest.site import Site
+
+SEARCH_PENDING = "search-pending"  # the record of a deferred edit build whose search step has not finished
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,8 @@ class Builder:
     def __init__(self, config_file: Path, output_dir: Path | None = None, base_url: str | None = None,
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
                  progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
-                 trust_own_output: bool = False, borrow_from: Path | None = None) -> None:
+                 trust_own_output: bool = False, borrow_from: Path | None = None,
+                 defer_search: bool = False) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -104,6 +110,12 @@ class Builder:
         self.borrow_from = borrow_from
         self.sources: Sources | None = None  # the inputs' stamps when the last build started
         self.waiting: Callable[[str], None] = _say  # told when another build holds the output folder
+        # serve's: an edit build swaps the edited pages in first (the index as it was), then re-indexes
+        # the edited articles' shards and swaps again in the background, still holding the build lock.
+        self.defer_search = defer_search
+        self._deferred: Callable[[], None] | None = None  # the second swap, set by an edit build
+        self._search: threading.Thread | None = None  # running it
+        self.search_error: BaseException | None = None  # what the last background search step raised
 
     def build(self, changed: Iterable[str] | None = None) -> BuildResult:
         """Build the site. `changed`
@@ -119,8 +131,33 @@ class Builder:
         state = BuildState(config)
         if not self.persistent:
             return self._build_all(config, state, None, now, started)
-        with locked(config.cache_dir, config.output_dir, self.waiting):
-            return self._build_persistent(config, state, now, started, changed)
+        self.wait_for_search()
+        lock = contextlib.ExitStack()
+        with lock:
+            lock.enter_context(locked(config.cache_dir, config.output_dir, self.waiting))
+            result = self._build_persistent(config, state, now, started, changed)
+            if self._deferred is not None:
+                # The lock passes to the search step: the next build (here or in another process) waits for it.
+                self._search = threading.Thread(target=self._finish_search, args=(self._deferred, lock.pop_all()),
+                                                daemon=True, name="digest-search")
+                self._deferred = None
+                self._search.start()
+        return result
+
+    def wait_for_search(self) -> None:
+        """Wait until the search step an edit build left running in the background (if any) is done."""
+        if self._search is not None:
+            self._search.join()
+            self._search = None
+
+    def _finish_search(self, step: Callable[[], None], lock: contextlib.ExitStack) -> None:
+        with lock:
+            try:
+                step()
+                self.search_error = None
+            except BaseException as error:  # a background thread: kept for the caller, said, never raised
+                self.search_error = error
+                _say(f"search index not updated: {error}")
 
     def _build_persistent(self, config: Config, state: BuildState, now: datetime, started: float,
                           changed: Iterable[str] | None) -> BuildResult:
@@ -145,7 +182,8 @@ class Builder:
         """The last build's result again, if it read the same inputs and its output is intact and right
         at `now`: nothing to parse, plan or write."""
         unchanged = state.unchanged(sources.stamp, now, tree)
-        if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))):
+        if unchanged is None or (config.search and not index_present(config.output_dir, state.record("search"))) \
+                or state.record(SEARCH_PENDING).exists():
             return None
         return self._result(config, unchanged, 0, started, "unchanged")
 
@@ -156,7 +194,7 @@ class Builder:
         from digest.delta import load_record, plan_edit, save_edits
 
         search = state.record("search")
-        if config.search and not index_present(config.output_dir, search):
+        if config.search and (not index_present(config.output_dir, search) or state.record(SEARCH_PENDING).exists()):
             return None
         record = self._remembered(state) or load_record(state, now)
         if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
@@ -167,16 +205,22 @@ class Builder:
             return None
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
-        outputs = [*plan.outputs, *(Output(file, mark, source=config.output_dir / file)
+        prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
+        outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
                                     for file, mark in tree.files.items()
                                     if file not in planned and not is_index_file(file))]
+
+        # serve's: the pages first, with the index the output folder holds (as its record lists it);
+        # the edited shards are indexed again and swapped in by a second build in the background.
+        deferred = self.defer_search and config.search and bool(plan.shards)
+        held = load_state(search) if deferred else plan.listing
 
         def place_index(staging: Path) -> dict[str, str]:
             if not config.search:
                 shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
                 return {}
-            write_edited_index(staging, config.output_dir, plan.shards, store)
-            return index_files(staging, plan.listing)
+            write_edited_index(staging, config.output_dir, () if deferred else plan.shards, store)
+            return index_files(staging, held)
 
         try:
             result = self._stage(config, state, outputs, place_index)
@@ -184,14 +228,51 @@ class Builder:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
         self._remember(state, plan.record)
-        if config.search:
+        if deferred:
+            # Until the search step is done, the index is behind the pages: no build may trust it as current
+            # (a process killed in between leaves this mark; the next build then indexes those shards again).
+            state.record(SEARCH_PENDING).touch()
+            write_listing(search, held)
+        elif config.search:
             write_listing(search, plan.listing)
             for update in plan.shards:
                 store.prune(update.shard.name, update.shard.key)
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", result.manifest, self.wrote_ns)
-        state.save_sources(sources.stamp, record.valid_until, record.report)
+        if deferred:
+            self._deferred = lambda: self._index_edits(config, state, result.manifest, plan.shards, plan.listing,
+                                                       store, sources, record)
+        else:
+            state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
+
+    def _index_edits(self, config: Config, state: BuildState, manifest: Mapping[str, str],
+                     updates: tuple[ShardUpdate, ...], listed: dict[str, str], store: RecordStore,
+                     sources: Sources, record: GraphRecord) -> None:
+        """The second half of a deferred edit build (under the build lock): the site as the first half
+        left it, with the edited shards indexed again, staged and swapped in whole."""
+        prefix = f"{config.output_dir}/"
+        outputs = [Output(file, mark, source=prefix + file)
+                   for file, mark in manifest.items() if not is_index_file(file)]
+
+        def place_index(staging: Path) -> dict[str, str]:
+            write_edited_index(staging, config.output_dir, updates, store)
+            return index_files(staging, listed)
+
+        try:
+            result = self._stage(config, state, outputs, place_index)
+        except StaleRecords:
+            # A shard's kept records are damaged: a full build indexes it from the articles.
+            self._build_all(config, state, sources, build_time(), time.perf_counter())
+            return
+        search = state.record("search")
+        write_listing(search, listed)
+        for update in updates:
+            store.prune(update.shard.name, update.shard.key)
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", result.manifest, self.wrote_ns)
+        state.save_sources(sources.stamp, record.valid_until, record.report)
+        state.forget(SEARCH_PENDING)
 
     def _remembered(self, state: BuildState) -> GraphRecord | None:
         """The graph this process saved last, if its files are still the ones it wrote."""
@@ -274,6 +355,7 @@ class Builder:
         self.wrote_ns = time.time_ns()
         save_state(state.record("search"), wanted)
         state.save_tree("manifest", result.manifest, self.wrote_ns)
+        state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
     def _borrowed(self, config: Config) -> tuple[Tree, Path] | None:
@@ -301,6 +383,14 @@ class Builder:
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
         # From here until the new records are saved, the spare folder is not what its record says.
         state.forget("spare")
+        if spare is not None and (spare.folder / BUNDLE).is_dir():
+            # place_index writes the index whole: the spare's old one is set aside at once (one rename),
+            # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
+            with contextlib.suppress(OSError):
+                aside = config.cache_dir / f".{BUNDLE}-{os.getpid()}-{time.monotonic_ns()}.deleted"
+                os.rename(spare.folder / BUNDLE, aside)
+                remove_in_background(aside)
+            spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
             files = place_index(staging)

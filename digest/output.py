@@ -37,7 +37,7 @@ class Output:
     file: str  # relative to the output folder
     fingerprint: str  # equal fingerprints mean equal bytes
     render: Callable[[], bytes] | None = None
-    source: Path | None = None
+    source: Path | str | None = None
     sitemap: Callable[[], SitemapEntry] | None = field(default=None, compare=False)  # its entry, if listed
 
     def write_to(self, target: Path | str) -> None:

@@ -49,10 +49,11 @@ class DevServer:
         # Builds as `digest build` does, sharing its records in .digest-cache/ (same site, same base_url),
         # but into its own folder: over every core at first (hard-linking what output/ holds already;
         # a restart finds its last site in place and has nothing to do); then an edit stages the few
-        # pages that show the edited article and its search shard, and swaps them in.
+        # pages that show the edited article and swaps them in; then, in the background and still
+        # holding the build lock, it re-indexes the article's search shard and swaps again.
         self.builder = Builder(config_file, output_dir=self.site_dir, include_drafts=include_drafts,
                                include_future=include_future, workers=jobs(), persistent=True,
-                               trust_own_output=True, borrow_from=self.config.output_dir)
+                               trust_own_output=True, borrow_from=self.config.output_dir, defer_search=True)
         self.problems: tuple[Problem, ...] = ()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due
@@ -313,4 +314,5 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
     server.serve(host=host, port=port, root=str(dev.site_dir), open_url_delay=0 if open_browser else None)
+    dev.builder.wait_for_search()  # an edit's search step still running: finished, not cut off
     click.echo(f"Stopped after {time.perf_counter() - started:.0f} s")

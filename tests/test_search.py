@@ -139,3 +139,67 @@ def test_a_quarter_without_articles_loses_its_shard(make_site):
     assert not (site.output / "pagefind/fr-2023-q1").exists()
     assert [s["bundle"] for s in json.loads((site.output / "pagefind/shards.json").read_text())["languages"]["fr"]] \
         == ["fr-2024-q3"]
+
+
+def test_a_serve_edit_indexes_the_edited_word_after_its_page_and_ends_equal_to_a_clean_build(make_site):
+    """serve swaps the edited page in first and re-indexes its shard in the background (still holding the
+    build lock): once that step is done, the index holds the edited word and the folder is a clean build."""
+    from digest.build import Builder
+
+    from helpers import run_in, tree
+
+    site = searchable_site(make_site)
+    site.build_ok()
+    folder = site.root / ".digest-cache" / "serve"
+    server = Builder(site.root / "config.yaml", output_dir=folder, persistent=True, trust_own_output=True,
+                     borrow_from=site.output, defer_search=True)
+    server.build()
+    path = site.write("content/fr/2024/glacier.md",
+                      article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite. Moraine."))
+    assert server.build(changed=[str(path)]).kind == "edit"
+    assert "Moraine." in (folder / "fr/2024/07/glacier/index.html").read_text(encoding="utf-8")
+    server.wait_for_search()
+    assert server.search_error is None
+    records = indexed_records(folder / "pagefind/fr-2024-q3")
+    assert ["Moraine" in record["content"] for record in records.values()] == [True]
+    # a second edit waits for nothing left over, and a build after it is an edit build again
+    path = site.write("content/fr/2024/glacier.md",
+                      article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite. Sérac."))
+    assert server.build(changed=[str(path)]).kind == "edit"
+    server.wait_for_search()
+    records = indexed_records(folder / "pagefind/fr-2024-q3")
+    assert ["Sérac" in r["content"] and "Moraine" not in r["content"] for r in records.values()] == [True]
+    assert not list(folder.parent.glob("search-pending-*"))
+    clean = site.root.parent / "clean"
+    assert run_in(site.root, "build", "--output", str(clean)).exit_code == 0
+    assert tree(folder) == tree(clean)
+
+
+def test_a_serve_killed_between_its_page_swap_and_its_search_step_is_repaired_by_the_next_build(make_site):
+    """The mark left when the search step never ran makes the next build index the shard again."""
+    from digest.build import Builder
+
+    from helpers import run_in, tree
+
+    class Killed(Builder):
+        def _finish_search(self, step, lock) -> None:
+            lock.close()  # as if the process died before the step: the lock goes with it
+
+    site = searchable_site(make_site)
+    site.build_ok()
+    folder = site.root / ".digest-cache" / "serve"
+    options = {"output_dir": folder, "persistent": True, "trust_own_output": True, "borrow_from": site.output}
+    server = Killed(site.root / "config.yaml", defer_search=True, **options)
+    server.build()
+    path = site.write("content/fr/2024/glacier.md",
+                      article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite. Moraine."))
+    assert server.build(changed=[str(path)]).kind == "edit"
+    server.wait_for_search()
+    assert "Moraine" not in str(indexed_records(folder / "pagefind/fr-2024-q3"))  # the step never ran
+    again = Builder(site.root / "config.yaml", defer_search=True, **options)
+    assert again.build().kind == "full"
+    again.wait_for_search()
+    assert "Moraine" in str(indexed_records(folder / "pagefind/fr-2024-q3"))
+    clean = site.root.parent / "clean"
+    assert run_in(site.root, "build", "--output", str(clean)).exit_code == 0
+    assert tree(folder) == tree(clean)

@@ -432,11 +432,13 @@ class SiteMachine(RuleBasedStateMachine):
         before = tree_hashes(output)
         if self.server is None:
             self.server = Builder(self.root / "config.yaml", output_dir=self.root / ".digest-cache" / "serve",
-                                  persistent=True, trust_own_output=True, borrow_from=output)
+                                  persistent=True, trust_own_output=True, borrow_from=output, defer_search=True)
         saved = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH
         try:
             self.server.build()
+            self.server.wait_for_search()  # (an edit's search step runs in the background, as in serve)
+            assert self.server.search_error is None, self.server.search_error
         except SiteError:
             return  # (an input the full build refuses: the invariant's build says so)
         finally:
