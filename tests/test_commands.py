@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
-from click.testing import CliRunner
-
-from digest.cli import main
-
-from helpers import Site, article, hrefs, texts
+from helpers import Site, article, hrefs, run_in, texts
 
 SUMMARY = re.compile(r"^Built (?P<pages>\d+) pages \((?P<files>\d+) files: (?P<written>\d+) written, "
                      r"(?P<unchanged>\d+) unchanged\) in [\d.]+ s -> ", re.MULTILINE)
@@ -68,15 +63,6 @@ def test_written_counts_only_files_whose_bytes_changed(make_site):
 
 
 # --- user strings that become file names: too long is a message, never a crash ------------------------------------
-
-
-def run_in(folder, *args: str):
-    previous = os.getcwd()
-    os.chdir(folder)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(previous)
 
 
 def test_long_titles_make_file_names_that_fit(make_site):

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from click.testing import CliRunner
 from lxml import html as lxml_html
 
-from digest.cli import main
-
-from helpers import Site
+from helpers import Site, run_in
 
 
 def run(*args: str, cwd: Path):
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(previous)
+    return run_in(cwd, *args)
 
 
 def front_matter(path: Path) -> dict:
