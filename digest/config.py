@@ -200,25 +200,12 @@ def load_config(path: Path, output_dir: Path | None = None, base_url: str | None
     strings = _strings(data.get("strings"), codes, report)
     images = {key: _site_image(data, key, root, output_dir or root / "output", codes, report)
               for key in ("logo", "default_image")}
-    markdown = data.get("markdown", {})
-    markdown_html = False
-    if not isinstance(markdown, dict):
-        report(("markdown",), "'markdown' must be a mapping such as {html: false}")
-    else:
-        check_keys(markdown, MARKDOWN_KEYS, ("markdown",), report)
-        markdown_html = expect(markdown, "html", bool, "true or false", report, False, ("markdown",))
+    markdown_html = _switch(data, "markdown", "html", MARKDOWN_KEYS, "false", report)
     cname = expect(data, "cname", str, "a host name", report, default=None)
     search = expect(data, "search", bool, "true or false", report, default=True)
     social_cards = expect(data, "social_cards", bool, "true or false", report, default=True)
     newsletter = _newsletter(data.get("newsletter"), report)
-    import_settings = data.get("import", {})
-    download_images = False
-    if not isinstance(import_settings, dict):
-        report(("import",), "'import' must be a mapping such as {download_images: true}")
-    else:
-        check_keys(import_settings, IMPORT_KEYS, ("import",), report)
-        download_images = expect(import_settings, "download_images", bool, "true or false", report, False,
-                                 ("import",))
+    download_images = _switch(data, "import", "download_images", IMPORT_KEYS, "true", report)
 
     problems.raise_if_any()
     return Config(
@@ -464,6 +451,16 @@ class Newsletter:
     unsubscribe: str | None = None  # mailto: or https: URL
     subject: str = "{title} – {date}"
     smtp: Smtp | None = None
+
+
+def _switch(data: dict[str, Any], section: str, key: str, keys: tuple[str, ...], example: str, report: Any) -> bool:
+    """A section holding one true/false setting, such as `markdown: {html: false}`; false when absent."""
+    settings = data.get(section, {})
+    if not isinstance(settings, dict):
+        report((section,), f"'{section}' must be a mapping such as {{{key}: {example}}}")
+        return False
+    check_keys(settings, keys, (section,), report)
+    return expect(settings, key, bool, "true or false", report, False, (section,))
 
 
 def _newsletter(value: Any, report: Any) -> Newsletter | None:
