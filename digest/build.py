@@ -28,6 +28,7 @@ from digest.output import (
     write_site,
 )
 from digest.parallel import jobs
+from digest.records import build_time
 from digest.search import (
     BUNDLE,
     RecordStore,
@@ -46,7 +47,7 @@ from digest.search import (
     write_index,
     write_listing,
 )
-from digest.state import BuildState, Sources, Stamp, Unchanged, build_time
+from digest.state import BuildState, Sources, Stamp, Unchanged
 from digest.theme import check_templates
 
 if TYPE_CHECKING:

@@ -48,7 +48,7 @@ def site_warnings(config_file: Path, base_url: str | None, include_drafts: bool,
     from digest.check_warnings import article_warnings, config_warnings
     from digest.config import load_config
     from digest.content import ArticleCache, load_articles
-    from digest.state import build_time
+    from digest.records import build_time
 
     config = load_config(config_file)
     found = [] if base_url is not None else config_warnings(config_file, config)

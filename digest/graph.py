@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from digest import __version__, feeds, sitemap, urls
 from digest.config import Config
 from digest.content import Article
-from digest.output import Output, file_fingerprint, fingerprint
+from digest.output import Output, file_fingerprint
+from digest.records import fingerprint
 from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry

@@ -25,7 +25,7 @@ from digest import yamlfile
 from digest.config import Config, Smtp
 from digest.errors import Problem, SiteError, display_path
 from digest.newsletter import FOLDER, PASSWORD_VARIABLE, Newsletter, address_of, config_problem
-from digest.output import write_atomically
+from digest.records import write_atomically
 
 SENT_FILE = "sent.yaml"
 TIMEOUT = 60.0  # seconds to wait for the server at each step

@@ -29,8 +29,8 @@ from digest.config import Config
 from digest.content import Article, ArticleCache, Image, load_articles
 from digest.errors import Problem, SiteError, display_path
 from digest.i18n import Translator, language_name, translator
-from digest.output import write_atomically
 from digest.parallel import jobs
+from digest.records import write_atomically
 from digest.render import make_environment, render_template
 from digest.site import Edition, Site, build_site
 from digest.theme import check_templates

@@ -22,8 +22,7 @@ from pathlib import Path
 
 from digest.errors import Problem, SiteError
 from digest.parallel import run_chunked
-from digest.records import fingerprint as fingerprint  # (re-exported: it lives in the low module)
-from digest.records import write_atomically as write_atomically
+from digest.records import fingerprint
 from digest.sitemap import SitemapEntry
 
 _AT_FDCWD = -100

@@ -36,7 +36,6 @@ from typing import Any, BinaryIO
 from digest import __version__
 from digest.config import Config
 from digest.output import Tree
-from digest.records import build_time as build_time  # (the build clock: re-exported for older callers)
 from digest.records import fingerprint, load_record, save_record
 from digest.theme import template_dirs
 

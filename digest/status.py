@@ -14,7 +14,7 @@ from digest import similarity
 from digest.config import Config, load_config
 from digest.content import Article, ArticleCache, load_articles
 from digest.errors import Problem, SiteError, display_path
-from digest.state import build_time
+from digest.records import build_time
 from digest.translate import in_progress
 
 
