@@ -11,8 +11,11 @@ folder has its own records, named after the folder, so that `--output elsewhere`
   article, the next change of the news sitemap's two days). A build that finds the same stamp, in
   time, over an output folder nobody touched, has nothing to do.
 
-A record is removed before the folder it describes is changed and saved again after: a build that
-fails or is killed halfway leaves no record that claims more than is true. Every record is saved
+A record is removed (or narrowed to what stays true) before the folder it describes is changed, and
+saved again after: a build that fails or is killed halfway leaves no record that claims more than is
+true. The output folder's records stay in place through a build: just before the swap, a `swap` record
+says what the output folder holds if the staged folder is found in its place (a build killed right
+after the swap is recognized so by the next one, which keeps its records). Every record is saved
 sealed (digest.records: digest's version and a checksum): one that does not check out, or holds
 values of the wrong types, is no record, and the part it described is built again.
 """
@@ -146,6 +149,26 @@ class BuildState:
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
         self._save(name, {"saved_ns": written_ns, "files": files})
 
+    def save_swap(self, swap: Swap) -> None:
+        """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
+        self._save(SWAP, {"staged": list(swap.staged), "replaced": list(swap.replaced) if swap.replaced else None,
+                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": swap.files,
+                          "index": swap.index})
+
+    def load_swap(self) -> Swap | None:
+        data = self._load(SWAP)
+        try:
+            if data is None:
+                return None
+            staged, replaced, files, index = data["staged"], data["replaced"], data["files"], data["index"]
+            swap = Swap(staged=(int(staged[0]), int(staged[1])),
+                        replaced=(int(replaced[0]), int(replaced[1])) if replaced else None, keep=bool(data["keep"]),
+                        written_ns=int(data["saved_ns"]), files={str(f): str(m) for f, m in files.items()},
+                        index={str(name): str(key) for name, key in index.items()})
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+        return swap
+
     # --- the inputs
 
     def unchanged(self, stamp: str, now: datetime, output: Tree | None) -> Unchanged | None:
@@ -188,6 +211,32 @@ class BuildState:
     def _save(self, name: str, data: dict[str, Any]) -> None:
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
         save_record(self.record(name), "state", json.dumps(record).encode())
+
+
+SWAP = "swap"  # the record of a swap in progress
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A staged tree about to be swapped in for the output folder: if the output folder turns out to be
+    the `staged` folder (its device and inode), it holds `files` (written by `written_ns`) and the search
+    shards `index`, and the site it replaced (the folder `replaced`) is kept as the spare if `keep`."""
+
+    staged: tuple[int, int]
+    replaced: tuple[int, int] | None
+    keep: bool
+    written_ns: int
+    files: Mapping[str, str]
+    index: Mapping[str, str]
+
+
+def identity(folder: Path) -> tuple[int, int] | None:
+    """A folder's device and inode (a rename keeps them), or None if it is missing."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)
