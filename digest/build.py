@@ -167,6 +167,8 @@ class Builder:
         recover(config, state)
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
         done = self._unchanged(config, state, sources, tree, now, started)
+        if done is None and tree is None:
+            done = self._borrow_current(config, state, sources, now, started)
         if done is None and tree is not None:
             # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
             collecting = gc.isenabled()
@@ -187,6 +189,38 @@ class Builder:
                 or state.record(SEARCH_PENDING).exists():
             return None
         return self._result(config, unchanged, 0, started, "unchanged")
+
+    def _borrow_current(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+                        started: float) -> BuildResult | None:
+        """serve's first build over an output folder (`borrow_from`) that the last `digest build` left
+        right for these very inputs: its files and search index hard-linked into this folder, its
+        records taken over. Nothing is parsed, planned or rendered."""
+        if self.borrow_from is None or self.borrow_from.resolve() == config.output_dir.resolve():
+            return None
+        other = BuildState(replace(config, output_dir=self.borrow_from))
+        tree = other.load_tree("manifest", self.borrow_from)
+        report = other.unchanged(sources.stamp, now, tree)
+        search = other.record("search")
+        if tree is None or report is None or other.record(SEARCH_PENDING).exists() or \
+                (config.search and not index_present(self.borrow_from, search)) or not state.adopt_graph(other):
+            return None
+        held = load_state(search) if config.search else {}
+        prefix = f"{self.borrow_from}/"
+        outputs = [Output(file, mark, source=prefix + file) for file, mark in tree.files.items()
+                   if not is_index_file(file)]
+
+        def place_index(staging: Path) -> dict[str, str]:
+            if not config.search:
+                shutil.rmtree(staging / BUNDLE, ignore_errors=True)
+                return {}
+            write_edited_index(staging, tree.folder, (), RecordStore(state.search_records))
+            return index_files(staging, held)
+
+        self.graph = None
+        result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
+        if not state.adopt_sources(other):
+            return None  # (the next build finds nothing to trust and builds in full)
+        return self._result(config, report, result.written, started, "unchanged")
 
     def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
                     started: float) -> BuildResult | None:

@@ -95,6 +95,40 @@ class BuildState:
         self.graph_edits().unlink(missing_ok=True)
         self.graph_base().unlink(missing_ok=True)
 
+    def adopt_graph(self, other: BuildState) -> bool:
+        """Take over the page graph of another output folder of the same site (serve's folder, starting
+        from output/'s): its records copied as they are, with this folder's name in their header."""
+        copies = []
+        for theirs, mine in ((other.graph_base(), self.graph_base()), (other.graph_edits(), self.graph_edits())):
+            data = load_record(theirs, "pickle") if theirs.is_file() else b""
+            if data is None:
+                return False
+            if data:
+                file = io.BytesIO(data)
+                try:
+                    if pickle.load(file) != str(other.config.output_dir):
+                        return False
+                except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+                    return False
+                header = pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
+                data = header + data[file.tell():]
+            copies.append((mine, data))
+        if not copies[0][1]:
+            return False  # no graph there
+        self.forget_graph()
+        for path, data in copies:
+            if data:
+                save_record(path, "pickle", data)
+        return True
+
+    def adopt_sources(self, other: BuildState) -> bool:
+        """Take over another output folder's record of the inputs it was built from (see adopt_graph)."""
+        data = other._load("sources")
+        if data is None:
+            return False
+        self._save("sources", {key: value for key, value in data.items() if key not in ("version", "output_dir")})
+        return True
+
     def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
         """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
         output folder."""
