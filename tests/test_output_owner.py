@@ -370,3 +370,21 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
     assert result.kind == "edit", "a build after a preview edit should be an edit build"
     assert site.files() == clean_build(site)
     assert tree(folder) == clean_build(site)
+
+
+def test_serve_over_an_output_folder_that_is_not_current_builds_its_own(make_site) -> None:
+    """Only an output/ right for the current inputs is taken over whole: after an edit it is not."""
+    from digest.build import Builder
+
+    site = make_site({"fr/2024/a.md": article("Un article", tags="[Irak]"),
+                      "fr/2024/b.md": article("Un autre", date="2024-07-15T09:00:00+02:00", tags="[Irak]")})
+    site.build_ok()
+    before = tree(site.output, folders=True)
+    site.write("content/fr/2024/a.md", article("Un article relu", tags="[Irak]"))
+    folder = site.root / ".digest-cache" / "serve"
+    result = Builder(site.root / "config.yaml", output_dir=folder, persistent=True, trust_own_output=True,
+                     borrow_from=site.output).build()
+    assert result.kind == "full" and result.written > 0
+    assert "Un article relu" in (folder / "fr/2024/07/a/index.html").read_text(encoding="utf-8")
+    assert tree(site.output, folders=True) == before
+    assert tree(folder) == clean_build(site)
