@@ -41,13 +41,12 @@ from digest.search import (
     listing,
     load_state,
     pagefind_executable,
-    save_state,
     shards,
     write_edited_index,
     write_index,
     write_listing,
 )
-from digest.state import BuildState, Sources, Stamp, Unchanged
+from digest.state import SWAP, BuildState, Sources, Stamp, Swap, Unchanged, identity
 from digest.theme import check_templates
 
 if TYPE_CHECKING:
@@ -165,8 +164,11 @@ class Builder:
         # Stamped before anything is read: a file changed during the build makes the next one run.
         sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
         self.sources = sources
+        recover(config, state)
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
         done = self._unchanged(config, state, sources, tree, now, started)
+        if done is None and tree is None:
+            done = self._borrow_current(config, state, sources, now, started)
         if done is None and tree is not None:
             # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
             collecting = gc.isenabled()
@@ -187,6 +189,38 @@ class Builder:
                 or state.record(SEARCH_PENDING).exists():
             return None
         return self._result(config, unchanged, 0, started, "unchanged")
+
+    def _borrow_current(self, config: Config, state: BuildState, sources: Sources, now: datetime,
+                        started: float) -> BuildResult | None:
+        """serve's first build over an output folder (`borrow_from`) that the last `digest build` left
+        right for these very inputs: its files and search index hard-linked into this folder, its
+        records taken over. Nothing is parsed, planned or rendered."""
+        if self.borrow_from is None or self.borrow_from.resolve() == config.output_dir.resolve():
+            return None
+        other = BuildState(replace(config, output_dir=self.borrow_from))
+        tree = other.load_tree("manifest", self.borrow_from)
+        report = other.unchanged(sources.stamp, now, tree)
+        search = other.record("search")
+        if tree is None or report is None or other.record(SEARCH_PENDING).exists() or \
+                (config.search and not index_present(self.borrow_from, search)) or not state.adopt_graph(other):
+            return None
+        held = load_state(search) if config.search else {}
+        prefix = f"{self.borrow_from}/"
+        outputs = [Output(file, mark, source=prefix + file) for file, mark in tree.files.items()
+                   if not is_index_file(file)]
+
+        def place_index(staging: Path) -> dict[str, str]:
+            if not config.search:
+                shutil.rmtree(staging / BUNDLE, ignore_errors=True)
+                return {}
+            write_edited_index(staging, tree.folder, (), RecordStore(state.search_records))
+            return index_files(staging, held)
+
+        self.graph = None
+        result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
+        if not state.adopt_sources(other):
+            return None  # (the next build finds nothing to trust and builds in full)
+        return self._result(config, report, result.written, started, "unchanged")
 
     def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
                     started: float) -> BuildResult | None:
@@ -224,7 +258,7 @@ class Builder:
             return index_files(staging, held)
 
         try:
-            result = self._stage(config, state, outputs, place_index)
+            result = self._stage(config, state, outputs, place_index, held if config.search else {})
         except StaleRecords:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
@@ -233,13 +267,9 @@ class Builder:
             # Until the search step is done, the index is behind the pages: no build may trust it as current
             # (a process killed in between leaves this mark; the next build then indexes those shards again).
             state.record(SEARCH_PENDING).touch()
-            write_listing(search, held)
         elif config.search:
-            write_listing(search, plan.listing)
             for update in plan.shards:
                 store.prune(update.shard.name, update.shard.key)
-        self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", result.manifest, self.wrote_ns)
         if deferred:
             self._deferred = lambda: self._index_edits(config, state, result.manifest, plan.shards, plan.listing,
                                                        store, sources, record)
@@ -261,17 +291,13 @@ class Builder:
             return index_files(staging, listed)
 
         try:
-            result = self._stage(config, state, outputs, place_index)
+            self._stage(config, state, outputs, place_index, listed)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(config, state, sources, build_time(), time.perf_counter())
             return
-        search = state.record("search")
-        write_listing(search, listed)
         for update in updates:
             store.prune(update.shard.name, update.shard.key)
-        self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", result.manifest, self.wrote_ns)
         state.save_sources(sources.stamp, record.valid_until, record.report)
         state.forget(SEARCH_PENDING)
 
@@ -352,10 +378,7 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
-        self.wrote_ns = time.time_ns()
-        save_state(state.record("search"), wanted)
-        state.save_tree("manifest", result.manifest, self.wrote_ns)
+        result = self._stage(config, state, outputs, place_index, listing(wanted), borrowed[0] if borrowed else None)
         state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
@@ -368,22 +391,24 @@ class Builder:
         return None if tree is None else (tree, other.record("search"))
 
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
-               place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None) -> WriteResult:
+               place_index: Callable[[Path], dict[str, str]], index: Mapping[str, str],
+               borrowed: Tree | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
         to date, or else a fresh folder; files output/ holds already are hard-linked from it. The
-        site replaced becomes the next build's spare. Until the swap, output/ and its records are
-        untouched: a build killed before it leaves output/ and its manifest as they were, and the
-        next build is an edit build again.
+        site replaced becomes the next build's spare. Killed at any moment, the build leaves output/
+        the old site or the new one, with records that say which: until the swap, output/ and its
+        records are untouched, and the spare's record claims only the files this build leaves as
+        they are (the next build brings it up to date again, rather than starting afresh); just
+        before the swap, a `swap` record says what output/ holds if the staged folder is found in
+        its place (see `recover`). `index` is the search shards the staged index holds.
         """
         previous = state.load_tree("manifest", config.output_dir)
         keep_at = state.spare_dir()
         spare = state.load_tree("spare", keep_at) if keep_at and previous else None
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
-        # From here until the new records are saved, the spare folder is not what its record says.
-        state.forget("spare")
         if spare is not None and (spare.folder / BUNDLE).is_dir():
             # place_index writes the index whole: the spare's old one is set aside at once (one rename),
             # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
@@ -392,19 +417,37 @@ class Builder:
                 os.rename(spare.folder / BUNDLE, aside)
                 remove_in_background(aside)
             spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
+        # From here until the new records are saved, the spare folder is only partly what its record said.
+        if spare is not None:
+            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns)
+        else:
+            state.forget("spare")
+        # The site replaced is kept only if it holds nothing but what its manifest lists.
+        keep = keep_at if previous is not None and previous.untouched else None
+        mount = os.path.ismount(config.output_dir)
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
             files = place_index(staging)
-            state.forget("search", "sources", "manifest")  # the output folder is about to be replaced
+            state.forget("sources")
+            staged = identity(staging)
+            if mount or staged is None:
+                state.forget("search", "manifest")  # replaced file by file: what it holds is unknown until done
+            else:
+                manifest = {output.file: output.fingerprint for output in outputs}
+                manifest.update(files)
+                state.save_swap(Swap(staged=staged, replaced=identity(config.output_dir), keep=keep is not None,
+                                     written_ns=time.time_ns(), files=manifest, index=dict(index)))
             return files
 
-        # The site replaced is kept only if it holds nothing but what its manifest lists.
-        keep = keep_at if previous is not None and previous.untouched else None
         result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers,
                             previous=previous or borrowed, spare=spare, keep_old=keep,
                             progress=self._progress("write"))
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", result.manifest, self.wrote_ns)
+        write_listing(state.record("search"), index)
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
+        state.forget(SWAP)
         return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:
@@ -443,6 +486,39 @@ def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], re
         return index_files(staging, listing(wanted))
 
     return finish
+
+
+def recover(config: Config, state: BuildState) -> None:
+    """After a build killed between its swap and its records (see Builder._stage): if output/ is the
+    folder it staged, its records say so now (the manifest, the search index, the spare: the site it
+    replaced); else the swap did not happen and output/ is still what its records say. The next build
+    is then an edit build as usual."""
+    swap = state.load_swap()
+    if swap is None:
+        return
+    if identity(config.output_dir) == swap.staged:
+        replaced = state.load_tree("manifest", config.output_dir)  # (still the site replaced's)
+        keep_at = state.spare_dir()
+        state.save_tree("manifest", swap.files, swap.written_ns)
+        write_listing(state.record("search"), swap.index)
+        if replaced is not None and swap.keep and keep_at is not None and identity(keep_at) == swap.replaced:
+            state.save_tree("spare", replaced.files, replaced.written_ns)
+        else:
+            state.forget("spare")
+    state.forget(SWAP)
+
+
+UNKNOWN = "?"  # a file that may be in a folder, or not, with bytes unknown: never fingerprinted so
+
+
+def while_updated(spare: Mapping[str, str], outputs: list[Output]) -> dict[str, str]:
+    """What a spare tree may be said to hold at any moment while it is brought up to date with
+    `outputs`: the files that are kept as they are, with their fingerprints; every other file the
+    update may write or delete as UNKNOWN (never held: written again, or deleted if not wanted)."""
+    wanted = {output.file: output.fingerprint for output in outputs}
+    files = {file: mark if wanted.get(file) == mark else UNKNOWN for file, mark in spare.items()}
+    files.update(dict.fromkeys(wanted.keys() - files.keys(), UNKNOWN))
+    return files
 
 
 def is_index_file(file: str) -> bool:

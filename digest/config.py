@@ -21,6 +21,7 @@ from digest.charset import not_utf8_message
 from digest.errors import Collector, display_path
 from digest.images import ImageError, size_of
 from digest.text import clean_field
+from digest.ui_strings import FALLBACK, shipped_strings
 
 TOP_LEVEL_KEYS = (
     "title",
@@ -360,8 +361,6 @@ def _placeholders(code: str, key: str) -> set[str] | None:
     """The {names} the theme fills in for a UI string (from its shipped versions); None for a key the theme
     does not ship (a site's own string, for its own templates)."""
     from string import Formatter
-
-    from digest.i18n import FALLBACK, shipped_strings  # i18n imports this module
 
     shipped = [table[key] for table in (shipped_strings(FALLBACK), shipped_strings(code)) if key in table]
     if not shipped:

@@ -29,6 +29,7 @@ from digest import __version__, feeds, sitemap, urls
 from digest.config import Config
 from digest.content import Article
 from digest.output import Output, file_fingerprint
+from digest.presentation import Presentation
 from digest.records import fingerprint
 from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
@@ -96,12 +97,14 @@ class PageGraph:
         self.config = site.config
         self.full = full
         self.renderer = Renderer(site, salt)
+        self.presentation = Presentation(site, self.renderer, full)
         self.translators = self.renderer.translators
         self.site_title = self.renderer.site_title
-        self.tag_slugs = {code: {tag.slug for tag in tags} for code, tags in site.tags.items()}
-        self.days = {code: {e.day for e in editions} for code, editions in site.editions.items()}
-        self.months = {code: {(d.year, d.month) for d in days} for code, days in self.days.items()}
-        self.years = {code: {d.year for d in days} for code, days in self.days.items()}
+        # Which tags and dates each language has: a page's switcher shows it, so its fingerprint holds it.
+        self.tag_slugs = self.presentation.tag_slugs
+        self.days = self.presentation.days
+        self.months = self.presentation.months
+        self.years = self.presentation.years
         salt = fingerprint(salt, sorted((c, a or "") for c, a in self.renderer.archive.items()))
         # Templates that look at the whole site (site.articles in a sidebar...) make every page depend on it.
         self.salt = fingerprint(salt, site.digest) if self.renderer.uses_site else salt
@@ -241,162 +244,72 @@ class PageGraph:
             self._months[code] = months
         return self._months[code]
 
-    # --- pages
+    # --- pages (what each says of itself: digest.presentation)
 
     def root_page(self) -> Output:
-        config = self.config
-        return self._page("root.html", urls.ROOT, config.default_language, (),
-                          lambda: PageContext(title=config.title, description=self.renderer.home_description(
-                              config.default_language)), in_sitemap=False)
+        return self._page("root.html", urls.ROOT, self.config.default_language, (), self.presentation.root,
+                          in_sitemap=False)
 
     def not_found_page(self) -> Output:
-        t = self.translators[self.config.default_language]
         return self._page("404.html", urls.NOT_FOUND, self.config.default_language, (),
-                          lambda: PageContext(title=t("not_found_title"), description=t("not_found_text")),
-                          in_sitemap=False)
+                          self.presentation.not_found, in_sitemap=False)
 
     def home_page(self, code: str, number: int) -> Output:
         page = self._pages(("home", code), self.site.articles[code], urls.home(code))[number - 1]
-        t = self.translators[code]
-        site_title = self.site_title(code)
-
-        def context() -> PageContext:
-            description = self.renderer.home_description(code)
-            if page.number == 1:
-                alternates = tuple((c, urls.home(c)) for c in self.config.language_codes)
-                return PageContext(title=site_title, alternates=alternates, values=lambda: {"page": page},
-                                   description=description)
-            page_of = t("page_of", page=page.number, pages=page.count)
-            return PageContext(title=f"{site_title} – {page_of}", values=lambda: {"page": page},
-                               description=f"{description.rstrip('.')} – {page_of}")
-
-        return self._page("home.html", page.url, code, (page.count, [self.card(a) for a in page.items]), context)
+        return self._page("home.html", page.url, code, (page.count, [self.card(a) for a in page.items]),
+                          lambda: self.presentation.home(code, page))
 
     def article_page(self, article: Article) -> Output:
         translations = self.site.translations_of(article)
         related = self.site.related_of(article)
-
-        def context() -> PageContext:
-            versions = sorted((article, *translations), key=lambda a: self.config.language_codes.index(a.lang))
-            return PageContext(
-                title=f"{article.title} – {self.site_title(article.lang)}",
-                alternates=tuple((a.lang, a.url) for a in versions) if translations else (),
-                switch_to={a.lang: a.url for a in translations},
-                lastmod=article.modified,
-                values=lambda: {"article": self.full(article), "translations": translations, "related": related,
-                                "json_ld": self.renderer.json_ld(article),
-                                "share_image": self.renderer.share_image(article)},
-            )
-
         key = (self.body(article), [self.card(a) for a in translations], [self.card(a) for a in related])
-        return self._page("article.html", article.url, article.lang, key, context)
+        return self._page("article.html", article.url, article.lang, key,
+                          lambda: self.presentation.article(article, translations, related))
 
     def tag_index(self, code: str) -> Output:
-        alternates = tuple((c, urls.tag_index(c)) for c in self.config.language_codes)
         tags = self.site.tags[code]
         return self._page(
             "tags.html", urls.tag_index(code), code, [(tag.slug, tag.name, len(tag.articles)) for tag in tags],
-            lambda: PageContext(title=f"{self.translators[code]('tags')} – {self.site_title(code)}",
-                                alternates=alternates, switch_to=dict(alternates), values=lambda: {"tags": tags},
-                                description=self.translators[code]("tags_description", site=self.site_title(code))))
+            lambda: self.presentation.tag_index(code, tags))
 
     def tag_page(self, tag: Tag, number: int) -> Output:
-        t = self.translators[tag.lang]
         codes = self.config.language_codes
         elsewhere = tuple(tag.slug in self.tag_slugs[c] for c in codes)  # the switcher links there if so
-        feed_url = urls.tag_feed(tag.lang, tag.slug)
         page = self._pages(("tag", tag.lang, tag.slug), tag.articles, tag.url)[number - 1]
-
-        def context() -> PageContext:
-            title = t("tag_title", tag=tag.name)
-            description = t("tag_description", tag=tag.name, site=self.site_title(tag.lang),
-                            articles=t("article_count", count=len(tag.articles)))
-            if page.number > 1:
-                title += f" – {t('page_of', page=page.number, pages=page.count)}"
-                description = f"{description.rstrip('.')} – {t('page_of', page=page.number, pages=page.count)}"
-            switch_to = {c: urls.tag(c, tag.slug) if tag.slug in self.tag_slugs[c] else urls.tag_index(c)
-                         for c in codes}
-            return PageContext(title=f"{title} – {self.site_title(tag.lang)}", switch_to=switch_to,
-                               values=lambda: {"tag": tag, "page": page, "feed_url": feed_url},
-                               description=description)
-
         return self._page("tag.html", page.url, tag.lang,
                           (tag.name, page.count, len(tag.articles), elsewhere, [self.card(a) for a in page.items]),
-                          context)
+                          lambda: self.presentation.tag(tag, page))
 
     def edition_page(self, code: str, day: date) -> Output:
         """A day's edition: every prefix of an article URL has a page (editions, months, years)."""
-        t = self.translators[code]
         codes = self.config.language_codes
         editions = self.site.editions[code]
         index = self._editions_of(code)[day]
         edition = editions[index]
         newer = editions[index - 1] if index > 0 else None
         older = editions[index + 1] if index + 1 < len(editions) else None
-        feed_url = urls.editions_feed(code)
-        site_title = self.site_title(code)
         # The switcher leads to the same day in each language, else to its year, else to its home.
         elsewhere = tuple((day in self.days[c], day.year in self.years[c]) for c in codes)
-
-        def context() -> PageContext:
-            same_day = {c: urls.edition(c, day) for c in codes if day in self.days[c]}
-            return PageContext(
-                title=f"{t('edition_title', date=t.date(day))} – {site_title}",
-                alternates=tuple(same_day.items()), switch_to=self._date_switch(same_day, day.year),
-                values=lambda: {"edition": edition, "sections": edition.sections(t("other_news")),
-                                "older": older, "newer": newer, "feed_url": feed_url},
-                description=t("edition_description", date=t.date(day), site=site_title,
-                              articles=t("article_count", count=len(edition.articles))))
-
         return self._page("edition.html", edition.url, code,
                           (older.url if older else None, newer.url if newer else None, elsewhere,
-                           [self.card(a) for a in edition.articles]), context)
+                           [self.card(a) for a in edition.articles]),
+                          lambda: self.presentation.edition(code, edition, older, newer))
 
     def month_page(self, code: str, year: int, month: int) -> Output:
-        t = self.translators[code]
         codes = self.config.language_codes
         days = self._months_of(code)[year, month]
-        feed_url = urls.editions_feed(code)
-        site_title = self.site_title(code)
         elsewhere = tuple(((year, month) in self.months[c], year in self.years[c]) for c in codes)
-
-        def context() -> PageContext:
-            first_day = days[0].day.replace(day=1)
-            same_month = {c: urls.month(c, year, month) for c in codes if (year, month) in self.months[c]}
-            return PageContext(
-                title=f"{t.month(first_day)} – {site_title}",
-                alternates=tuple(same_month.items()), switch_to=self._date_switch(same_month, year),
-                values=lambda: {"month": first_day, "editions": tuple(days), "feed_url": feed_url},
-                description=t("month_description", month=t.month(first_day), site=site_title,
-                              articles=t("article_count", count=sum(len(e.articles) for e in days))))
-
         return self._page("month.html", urls.month(code, year, month), code,
-                          (elsewhere, [self.card(a) for e in days for a in e.articles]), context)
+                          (elsewhere, [self.card(a) for e in days for a in e.articles]),
+                          lambda: self.presentation.month(code, year, month, days))
 
     def year_page(self, code: str, year: int) -> Output:
         codes = self.config.language_codes
-        t = self.translators[code]
-        feed_url = urls.editions_feed(code)
-        site_title = self.site_title(code)
         month_counts = [(date(y, m, 1), sum(len(e.articles) for e in days))
                         for (y, m), days in self._months_of(code).items() if y == year]
         elsewhere = tuple(year in self.years[c] for c in codes)
-
-        def context() -> PageContext:
-            same_year = {c: urls.year(c, year) for c in codes if year in self.years[c]}
-            return PageContext(
-                title=f"{year} – {site_title}",
-                alternates=tuple(same_year.items()), switch_to=self._date_switch(same_year, year),
-                values=lambda: {"year": year, "months": tuple(month_counts), "feed_url": feed_url},
-                description=t("year_description", year=str(year), site=site_title,
-                              articles=t("article_count", count=sum(n for _, n in month_counts))))
-
-        return self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts), context)
-
-    def _date_switch(self, same: dict[str, str], year: int) -> dict[str, str]:
-        """The same day or month in each language, else that language's page for the year, else its home."""
-        return {c: same.get(c) or (urls.year(c, year) if year in self.years[c] else urls.home(c))
-                for c in self.config.language_codes}
+        return self._page("year.html", urls.year(code, year), code, (elsewhere, month_counts),
+                          lambda: self.presentation.year(code, year, month_counts))
 
     def _page(self, template: str, path: str, code: str, key: Any, context: Callable[[], PageContext],
               in_sitemap: bool = True) -> Output:

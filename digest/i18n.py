@@ -6,27 +6,15 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
-import yaml
 from babel import Locale
 from babel.core import get_global
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from digest.config import Config, Language
-
-FALLBACK = "en"
-
-
-@cache
-def shipped_strings(code: str) -> Mapping[str, Any]:
-    """The theme's strings for a language code ("fr", "pt-BR" -> "pt"), or {} if none ship."""
-    resource = files("digest") / "locales" / f"{code.split('-')[0]}.yaml"
-    if not resource.is_file():
-        return {}
-    return yaml.safe_load(resource.read_text(encoding="utf-8")) or {}
+from digest.ui_strings import FALLBACK, shipped_strings
 
 
 @cache

@@ -11,8 +11,11 @@ folder has its own records, named after the folder, so that `--output elsewhere`
   article, the next change of the news sitemap's two days). A build that finds the same stamp, in
   time, over an output folder nobody touched, has nothing to do.
 
-A record is removed before the folder it describes is changed and saved again after: a build that
-fails or is killed halfway leaves no record that claims more than is true. Every record is saved
+A record is removed (or narrowed to what stays true) before the folder it describes is changed, and
+saved again after: a build that fails or is killed halfway leaves no record that claims more than is
+true. The output folder's records stay in place through a build: just before the swap, a `swap` record
+says what the output folder holds if the staged folder is found in its place (a build killed right
+after the swap is recognized so by the next one, which keeps its records). Every record is saved
 sealed (digest.records: digest's version and a checksum): one that does not check out, or holds
 values of the wrong types, is no record, and the part it described is built again.
 """
@@ -92,6 +95,40 @@ class BuildState:
         self.graph_edits().unlink(missing_ok=True)
         self.graph_base().unlink(missing_ok=True)
 
+    def adopt_graph(self, other: BuildState) -> bool:
+        """Take over the page graph of another output folder of the same site (serve's folder, starting
+        from output/'s): its records copied as they are, with this folder's name in their header."""
+        copies = []
+        for theirs, mine in ((other.graph_base(), self.graph_base()), (other.graph_edits(), self.graph_edits())):
+            data = load_record(theirs, "pickle") if theirs.is_file() else b""
+            if data is None:
+                return False
+            if data:
+                file = io.BytesIO(data)
+                try:
+                    if pickle.load(file) != str(other.config.output_dir):
+                        return False
+                except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+                    return False
+                header = pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
+                data = header + data[file.tell():]
+            copies.append((mine, data))
+        if not copies[0][1]:
+            return False  # no graph there
+        self.forget_graph()
+        for path, data in copies:
+            if data:
+                save_record(path, "pickle", data)
+        return True
+
+    def adopt_sources(self, other: BuildState) -> bool:
+        """Take over another output folder's record of the inputs it was built from (see adopt_graph)."""
+        data = other._load("sources")
+        if data is None:
+            return False
+        self._save("sources", {key: value for key, value in data.items() if key not in ("version", "output_dir")})
+        return True
+
     def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
         """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
         output folder."""
@@ -146,6 +183,26 @@ class BuildState:
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
         self._save(name, {"saved_ns": written_ns, "files": files})
 
+    def save_swap(self, swap: Swap) -> None:
+        """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
+        self._save(SWAP, {"staged": list(swap.staged), "replaced": list(swap.replaced) if swap.replaced else None,
+                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": swap.files,
+                          "index": swap.index})
+
+    def load_swap(self) -> Swap | None:
+        data = self._load(SWAP)
+        try:
+            if data is None:
+                return None
+            staged, replaced, files, index = data["staged"], data["replaced"], data["files"], data["index"]
+            swap = Swap(staged=(int(staged[0]), int(staged[1])),
+                        replaced=(int(replaced[0]), int(replaced[1])) if replaced else None, keep=bool(data["keep"]),
+                        written_ns=int(data["saved_ns"]), files={str(f): str(m) for f, m in files.items()},
+                        index={str(name): str(key) for name, key in index.items()})
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+        return swap
+
     # --- the inputs
 
     def unchanged(self, stamp: str, now: datetime, output: Tree | None) -> Unchanged | None:
@@ -188,6 +245,32 @@ class BuildState:
     def _save(self, name: str, data: dict[str, Any]) -> None:
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
         save_record(self.record(name), "state", json.dumps(record).encode())
+
+
+SWAP = "swap"  # the record of a swap in progress
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A staged tree about to be swapped in for the output folder: if the output folder turns out to be
+    the `staged` folder (its device and inode), it holds `files` (written by `written_ns`) and the search
+    shards `index`, and the site it replaced (the folder `replaced`) is kept as the spare if `keep`."""
+
+    staged: tuple[int, int]
+    replaced: tuple[int, int] | None
+    keep: bool
+    written_ns: int
+    files: Mapping[str, str]
+    index: Mapping[str, str]
+
+
+def identity(folder: Path) -> tuple[int, int] | None:
+    """A folder's device and inode (a rename keeps them), or None if it is missing."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)

@@ -66,6 +66,15 @@ class Corpus:
             file.write_text(text, encoding="utf-8")
 
 
+def kind_of_build(config: Path) -> str:
+    """Build as `digest build` does, in a process of its own; the kind of build it was (full, edit, unchanged)."""
+    code = "import sys; from pathlib import Path; from digest.build import build; print(build(Path(sys.argv[1])).kind)"
+    done = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, cwd=config.parent,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return Corpus(tmp_path_factory.mktemp("edits"))
@@ -112,11 +121,62 @@ def test_killed_edit_builds_leave_the_old_or_the_new_site_and_the_next_build_is_
         assert temporary_files(output) == [], f"run {run_number} (seed {seed})"
         seen.append((round(delay, 2), state))
         current = state
-    print(f"seed {seed}, edit build {duration:.2f} s, (delay, output/ after the kill): {seen}")
+        if run_number % 2:
+            # A killed build costs the next one little: it knows which site output/ is, and reuses the
+            # spare tree the killed build was updating: an edit build (or nothing to do), never a full one.
+            kind = kind_of_build(corpus.config)
+            assert kind in ("edit", "unchanged"), f"run {run_number} (seed {seed}): the next build was {kind}"
+            assert tree_hashes(output) == expected[target], f"run {run_number} (seed {seed})"
+            seen.append(kind)
+            current = target
+    print(f"seed {seed}, edit build {duration:.2f} s, (delay, output/ after the kill), next build: {seen}")
 
     result = run(corpus.config)
     assert result.returncode == 0, result.stderr
     assert tree_hashes(output) == expected[target], seen
+
+
+# `digest build`, killed (for real: SIGKILL) just before or just after its swap: argv[1] says which.
+KILLED_AT_THE_SWAP = """
+import os, signal, sys
+from pathlib import Path
+from digest import output
+from digest.build import build
+
+moment, exchange = sys.argv[1], output.exchange
+
+def killed(a, b):
+    if moment == "after":
+        exchange(a, b)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+output.exchange = killed
+build(Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_a_build_killed_at_its_swap_is_followed_by_an_edit_build(corpus: Corpus, moment: str) -> None:
+    """Killed just before the swap, output/ is the old site; just after, the new one, before any record
+    says so: either way the next build knows which, and is an edit build."""
+    output = corpus.site / "output"
+    corpus.use("old")
+    assert run(corpus.config).returncode == 0
+    corpus.use("new")
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_AT_THE_SWAP, moment, str(corpus.config)],
+                              cwd=corpus.site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _, stderr = killed.communicate(timeout=120)
+    with suppress(ProcessLookupError):
+        os.killpg(killed.pid, signal.SIGKILL)  # its workers and pagefind, if still there
+    assert killed.returncode == -signal.SIGKILL, stderr
+    assert tree_hashes(output) == corpus.references["old" if moment == "before" else "new"]
+    assert temporary_files(output) == []
+    assert kind_of_build(corpus.config) == "edit"
+    assert tree_hashes(output) == corpus.references["new"]
+    # The site replaced was kept as the spare, and is brought up to date by the next edit.
+    corpus.use("old")
+    assert kind_of_build(corpus.config) == "edit"
+    assert tree_hashes(output) == corpus.references["old"]
 
 
 def test_two_builds_at_once_both_succeed_and_the_second_waits(corpus: Corpus) -> None:
@@ -296,7 +356,8 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
     folder = site.root / ".digest-cache" / "serve"
     server = Builder(config, output_dir=folder, persistent=True, trust_own_output=True, borrow_from=site.output)
     first = server.build()
-    assert first.kind == "full" and first.written == 0
+    # output/ is right for these inputs: serve takes it over (hard links, the records) and renders nothing.
+    assert first.kind == "unchanged" and first.written == 0
     files = [path.relative_to(site.output) for path in site.output.rglob("*") if path.is_file()]
     assert files and all((folder / file).stat().st_ino == (site.output / file).stat().st_ino for file in files)
 
@@ -308,4 +369,22 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
     result = Builder(config, persistent=True).build()
     assert result.kind == "edit", "a build after a preview edit should be an edit build"
     assert site.files() == clean_build(site)
+    assert tree(folder) == clean_build(site)
+
+
+def test_serve_over_an_output_folder_that_is_not_current_builds_its_own(make_site) -> None:
+    """Only an output/ right for the current inputs is taken over whole: after an edit it is not."""
+    from digest.build import Builder
+
+    site = make_site({"fr/2024/a.md": article("Un article", tags="[Irak]"),
+                      "fr/2024/b.md": article("Un autre", date="2024-07-15T09:00:00+02:00", tags="[Irak]")})
+    site.build_ok()
+    before = tree(site.output, folders=True)
+    site.write("content/fr/2024/a.md", article("Un article relu", tags="[Irak]"))
+    folder = site.root / ".digest-cache" / "serve"
+    result = Builder(site.root / "config.yaml", output_dir=folder, persistent=True, trust_own_output=True,
+                     borrow_from=site.output).build()
+    assert result.kind == "full" and result.written > 0
+    assert "Un article relu" in (folder / "fr/2024/07/a/index.html").read_text(encoding="utf-8")
+    assert tree(site.output, folders=True) == before
     assert tree(folder) == clean_build(site)
