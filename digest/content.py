@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -270,6 +271,10 @@ def _stamp(file: str, article: Article | None) -> tuple[int, ...]:
             return (-1,)
         stamp += (status.st_mtime_ns, status.st_size, status.st_ino)
     return tuple(stamp)
+
+
+# Tags come from a small vocabulary that thousands of articles share: each name is slugified once per process.
+_tag_slug = lru_cache(maxsize=8192)(slugify)
 
 
 def load_articles(config: Config, cache: ArticleCache | None = None, workers: int = 1,
@@ -642,7 +647,7 @@ class _ArticleReader:
                  if isinstance(value, str) else self.string_list("tags"))
         refs: dict[str, TagRef] = {}
         for name in names:
-            slug = slugify(name)
+            slug = _tag_slug(name)
             if not slug:
                 self.report("tags", f"tag {name!r} has no letters or digits to make a URL from")
             elif len(slug.encode("utf-8")) > MAX_SLUG_BYTES:

@@ -246,6 +246,33 @@ def test_a_card_is_the_same_whatever_was_drawn_before_in_the_process(built: Site
     assert cards._word.cache_info().hits > 0
     assert cards.draw(card_of, theme) == cold
 
+def test_a_card_png_holds_the_pixels_drawn_as_pillows_own_png_writer_stores_them(
+        built: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """digest writes the PNG itself (zlib-ng): a decoder sees exactly the drawn palette image, no more
+    and no less than Pillow's own writer would have stored, up to the right-to-left band at the edge."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    drawn: list[Image.Image] = []
+    write = cards._png
+    monkeypatch.setattr(cards, "_png", lambda image: drawn.append(image.copy()) or write(image))
+    for card_of in [cards.Card("العراق: طائرات مسيرة تستهدف قاعدة عين الأسد", "الموجز", "16 يوليو 2024", "دولي",
+                               "ar", True),
+                    cards.Card("Le marché du port rouvre", "Revue", "16 juillet 2024", "Local", "fr", False)]:
+        data = cards.draw(card_of, theme)
+        decoded = Image.open(io.BytesIO(data))
+        decoded.load()  # (Pillow checks every chunk's CRC and the zlib stream's checksum)
+        assert (decoded.format, decoded.mode, decoded.size) == ("PNG", "P", (1200, 630))
+        assert decoded.info == {}  # no metadata, no transparency
+        expected = drawn[-1].crop((0, 0, 1200, 630))
+        reference = io.BytesIO()
+        expected.save(reference, format="PNG")
+        by_pillow = Image.open(reference)
+        assert decoded.tobytes() == expected.tobytes() == by_pillow.tobytes()
+        assert decoded.getpalette() == by_pillow.getpalette()
+        band = (1199, 300) if card_of.rtl else (0, 300)
+        assert decoded.getpixel(band) != 0  # the accent band reaches the card's edge
+        assert decoded.convert("RGB").getpixel(band) == by_pillow.convert("RGB").getpixel(band)
+
+
 def test_cards_are_byte_identical_from_build_to_build(built: Site, tmp_path: Path) -> None:
     again = make(tmp_path / "again")
     again.build_ok()
