@@ -106,6 +106,7 @@ class Builder:
         # file: too slow for a preview that must follow each keystroke).
         self.trust_own_output = trust_own_output
         self.wrote_ns: int | None = None  # when this Builder last recorded the output folder
+        self.spare_ns: int | None = None  # serve's: the spare tree this Builder kept (trusted as it left it)
         # serve's: another output folder of the same site (output/), whose files and search shards a
         # build with no site of its own yet hard-links rather than writes (it is never written).
         self.borrow_from = borrow_from
@@ -197,8 +198,12 @@ class Builder:
         search = state.record("search")
         if config.search and (not index_present(config.output_dir, search) or state.record(SEARCH_PENDING).exists()):
             return None
+        if self.trust_own_output and tree.written_ns == self.wrote_ns:
+            tree = replace(tree, trusted=True)  # serve's: as this Builder left it
+        elif not tree.intact():
+            return None
         record = self._remembered(state) or load_record(state, now)
-        if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
+        if record is None:
             return None
         store = RecordStore(state.search_records)
         plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store)
@@ -224,7 +229,8 @@ class Builder:
             return index_files(staging, held)
 
         try:
-            result = self._stage(config, state, outputs, place_index)
+            # One process: all but a few files are linked or kept, no work worth forking for.
+            result = self._stage(config, state, outputs, place_index, previous=tree, workers=1)
         except StaleRecords:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
@@ -261,7 +267,7 @@ class Builder:
             return index_files(staging, listed)
 
         try:
-            result = self._stage(config, state, outputs, place_index)
+            result = self._stage(config, state, outputs, place_index, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(config, state, sources, build_time(), time.perf_counter())
@@ -352,7 +358,7 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
+        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None, previous)
         self.wrote_ns = time.time_ns()
         save_state(state.record("search"), wanted)
         state.save_tree("manifest", result.manifest, self.wrote_ns)
@@ -368,7 +374,8 @@ class Builder:
         return None if tree is None else (tree, other.record("search"))
 
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
-               place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None) -> WriteResult:
+               place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None,
+               previous: Tree | None = None, workers: int | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
@@ -377,11 +384,16 @@ class Builder:
         untouched: a build killed before it leaves output/ and its manifest as they were, and the
         next build is an edit build again.
         """
-        previous = state.load_tree("manifest", config.output_dir)
+        if previous is None:
+            previous = state.load_tree("manifest", config.output_dir)
         keep_at = state.spare_dir()
         spare = state.load_tree("spare", keep_at) if keep_at and previous else None
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
+        if spare is not None and ((self.trust_own_output and spare.written_ns == self.spare_ns) or spare.intact()):
+            # Checked whole (or kept by this Builder), before the index is set aside below: each of
+            # its files is then known to hold what the record says without a look at it.
+            spare = replace(spare, trusted=True)
         # From here until the new records are saved, the spare folder is not what its record says.
         state.forget("spare")
         if spare is not None and (spare.folder / BUNDLE).is_dir():
@@ -400,11 +412,15 @@ class Builder:
 
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
-        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers,
+        result = write_site(config.output_dir, outputs, finish=finish,
+                            workers=self.workers if workers is None else workers,
                             previous=previous or borrowed, spare=spare, keep_old=keep,
                             progress=self._progress("write"))
+        self.spare_ns = None
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
+            if previous.trusted:
+                self.spare_ns = previous.written_ns
         return result
 
     def _progress(self, stage: str) -> Callable[[int, int], None] | None:

@@ -71,15 +71,21 @@ def file_fingerprint(path: Path) -> str:
 @dataclass(frozen=True)
 class Tree:
     """A folder as digest last wrote it: file -> fingerprint, and when. A file modified since then
-    (by hand, say) is not trusted to still hold its fingerprint's bytes."""
+    (by hand, say) is not trusted to still hold its fingerprint's bytes.
+
+    `trusted`: the folder is known to be as written (checked whole with `intact`/`files_intact`, or
+    written by this process), so that `holds` needs no look at the file."""
 
     folder: Path
     files: Mapping[str, str]
     written_ns: int
+    trusted: bool = field(default=False, compare=False)
 
     def holds(self, output: Output) -> bool:
         if self.files.get(output.file) != output.fingerprint:
             return False
+        if self.trusted or self.__dict__.get("_intact"):
+            return True  # (checked whole already)
         try:
             return os.stat(f"{self.prefix}{output.file}").st_mtime_ns <= self.written_ns
         except OSError:
@@ -89,6 +95,8 @@ class Tree:
     def untouched(self) -> bool:
         """Whether no file was added to or removed from its folders since written: a folder's
         modification time changes when an entry is added, removed or renamed in it."""
+        if self.__dict__.get("_intact"):
+            return True
         folders = {""} | folders_of(self.files)
         try:
             return all(os.stat(f"{self.prefix}{folder}").st_mtime_ns <= self.written_ns for folder in folders)
@@ -96,10 +104,28 @@ class Tree:
             return False
 
     def intact(self) -> bool:
-        """Whether the folder still is exactly what was written: no file added, removed or modified."""
-        if not self.untouched:
-            return False
+        """Whether the folder still is exactly what was written: no file added, removed or modified.
+
+        Every entry's modification time is compared with the time written (a file modified in place
+        moves its own; one added, removed or renamed moves its folder's), by `find` in one process of
+        its own: a stat per entry in C rather than in Python (65,000 at 10,000 articles per language)."""
+        if "_intact" not in self.__dict__:
+            self.__dict__["_intact"] = self.untouched_everywhere(files_only=False)
+        return bool(self.__dict__["_intact"])
+
+    def files_intact(self) -> bool:
+        """Whether no file of the folder was modified since written (added files and folders are not
+        looked for): what `holds` needs of each file, checked for all at once."""
+        return self.untouched_everywhere(files_only=True)
+
+    def untouched_everywhere(self, files_only: bool) -> bool:
+        newer = newer_entry(self.folder, self.written_ns, files_only)
+        if newer is not None:
+            return not newer
+        # No `find` here: a stat per entry from Python.
         try:
+            if not files_only and not self.untouched:
+                return False
             return all(os.stat(f"{self.prefix}{file}").st_mtime_ns <= self.written_ns for file in self.files)
         except OSError:
             return False
@@ -107,6 +133,23 @@ class Tree:
     @cached_property
     def prefix(self) -> str:
         return f"{self.folder}/"
+
+
+def newer_entry(folder: Path, since_ns: int, files_only: bool) -> bool | None:
+    """Whether any entry under `folder` (itself included), or any file only, was modified after
+    `since_ns` (nanoseconds since the epoch); None if that could not be told (no `find`, a folder
+    that cannot be read)."""
+    seconds, nanoseconds = divmod(since_ns, 1_000_000_000)
+    command = ["find", "-P", str(folder), *(["-type", "f"] if files_only else []),
+               "-newermt", f"@{seconds}.{nanoseconds:09d}", "-print", "-quit"]
+    try:
+        found = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                               env={"LC_ALL": "C", "PATH": os.environ.get("PATH", os.defpath)})
+    except OSError:
+        return None
+    if found.returncode != 0 or found.stderr:
+        return None
+    return bool(found.stdout)
 
 
 class Staging:
