@@ -163,21 +163,36 @@ class Builder:
 
     def _build_persistent(self, config: Config, state: BuildState, now: datetime, started: float,
                           changed: Iterable[str] | None) -> BuildResult:
-        # Stamped before anything is read: a file changed during the build makes the next one run.
-        sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
-        self.sources = sources
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
-        done = self._unchanged(config, state, sources, tree, now, started)
-        if done is None and tree is not None:
-            # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                done = self._build_edit(config, state, sources, tree, now, started)
-            finally:
-                if collecting:
-                    gc.enable()
+        spare = self._spare(state, tree)
+        own = (self.wrote_ns, self.spare_ns) if self.trust_own_output else ()
+        for folder in (tree, spare):
+            if folder is not None and folder.written_ns not in own:
+                folder.check_in_background()  # on another core while the inputs are stamped and the graph loaded
+        try:
+            # Stamped before anything is read: a file changed during the build makes the next one run.
+            sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
+            self.sources = sources
+            done = self._unchanged(config, state, sources, tree, now, started)
+            if done is None and tree is not None:
+                # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    done = self._build_edit(config, state, sources, tree, now, started, spare)
+                finally:
+                    if collecting:
+                        gc.enable()
+        finally:
+            for folder in (tree, spare):
+                if folder is not None:
+                    folder.settle()
         return done or self._build_all(config, state, sources, now, started)
+
+    def _spare(self, state: BuildState, previous: Tree | None) -> Tree | None:
+        """The spare tree (the site before last, see _stage), as its record says, if there is a site to update."""
+        keep_at = state.spare_dir()
+        return state.load_tree("spare", keep_at) if keep_at and previous else None
 
     def _unchanged(self, config: Config, state: BuildState, sources: Sources, tree: Tree | None, now: datetime,
                    started: float) -> BuildResult | None:
@@ -190,7 +205,7 @@ class Builder:
         return self._result(config, unchanged, 0, started, "unchanged")
 
     def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
-                    started: float) -> BuildResult | None:
+                    started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
         from digest.delta import load_record, plan_edit, save_edits
@@ -230,7 +245,7 @@ class Builder:
 
         try:
             # One process: all but a few files are linked or kept, no work worth forking for.
-            result = self._stage(config, state, outputs, place_index, previous=tree, workers=1)
+            result = self._stage(config, state, outputs, place_index, previous=tree, workers=1, spare=spare)
         except StaleRecords:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
@@ -375,7 +390,7 @@ class Builder:
 
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
                place_index: Callable[[Path], dict[str, str]], borrowed: Tree | None = None,
-               previous: Tree | None = None, workers: int | None = None) -> WriteResult:
+               previous: Tree | None = None, workers: int | None = None, spare: Tree | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
@@ -387,7 +402,8 @@ class Builder:
         if previous is None:
             previous = state.load_tree("manifest", config.output_dir)
         keep_at = state.spare_dir()
-        spare = state.load_tree("spare", keep_at) if keep_at and previous else None
+        if spare is None:
+            spare = self._spare(state, previous)
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
         if spare is not None and ((self.trust_own_output and spare.written_ns == self.spare_ns) or spare.intact()):
