@@ -203,10 +203,11 @@ class Staging:
     def write(self, output: Output, previous: Tree | None = None) -> bool:
         """Write one file unless the spare tree holds it already, or hard-link it from `previous` (the
         output folder) if that holds it; True if its bytes differ from the output folder's file."""
+        if self.spare is not None and self.spare.holds(output):
+            # (its path was checked when it was written there)
+            return self._changed(output, output.file, f"{self.path}/{output.file}", previous)
         relative = checked(output.file)
         target = f"{self.path}/{relative}"
-        if self.spare is not None and self.spare.holds(output):
-            return self._changed(output, relative, target, previous)
         folder = relative.rpartition("/")[0]
         if folder and folder not in self.folders:
             try:
