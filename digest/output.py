@@ -95,7 +95,7 @@ class Tree:
     def untouched(self) -> bool:
         """Whether no file was added to or removed from its folders since written: a folder's
         modification time changes when an entry is added, removed or renamed in it."""
-        if self.__dict__.get("_intact"):
+        if self.trusted or self.__dict__.get("_intact"):
             return True
         folders = {""} | folders_of(self.files)
         try:
