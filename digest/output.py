@@ -139,10 +139,11 @@ class Tree:
 
 
 def _find_newer(folder: Path, since_ns: int) -> subprocess.Popen[bytes] | None:
-    """`find` started on the first entry under `folder` (itself included) modified after `since_ns`."""
+    """`find` started on the first entry under `folder` (itself included, followed if a link; no link
+    below it followed) modified after `since_ns`."""
     seconds, nanoseconds = divmod(since_ns, 1_000_000_000)
     try:
-        return subprocess.Popen(["find", "-P", str(folder), "-newermt", f"@{seconds}.{nanoseconds:09d}",
+        return subprocess.Popen(["find", "-H", str(folder), "-newermt", f"@{seconds}.{nanoseconds:09d}",
                                  "-print", "-quit"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env={"LC_ALL": "C", "PATH": os.environ.get("PATH", os.defpath)})
     except OSError:
