@@ -94,3 +94,35 @@ def test_a_file_changed_in_the_spare_tree_is_not_carried_into_the_site(make_site
     edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
     assert edited.build().kind == "edit"  # output/ is intact; the spare is updated file by file
     edited.assert_equals_clean_build()
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) * 2 // 3] ^= 0x20  # inside the data, past the header and checksum
+    path.write_bytes(bytes(data))
+
+
+# The damage, and the build it leaves possible: without the graph or the manifest, a full build; without
+# the spare tree's record, still an edit (staged in a fresh folder).
+DAMAGES: dict[str, tuple[Callable[[BuildState], None], str]] = {
+    "a byte of the page graph flipped": (lambda state: _flip_a_byte(state.graph_base()), "full"),
+    "the graph's edits cut short": (lambda state: state.graph_edits().write_bytes(
+        state.graph_edits().read_bytes()[:-40]), "full"),
+    "a byte of the spare tree's record flipped": (lambda state: _flip_a_byte(state.record("spare")), "edit"),
+    "a byte of the manifest flipped": (lambda state: _flip_a_byte(state.record("manifest")), "full"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_record_means_that_part_is_built_again(make_site, damage: str) -> None:
+    edited = Edited(make_site(ARTICLES))
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
+    assert edited.build().kind == "edit"  # the graph's edits, and a spare tree, are saved
+    spoil, kind = DAMAGES[damage]
+    spoil(BuildState(load_config(edited.config)))
+    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    assert edited.build().kind == kind  # as the records that check out allow: never a wrong site
+    edited.assert_equals_clean_build()
+    edited.edit("fr/2024/ain.md", "Quatre drones", "Cinq drones")
+    assert edited.build().kind == "edit"  # and the records are whole again
+    edited.assert_equals_clean_build()
