@@ -105,6 +105,7 @@ class Builder:
         # file: too slow for a preview that must follow each keystroke).
         self.trust_own_output = trust_own_output
         self.wrote_ns: int | None = None  # when this Builder last recorded the output folder
+        self.spare_ns: int | None = None  # serve's: the spare tree this Builder kept (trusted as it left it)
         # serve's: another output folder of the same site (output/), whose files and search shards a
         # build with no site of its own yet hard-links rather than writes (it is never written).
         self.borrow_from = borrow_from
@@ -161,24 +162,39 @@ class Builder:
 
     def _build_persistent(self, config: Config, state: BuildState, now: datetime, started: float,
                           changed: Iterable[str] | None) -> BuildResult:
-        # Stamped before anything is read: a file changed during the build makes the next one run.
-        sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
-        self.sources = sources
         recover(config, state)
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
-        done = self._unchanged(config, state, sources, tree, now, started)
-        if done is None and tree is None:
-            done = self._borrow_current(config, state, sources, now, started)
-        if done is None and tree is not None:
-            # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                done = self._build_edit(config, state, sources, tree, now, started)
-            finally:
-                if collecting:
-                    gc.enable()
+        spare = self._spare(state, tree)
+        own = (self.wrote_ns, self.spare_ns) if self.trust_own_output else ()
+        for folder in (tree, spare):
+            if folder is not None and folder.written_ns not in own:
+                folder.check_in_background()  # on another core while the inputs are stamped and the graph loaded
+        try:
+            # Stamped before anything is read: a file changed during the build makes the next one run.
+            sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
+            self.sources = sources
+            done = self._unchanged(config, state, sources, tree, now, started)
+            if done is None and tree is None:
+                done = self._borrow_current(config, state, sources, now, started)
+            if done is None and tree is not None:
+                # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    done = self._build_edit(config, state, sources, tree, now, started, spare)
+                finally:
+                    if collecting:
+                        gc.enable()
+        finally:
+            for folder in (tree, spare):
+                if folder is not None:
+                    folder.settle()
         return done or self._build_all(config, state, sources, now, started)
+
+    def _spare(self, state: BuildState, previous: Tree | None) -> Tree | None:
+        """The spare tree (the site before last, see _stage), as its record says, if there is a site to update."""
+        keep_at = state.spare_dir()
+        return state.load_tree("spare", keep_at) if keep_at and previous else None
 
     def _unchanged(self, config: Config, state: BuildState, sources: Sources, tree: Tree | None, now: datetime,
                    started: float) -> BuildResult | None:
@@ -223,7 +239,7 @@ class Builder:
         return self._result(config, report, result.written, started, "unchanged")
 
     def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
-                    started: float) -> BuildResult | None:
+                    started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
         from digest.delta import load_record, plan_edit, save_edits
@@ -231,8 +247,12 @@ class Builder:
         search = state.record("search")
         if config.search and (not index_present(config.output_dir, search) or state.record(SEARCH_PENDING).exists()):
             return None
+        if self.trust_own_output and tree.written_ns == self.wrote_ns:
+            tree = replace(tree, trusted=True)  # serve's: as this Builder left it
+        elif not tree.intact():
+            return None
         record = self._remembered(state) or load_record(state, now)
-        if record is None or not ((self.trust_own_output and tree.written_ns == self.wrote_ns) or tree.intact()):
+        if record is None:
             return None
         store = RecordStore(state.search_records)
         plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store)
@@ -258,7 +278,9 @@ class Builder:
             return index_files(staging, held)
 
         try:
-            result = self._stage(config, state, outputs, place_index, held if config.search else {})
+            # One process: all but a few files are linked or kept, no work worth forking for.
+            result = self._stage(config, state, outputs, place_index, held if config.search else {},
+                                 previous=tree, workers=1, spare=spare)
         except StaleRecords:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
@@ -291,7 +313,7 @@ class Builder:
             return index_files(staging, listed)
 
         try:
-            self._stage(config, state, outputs, place_index, listed)
+            self._stage(config, state, outputs, place_index, listed, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(config, state, sources, build_time(), time.perf_counter())
@@ -378,7 +400,8 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index, listing(wanted), borrowed[0] if borrowed else None)
+        result = self._stage(config, state, outputs, place_index, listing(wanted), borrowed[0] if borrowed else None,
+                             previous)
         state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
@@ -392,7 +415,8 @@ class Builder:
 
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
                place_index: Callable[[Path], dict[str, str]], index: Mapping[str, str],
-               borrowed: Tree | None = None) -> WriteResult:
+               borrowed: Tree | None = None, previous: Tree | None = None, workers: int | None = None,
+               spare: Tree | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
@@ -404,11 +428,19 @@ class Builder:
         before the swap, a `swap` record says what output/ holds if the staged folder is found in
         its place (see `recover`). `index` is the search shards the staged index holds.
         """
-        previous = state.load_tree("manifest", config.output_dir)
+        if previous is None:
+            previous = state.load_tree("manifest", config.output_dir)
+            if previous is not None and self.trust_own_output and previous.written_ns == self.wrote_ns:
+                previous = replace(previous, trusted=True)  # serve's: as this Builder left it
         keep_at = state.spare_dir()
-        spare = state.load_tree("spare", keep_at) if keep_at and previous else None
+        if spare is None:
+            spare = self._spare(state, previous)
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
+        if spare is not None and ((self.trust_own_output and spare.written_ns == self.spare_ns) or spare.intact()):
+            # Checked whole (or kept by this Builder), before the index is set aside below: each of
+            # its files is then known to hold what the record says without a look at it.
+            spare = replace(spare, trusted=True)
         if spare is not None and (spare.folder / BUNDLE).is_dir():
             # place_index writes the index whole: the spare's old one is set aside at once (one rename),
             # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
@@ -439,14 +471,18 @@ class Builder:
                                      written_ns=time.time_ns(), files=manifest, index=dict(index)))
             return files
 
-        result = write_site(config.output_dir, outputs, finish=finish, workers=self.workers,
+        result = write_site(config.output_dir, outputs, finish=finish,
+                            workers=self.workers if workers is None else workers,
                             previous=previous or borrowed, spare=spare, keep_old=keep,
                             progress=self._progress("write"))
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", result.manifest, self.wrote_ns)
         write_listing(state.record("search"), index)
+        self.spare_ns = None
         if result.kept_old and previous is not None:
             state.save_tree("spare", previous.files, previous.written_ns)
+            if previous.trusted:
+                self.spare_ns = previous.written_ns
         state.forget(SWAP)
         return result
 

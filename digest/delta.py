@@ -32,6 +32,7 @@ from digest.content import Article, load_article
 from digest.errors import Collector, Problem, SiteError
 from digest.graph import Group, PageGraph, Readers, outline
 from digest.output import Output
+from digest.render import known_environment
 from digest.search import RecordStore, ShardUpdate, record, shard_name, shards
 from digest.site import Site, link_article
 from digest.state import BuildState, Sources, Stamp, Unchanged
@@ -202,6 +203,8 @@ def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: dateti
             read_again[article.file] = again
         return read_again[article.file]
 
+    # A record is saved only for templates that do not read `site` (see new_record): known, not parsed again.
+    known_environment(config, record.salt, uses_site=False)
     graph = PageGraph(site, record.salt, full)
     outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
     search = _search_updates(config, site, edits, held, store) if config.search else ((), dict(held))

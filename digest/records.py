@@ -54,15 +54,21 @@ def seal(kind: str, data: bytes) -> bytes:
 def unseal(kind: str, blob: bytes) -> bytes | None:
     """The data of a sealed record, or None if it is of another version or kind, or does not match
     its checksum (truncated by a full disk, altered in a cache restored from elsewhere)."""
+    data = unseal_view(kind, blob)
+    return None if data is None else bytes(data)
+
+
+def unseal_view(kind: str, blob: bytes) -> memoryview | None:
+    """unseal's data as a view of `blob`: no copy (a page graph is tens of megabytes)."""
     header = _header(kind)
     if not blob.startswith(header):
         return None
     start = len(header) + _CHECKSUM
-    data = blob[start:]
+    data = memoryview(blob)[start:]
     return data if blob[len(header):start] == checksum(data) else None
 
 
-def checksum(data: bytes) -> bytes:
+def checksum(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=_CHECKSUM).digest()
 
 
@@ -74,5 +80,13 @@ def load_record(path: Path, kind: str) -> bytes | None:
     """A record saved by save_record, or None (missing, unreadable, old, damaged)."""
     try:
         return unseal(kind, path.read_bytes())
+    except OSError:
+        return None
+
+
+def load_record_view(path: Path, kind: str) -> memoryview | None:
+    """load_record's data as a view (no copy of a large record)."""
+    try:
+        return unseal_view(kind, path.read_bytes())
     except OSError:
         return None

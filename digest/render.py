@@ -258,6 +258,15 @@ def _environment(config: Config, key: str) -> tuple[jinja2.Environment, bool, bo
     return _environments[key]
 
 
+def known_environment(config: Config, key: str, uses_site: bool) -> None:
+    """Prime _environment with what a saved page graph knows of these templates (`key`: the same salt):
+    an edit build need not parse every template to learn again that none reads `site`."""
+    if key not in _environments:
+        _environments.clear()
+        env = make_environment(config)
+        _environments[key] = (env, uses_site, shows_bodies_beyond_own_page(env))
+
+
 def shows_bodies_beyond_own_page(env: jinja2.Environment) -> bool:
     """Whether a template may show an article's body anywhere but on that article's page: anywhere
     `body_html` is written other than as `article.body_html` in article.html (a cautious reading)."""

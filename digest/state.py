@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 from digest import __version__
 from digest.config import Config
 from digest.output import Tree
-from digest.records import fingerprint, load_record, save_record
+from digest.records import fingerprint, load_record, load_record_view, save_record
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
@@ -139,16 +139,16 @@ class BuildState:
 
     def read_pickle(self, path: Path) -> Any:
         """What write_pickle wrote, or None (missing, unreadable, damaged, or of another version or folder)."""
-        data = load_record(path, "pickle")
+        data = load_record_view(path, "pickle")
         if data is None:
             return None
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of objects: no use collecting while they are made
         try:
-            file = io.BytesIO(data)
-            if pickle.load(file) != str(self.config.output_dir):
+            header = pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
+            if data[:len(header)] != header:
                 return None
-            return pickle.load(file)
+            return pickle.loads(data[len(header):])  # (from the view: no copy)
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 IndexError, KeyError):
             return None

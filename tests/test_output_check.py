@@ -1,0 +1,128 @@
+"""How a build knows output/ (and the spare tree it updates into the next site) is still exactly what
+it wrote, without a stat per file from Python: `find` compares every entry's time with the time
+written, in a process of its own. What a hand made change there must still be noticed, with `find`
+and without it (then Python looks at each entry), and the next build must equal a clean one."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_edits import ARTICLES, Edited
+
+from digest.config import load_config
+from digest.state import BuildState
+
+from helpers import Site
+
+PAGE = "fr/2023/12/ancien/index.html"  # a page an edit of fr/2024/ain.md does not show
+
+HAND_CHANGES: dict[str, Callable[[Path], None]] = {
+    "a page altered in place": lambda output: (output / PAGE).write_text("tampered"),
+    "a page altered in place, same size": lambda output: (output / PAGE).write_bytes(
+        b"x" * (output / PAGE).stat().st_size),
+    "a page removed": lambda output: (output / PAGE).unlink(),
+    "a file added beside a page": lambda output: (output / PAGE).with_name("notes.txt").write_text("stray"),
+    "a folder added deep down": lambda output: (output / "fr/2023/stray").mkdir(),
+    "a file added at the top": lambda output: (output / "stray.html").write_text("stray"),
+    "a page replaced by a copy": lambda output: os.replace(_copy_of(output / PAGE), output / PAGE),
+}
+
+
+def _copy_of(page: Path) -> Path:
+    copy = page.with_name("copy.html")
+    copy.write_bytes(page.read_bytes())
+    return copy
+
+
+@pytest.fixture(params=["find", "no find"])
+def finder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    if request.param == "no find":
+        empty = tmp_path / "no-find"
+        empty.mkdir()
+        monkeypatch.setenv("PATH", str(empty))  # the check falls back to a stat per entry from Python
+    return request.param
+
+
+def _tree(site: Site):  # what the build records of output/
+    state = BuildState(load_config(site.root / "config.yaml"))
+    tree = state.load_tree("manifest", site.output)
+    assert tree is not None
+    return tree
+
+
+@pytest.mark.parametrize("change", sorted(HAND_CHANGES))
+def test_a_hand_made_change_in_output_is_seen_by_the_check(make_site, finder: str, change: str) -> None:
+    site = make_site(ARTICLES)
+    site.build_ok()
+    assert _tree(site).intact()
+    time.sleep(0.01)  # file times must move past the build's
+    HAND_CHANGES[change](site.output)
+    assert not _tree(site).intact()
+
+
+@pytest.mark.parametrize("change", ["a page altered in place", "a page removed", "a file added beside a page"])
+def test_an_edit_after_a_hand_made_change_in_output_equals_a_clean_build(make_site, finder: str,
+                                                                       change: str) -> None:
+    edited = Edited(make_site(ARTICLES))
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
+    assert edited.build().kind == "edit"  # the site replaced is now the spare tree
+    time.sleep(0.01)
+    HAND_CHANGES[change](edited.site.output)
+    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    assert edited.build().kind == "full"  # output/ cannot be trusted: nothing is linked from it unseen
+    edited.assert_equals_clean_build()
+    edited.edit("fr/2024/ain.md", "Quatre drones", "Cinq drones")
+    assert edited.build().kind == "edit"
+    edited.assert_equals_clean_build()
+
+
+def test_a_file_changed_in_the_spare_tree_is_not_carried_into_the_site(make_site, finder: str) -> None:
+    edited = Edited(make_site(ARTICLES))
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
+    assert edited.build().kind == "edit"
+    spares = [path for path in (edited.site.root / ".digest-cache").glob("spare-*") if path.is_dir()]
+    assert len(spares) == 1
+    time.sleep(0.01)
+    # Written anew (not through the hard link output/ shares): only the spare copy changes.
+    page = spares[0] / PAGE
+    page.unlink()
+    page.write_text("tampered in the cache")
+    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    assert edited.build().kind == "edit"  # output/ is intact; the spare is updated file by file
+    edited.assert_equals_clean_build()
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) * 2 // 3] ^= 0x20  # inside the data, past the header and checksum
+    path.write_bytes(bytes(data))
+
+
+# The damage, and the build it leaves possible: without the graph or the manifest, a full build; without
+# the spare tree's record, still an edit (staged in a fresh folder).
+DAMAGES: dict[str, tuple[Callable[[BuildState], None], str]] = {
+    "a byte of the page graph flipped": (lambda state: _flip_a_byte(state.graph_base()), "full"),
+    "the graph's edits cut short": (lambda state: state.graph_edits().write_bytes(
+        state.graph_edits().read_bytes()[:-40]), "full"),
+    "a byte of the spare tree's record flipped": (lambda state: _flip_a_byte(state.record("spare")), "edit"),
+    "a byte of the manifest flipped": (lambda state: _flip_a_byte(state.record("manifest")), "full"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_record_means_that_part_is_built_again(make_site, damage: str) -> None:
+    edited = Edited(make_site(ARTICLES))
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
+    assert edited.build().kind == "edit"  # the graph's edits, and a spare tree, are saved
+    spoil, kind = DAMAGES[damage]
+    spoil(BuildState(load_config(edited.config)))
+    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    assert edited.build().kind == kind  # as the records that check out allow: never a wrong site
+    edited.assert_equals_clean_build()
+    edited.edit("fr/2024/ain.md", "Quatre drones", "Cinq drones")
+    assert edited.build().kind == "edit"  # and the records are whole again
+    edited.assert_equals_clean_build()
