@@ -31,6 +31,7 @@ from digest.parallel import jobs
 from digest.records import build_time
 from digest.search import (
     BUNDLE,
+    Recent,
     RecordStore,
     Shard,
     ShardUpdate,
@@ -237,7 +238,7 @@ class Builder:
         elif config.search:
             write_listing(search, plan.listing)
             for update in plan.shards:
-                store.prune(update.shard.name, update.shard.key)
+                store.prune(update.name, update.key)
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", result.manifest, self.wrote_ns)
         if deferred:
@@ -248,7 +249,7 @@ class Builder:
         return self._result(config, record.report, result.written, started, "edit")
 
     def _index_edits(self, config: Config, state: BuildState, manifest: Mapping[str, str],
-                     updates: tuple[ShardUpdate, ...], listed: dict[str, str], store: RecordStore,
+                     updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,
                      sources: Sources, record: GraphRecord) -> None:
         """The second half of a deferred edit build (under the build lock): the site as the first half
         left it, with the edited shards indexed again, staged and swapped in whole."""
@@ -269,7 +270,7 @@ class Builder:
         search = state.record("search")
         write_listing(search, listed)
         for update in updates:
-            store.prune(update.shard.name, update.shard.key)
+            store.prune(update.name, update.key)
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", result.manifest, self.wrote_ns)
         state.save_sources(sources.stamp, record.valid_until, record.report)
