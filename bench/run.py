@@ -15,7 +15,9 @@ measured on its own:
   started for the command and every descendant, Pagefind included), sampled every 50 ms from /proc;
 - pages: the .html files in the output folder afterwards;
 - = clean build: in the last run, the output compared file by file (SHA-256) with a clean build of the
-  same input (a copy of the site with no output and no cache); the cold build is its own reference.
+  same input (a copy of the site with no output and no cache); the cold build is its own reference. The
+  search index is compared by what it finds (every record of its shards but those a later shard supersedes:
+  an edit build's recent shard is not in a clean build, its results are).
 
 Scenarios, for each digest variant (default, search off): cold (no output/, no .digest-cache/), no change,
 body edit (a paragraph appended to one article), title edit (the same article's title changed), each a
@@ -221,12 +223,35 @@ def count_pages(folder: Path) -> int:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of every file under folder."""
+    """Relative path -> SHA-256 of every file under folder; the search index (pagefind/) as one entry, the
+    SHA-256 of what it finds (an edit build's index holds a recent shard a clean build's does not)."""
     hashes = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not path.relative_to(folder).as_posix().startswith("pagefind/"):
             hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if (folder / "pagefind" / "shards.json").is_file():
+        found = json.dumps(search_found(folder), ensure_ascii=False, sort_keys=True).encode()
+        hashes["pagefind/ (what search finds)"] = hashlib.sha256(found).hexdigest()
     return hashes
+
+
+def search_found(folder: Path) -> dict[str, dict[str, list[str]]]:
+    """Per language, URL -> [title, text] of every record the shards of shards.json hold, less those a later
+    shard supersedes (as search.js merges them); a URL held twice is listed under "duplicate <url>"."""
+    found: dict[str, dict[str, list[str]]] = {}
+    listed = json.loads((folder / "pagefind" / "shards.json").read_bytes())["languages"]
+    for lang, shards in sorted(listed.items()):
+        records = found.setdefault(lang, {})
+        for shard in shards:
+            superseded = shard.get("superseded", {})
+            fragments = folder / "pagefind" / shard["bundle"] / "fragment"
+            for path in sorted(fragments.iterdir()):
+                record = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+                if superseded.get(path.name.removesuffix(".pf_fragment")) == record["url"]:
+                    continue
+                key = record["url"] if record["url"] not in records else f"duplicate {record['url']}"
+                records[key] = [record["meta"]["title"], record["content"]]
+    return found
 
 
 def differences(got: dict[str, str], expected: dict[str, str]) -> list[str]:
