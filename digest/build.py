@@ -31,6 +31,7 @@ from digest.parallel import jobs
 from digest.records import build_time
 from digest.search import (
     BUNDLE,
+    IndexInBackground,
     Recent,
     RecordStore,
     Shard,
@@ -45,7 +46,6 @@ from digest.search import (
     save_state,
     shards,
     write_edited_index,
-    write_index,
     write_listing,
 )
 from digest.state import BuildState, Sources, Stamp, Unchanged
@@ -337,15 +337,18 @@ class Builder:
         """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
         store = RecordStore(state.search_records)
         if not self.persistent:
-            return write_site(config.output_dir, outputs,
-                              finish=search_step(config, state, wanted, False, store, self.workers),
-                              workers=self.workers, progress=self._progress("write"))
+            search = SearchStep(config, state, wanted, False, store, self.workers)
+            try:
+                return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
+                                  progress=self._progress("write"))
+            finally:
+                search.close()
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
         borrowed = self._borrowed(config) if previous is None else None
-        search = search_step(config, state, wanted, True, store, self.workers,
-                             borrowed and (borrowed[0].folder, borrowed[1]))
+        search = SearchStep(config, state, wanted, True, store, self.workers,
+                            borrowed and (borrowed[0].folder, borrowed[1]))
 
         def place_index(staging: Path) -> dict[str, str]:
             files = search(staging, 0)
@@ -353,7 +356,10 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
+        try:
+            result = self._stage(config, state, outputs, place_index, borrowed[0] if borrowed else None)
+        finally:
+            search.close()
         self.wrote_ns = time.time_ns()
         save_state(state.record("search"), wanted)
         state.save_tree("manifest", result.manifest, self.wrote_ns)
@@ -427,23 +433,33 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
 
 
-def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
-                workers: int, borrowed: tuple[Path, Path] | None = None) -> Callable[[Path, int], dict[str, str]]:
+class SearchStep:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
-    cache records) are reused, the others indexed. Until the caller records the new state, none is
-    recorded: the swap may still fail."""
+    cache records) are reused, the others indexed, starting at once, beside the rendering of the pages
+    (IndexInBackground); the finish step moves the index into the staged tree. Until the caller records
+    the new state, none is recorded: the swap may still fail. `close` when the build is over."""
 
-    def finish(staging: Path, _written: int) -> dict[str, str]:
-        record = state.record("search")
-        if not config.search:
+    def __init__(self, config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool,
+                 store: RecordStore, workers: int, borrowed: tuple[Path, Path] | None = None) -> None:
+        self.config = config
+        self.wanted = wanted
+        self.background: IndexInBackground | None = None
+        if config.search:
+            # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
+            source, record = borrowed or (config.output_dir, state.record("search"))
+            self.background = IndexInBackground(config.output_dir, wanted, source,
+                                                load_state(record) if reuse else {}, store, workers)
+
+    def __call__(self, staging: Path, _written: int) -> dict[str, str]:
+        if self.background is None:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
-        # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
-        source, record = borrowed or (config.output_dir, record)
-        write_index(staging, wanted, source, load_state(record) if reuse else {}, store, workers)
-        return index_files(staging, listing(wanted))
+        self.background.place(staging)
+        return index_files(staging, listing(self.wanted))
 
-    return finish
+    def close(self) -> None:
+        if self.background is not None:
+            self.background.close()
 
 
 def is_index_file(file: str) -> bool:

@@ -29,6 +29,7 @@ import pickle
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Container, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +114,7 @@ def _holds(site_dir: Path, held: Mapping[str, str]) -> bool:
 
 
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                store: RecordStore, workers: int = 1) -> int:
+                store: RecordStore, workers: int = 1, stop: threading.Event | None = None) -> int:
     """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`
     (the current output folder) holds already, as `old` says (see load_state), are hard-linked from it;
     the others are indexed. Returns how many shards were indexed."""
@@ -127,9 +128,52 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
             shutil.copytree(previous, bundle / shard.name, copy_function=os.link)
         else:
             todo.append((shard, bundle / shard.name))
-    _index_all(todo, store, workers)
+    _index_all(todo, store, workers, stop)
     write_atomically(bundle / SHARDS, _manifest(wanted))
     return len(todo)
+
+
+class IndexInBackground:
+    """write_index run at once in a thread, into a folder of its own beside `output_dir` (a cold build's
+    Pagefind processes then run while the pages are rendered: the records are known before); `place`
+    waits for it and moves the index into the staged tree, `close` drops it (a build that failed)."""
+
+    def __init__(self, output_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
+                 store: RecordStore, workers: int) -> None:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-search",
+                                            dir=output_dir.parent))
+        self.indexed = 0
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(wanted, reuse_from, old, store, workers),
+                                       daemon=True, name="digest-search-index")
+        self.thread.start()
+
+    def _run(self, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str], store: RecordStore,
+             workers: int) -> None:
+        try:
+            self.indexed = write_index(self.folder, wanted, reuse_from, old, store, workers, self.stop)
+        except BaseException as error:  # raised in the building thread by place()
+            self.error = error
+
+    def place(self, target_dir: Path) -> int:
+        """Wait for the index and move it into target_dir/pagefind/; returns how many shards were indexed."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        shutil.rmtree(target_dir / BUNDLE, ignore_errors=True)
+        try:
+            os.rename(self.folder / BUNDLE, target_dir / BUNDLE)
+        except OSError:  # (another file system: a copy)
+            shutil.copytree(self.folder / BUNDLE, target_dir / BUNDLE)
+        return self.indexed
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -369,12 +413,15 @@ def plain_text(body_html: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int) -> None:
+def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int,
+               stop: threading.Event | None = None) -> None:
     """Index shards, several at a time (each is a Pagefind process of its own): largest first, so that
     no worker is left with a big one at the end. Their records are kept in `store`."""
     todo = sorted(todo, key=lambda item: -len(item[0].articles))
 
     def index(shard: Shard, folder: Path) -> None:
+        if stop is not None and stop.is_set():
+            raise _error("search index not written: the build stopped")
         records = [record(article) for article in shard.articles]
         ids = _index(records, folder)
         store.save(shard.name, shard.key, records, ids)
@@ -437,11 +484,10 @@ class _PagefindService:
         assert self.process.stdin is not None
         with contextlib.suppress(OSError):
             self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # Every file is read already: stopped rather than waited for (worker processes forked while it ran
+        # hold its stdin open too, so it would not see the end of its input before they exit).
+        self.process.kill()
+        self.process.wait()
 
     def call(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self.call_many([payload])
