@@ -15,7 +15,9 @@ measured on its own:
   started for the command and every descendant, Pagefind included), sampled every 50 ms from /proc;
 - pages: the .html files in the output folder afterwards;
 - = clean build: in the last run, the output compared file by file (SHA-256) with a clean build of the
-  same input (a copy of the site with no output and no cache); the cold build is its own reference.
+  same input (a copy of the site with no output and no cache); the cold build is its own reference. For
+  `digest serve`'s folder the search index is compared by what it finds (every record of its shards but
+  those a later shard supersedes: a preview edit's recent shard is not in a clean build, its results are).
 
 Scenarios, for each digest variant (default, search off): cold (no output/, no .digest-cache/), no change,
 body edit (a paragraph appended to one article), title edit (the same article's title changed), each a
@@ -220,13 +222,36 @@ def count_pages(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html")) if folder.is_dir() else 0
 
 
-def tree_hashes(folder: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of every file under folder."""
+def tree_hashes(folder: Path, found: bool = False) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under folder; with `found`, the search index (pagefind/) as one
+    entry, the SHA-256 of what it finds (a preview edit's index holds a recent shard a clean build's does not)."""
     hashes = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and not (found and path.relative_to(folder).as_posix().startswith("pagefind/")):
             hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if found and (folder / "pagefind" / "shards.json").is_file():
+        found = json.dumps(search_found(folder), ensure_ascii=False, sort_keys=True).encode()
+        hashes["pagefind/ (what search finds)"] = hashlib.sha256(found).hexdigest()
     return hashes
+
+
+def search_found(folder: Path) -> dict[str, dict[str, list[str]]]:
+    """Per language, URL -> [title, text] of every record the shards of shards.json hold, less those a later
+    shard supersedes (as search.js merges them); a URL held twice is listed under "duplicate <url>"."""
+    found: dict[str, dict[str, list[str]]] = {}
+    listed = json.loads((folder / "pagefind" / "shards.json").read_bytes())["languages"]
+    for lang, shards in sorted(listed.items()):
+        records = found.setdefault(lang, {})
+        for shard in shards:
+            superseded = shard.get("superseded", {})
+            fragments = folder / "pagefind" / shard["bundle"] / "fragment"
+            for path in sorted(fragments.iterdir()):
+                record = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+                if superseded.get(path.name.removesuffix(".pf_fragment")) == record["url"]:
+                    continue
+                key = record["url"] if record["url"] not in records else f"duplicate {record['url']}"
+                records[key] = [record["meta"]["title"], record["content"]]
+    return found
 
 
 def differences(got: dict[str, str], expected: dict[str, str]) -> list[str]:
@@ -540,7 +565,7 @@ class Bench:
               f"load {load:.1f}  {note}", file=sys.stderr, flush=True)
         return sample
 
-    def reference(self, site: Path, config: str, base_url: str | None = None) -> dict[str, str]:
+    def reference(self, site: Path, config: str, base_url: str | None = None, found: bool = False) -> dict[str, str]:
         """The hashes of a clean build of the site as it is now: a copy with no output and no cache."""
         copy = self.work / "reference"
         shutil.rmtree(copy, ignore_errors=True)
@@ -549,13 +574,13 @@ class Bench:
         done = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
         if done.returncode != 0:
             raise BenchError(f"clean reference build failed: {(done.stderr or done.stdout).strip()[-300:]}")
-        hashes = tree_hashes(copy / "output")
+        hashes = tree_hashes(copy / "output", found)
         shutil.rmtree(copy)
         return hashes
 
     @staticmethod
-    def compare(output: Path, expected: dict[str, str]) -> tuple[bool, str]:
-        differ = differences(tree_hashes(output), expected)
+    def compare(output: Path, expected: dict[str, str], found: bool = False) -> tuple[bool, str]:
+        differ = differences(tree_hashes(output, found), expected)
         if not differ:
             return True, ""
         return False, f"{len(differ)} files differ from a clean build: {', '.join(differ[:3])}"
@@ -636,14 +661,15 @@ class Bench:
                     result.startup = server.wait_answering(self.args.timeout)
                     serve_edits(result, site, server, self.languages[0], article, self.args.serve_edits)
                     time.sleep(2)  # the last re-index writes its last files after the fragment
-                    served = tree_hashes(site / SERVE_FOLDER)
+                    served = tree_hashes(site / SERVE_FOLDER, found=True)
                     result.rebuild_ms = server.rebuild_ms()
                 result.peak_pss_mb = server.sampler.peak_mb
-                expected = self.reference(site, VARIANTS["digest"])  # serve builds for the configured base_url
+                # serve builds for the configured base_url
+                expected = self.reference(site, VARIANTS["digest"], found=True)
                 result.identical = not differences(served, expected)
                 with DigestServe(self.digest, site, port, self.work / "serve-restart.log") as server:
                     result.restart = server.wait_answering(self.args.timeout)
-                    result.restart_identical, _ = self.compare(site / SERVE_FOLDER, expected)
+                    result.restart_identical, _ = self.compare(site / SERVE_FOLDER, expected, found=True)
                 result.peak_pss_mb = max(result.peak_pss_mb, server.sampler.peak_mb)
         except BenchError as error:
             result.error = str(error)

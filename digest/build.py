@@ -31,6 +31,9 @@ from digest.parallel import jobs
 from digest.records import build_time
 from digest.search import (
     BUNDLE,
+    RECENT_LIMIT,
+    IndexInBackground,
+    Recent,
     RecordStore,
     Shard,
     ShardUpdate,
@@ -43,7 +46,6 @@ from digest.search import (
     pagefind_executable,
     shards,
     write_edited_index,
-    write_index,
     write_listing,
 )
 from digest.state import SWAP, BuildState, Sources, Stamp, Swap, Unchanged, identity
@@ -88,7 +90,7 @@ class Builder:
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
                  progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
                  trust_own_output: bool = False, borrow_from: Path | None = None,
-                 defer_search: bool = False) -> None:
+                 defer_search: bool = False, recent_search: bool = False) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -114,6 +116,10 @@ class Builder:
         # serve's: an edit build swaps the edited pages in first (the index as it was), then re-indexes
         # the edited articles' shards and swaps again in the background, still holding the build lock.
         self.defer_search = defer_search
+        # serve's: an edit's new search records go into a small recent shard per language (indexed in
+        # milliseconds; search.js drops the records it supersedes). `digest build` indexes the edited
+        # article's quarter again instead: its output/, pagefind/ included, is byte-identical to a clean build.
+        self.recent_search = recent_search
         self._deferred: Callable[[], None] | None = None  # the second swap, set by an edit build
         self._search: threading.Thread | None = None  # running it
         self.search_error: BaseException | None = None  # what the last background search step raised
@@ -255,7 +261,8 @@ class Builder:
         if record is None:
             return None
         store = RecordStore(state.search_records)
-        plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store)
+        plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store,
+                         RECENT_LIMIT if self.recent_search else 0)
         if plan is None:
             return None
         planned = {output.file for output in plan.outputs}
@@ -291,7 +298,7 @@ class Builder:
             state.record(SEARCH_PENDING).touch()
         elif config.search:
             for update in plan.shards:
-                store.prune(update.shard.name, update.shard.key)
+                store.prune(update.name, update.key)
         if deferred:
             self._deferred = lambda: self._index_edits(config, state, result.manifest, plan.shards, plan.listing,
                                                        store, sources, record)
@@ -300,7 +307,7 @@ class Builder:
         return self._result(config, record.report, result.written, started, "edit")
 
     def _index_edits(self, config: Config, state: BuildState, manifest: Mapping[str, str],
-                     updates: tuple[ShardUpdate, ...], listed: dict[str, str], store: RecordStore,
+                     updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,
                      sources: Sources, record: GraphRecord) -> None:
         """The second half of a deferred edit build (under the build lock): the site as the first half
         left it, with the edited shards indexed again, staged and swapped in whole."""
@@ -319,7 +326,7 @@ class Builder:
             self._build_all(config, state, sources, build_time(), time.perf_counter())
             return
         for update in updates:
-            store.prune(update.shard.name, update.shard.key)
+            store.prune(update.name, update.key)
         state.save_sources(sources.stamp, record.valid_until, record.report)
         state.forget(SEARCH_PENDING)
 
@@ -384,15 +391,18 @@ class Builder:
         """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
         store = RecordStore(state.search_records)
         if not self.persistent:
-            return write_site(config.output_dir, outputs,
-                              finish=search_step(config, state, wanted, False, store, self.workers),
-                              workers=self.workers, progress=self._progress("write"))
+            search = SearchStep(config, state, wanted, False, store, self.workers)
+            try:
+                return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
+                                  progress=self._progress("write"))
+            finally:
+                search.close()
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
         borrowed = self._borrowed(config) if previous is None else None
-        search = search_step(config, state, wanted, True, store, self.workers,
-                             borrowed and (borrowed[0].folder, borrowed[1]))
+        search = SearchStep(config, state, wanted, True, store, self.workers,
+                            borrowed and (borrowed[0].folder, borrowed[1]))
 
         def place_index(staging: Path) -> dict[str, str]:
             files = search(staging, 0)
@@ -400,8 +410,11 @@ class Builder:
             self.graph = None
             return files
 
-        result = self._stage(config, state, outputs, place_index, listing(wanted), borrowed[0] if borrowed else None,
-                             previous)
+        try:
+            result = self._stage(config, state, outputs, place_index, listing(wanted),
+                                 borrowed[0] if borrowed else None, previous)
+        finally:
+            search.close()
         state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
@@ -505,23 +518,33 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
 
 
-def search_step(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
-                workers: int, borrowed: tuple[Path, Path] | None = None) -> Callable[[Path, int], dict[str, str]]:
+class SearchStep:
     """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
-    cache records) are reused, the others indexed. Until the caller records the new state, none is
-    recorded: the swap may still fail."""
+    cache records) are reused, the others indexed, starting at once, beside the rendering of the pages
+    (IndexInBackground); the finish step moves the index into the staged tree. Until the caller records
+    the new state, none is recorded: the swap may still fail. `close` when the build is over."""
 
-    def finish(staging: Path, _written: int) -> dict[str, str]:
-        record = state.record("search")
-        if not config.search:
+    def __init__(self, config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool,
+                 store: RecordStore, workers: int, borrowed: tuple[Path, Path] | None = None) -> None:
+        self.config = config
+        self.wanted = wanted
+        self.background: IndexInBackground | None = None
+        if config.search:
+            # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
+            source, record = borrowed or (config.output_dir, state.record("search"))
+            self.background = IndexInBackground(config.output_dir, wanted, source,
+                                                load_state(record) if reuse else {}, store, workers)
+
+    def __call__(self, staging: Path, _written: int) -> dict[str, str]:
+        if self.background is None:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
-        # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
-        source, record = borrowed or (config.output_dir, record)
-        write_index(staging, wanted, source, load_state(record) if reuse else {}, store, workers)
-        return index_files(staging, listing(wanted))
+        self.background.place(staging)
+        return index_files(staging, listing(self.wanted))
 
-    return finish
+    def close(self) -> None:
+        if self.background is not None:
+            self.background.close()
 
 
 def recover(config: Config, state: BuildState) -> None:

@@ -26,14 +26,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from digest import feeds
+from digest import feeds, urls
 from digest.config import Config
 from digest.content import Article, load_article
 from digest.errors import Collector, Problem, SiteError
 from digest.graph import Group, PageGraph, Readers, outline
 from digest.output import Output
 from digest.render import known_environment
-from digest.search import RecordStore, ShardUpdate, record, shard_name, shards
+from digest.search import (
+    RECENT_LIMIT,
+    Recent,
+    RecordStore,
+    ShardUpdate,
+    recent_key,
+    recent_name,
+    record,
+    shard_name,
+    shards,
+)
 from digest.site import Site, link_article
 from digest.state import BuildState, Sources, Stamp, Unchanged
 
@@ -92,7 +102,7 @@ class EditPlan:
 
     outputs: tuple[Output, ...]
     record: GraphRecord
-    shards: tuple[ShardUpdate, ...]
+    shards: tuple[ShardUpdate | Recent, ...]  # the recent shards, or the quarters compacted
     listing: dict[str, str]  # the shards the index will hold
 
 
@@ -163,9 +173,11 @@ def _known(article: Article, published: bool) -> Known:
 # --- planning an edit
 
 def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: datetime, held: Mapping[str, str],
-              store: RecordStore) -> EditPlan | None:
+              store: RecordStore, recent_limit: int = RECENT_LIMIT) -> EditPlan | None:
     """The outputs and search shards to write after an edit, or None if it takes a full build.
-    `held` lists the shards the output folder's index holds. (The options, drafts and --future, are
+    `held` lists the shards the output folder's index holds; the edited articles' search records go
+    into their language's recent shard while it holds at most `recent_limit` (0: the quarters are
+    indexed again, as a clean build indexes them). (The options, drafts and --future, are
     part of the record's frame.)"""
     if record.frame != sources.frame or (record.valid_until is not None and now >= record.valid_until):
         return None
@@ -207,7 +219,7 @@ def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: dateti
     known_environment(config, record.salt, uses_site=False)
     graph = PageGraph(site, record.salt, full)
     outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
-    search = _search_updates(config, site, edits, held, store) if config.search else ((), dict(held))
+    search = _search_updates(config, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
     if search is None:
         return None
     return EditPlan(outputs=outputs, record=updated, shards=search[0], listing=search[1])
@@ -225,21 +237,59 @@ def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -
 
 
 def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
-                    store: RecordStore) -> tuple[tuple[ShardUpdate, ...], dict[str, str]] | None:
-    """The shards to index again (from their kept records, with the edited articles' new records),
-    and the index's new listing; None if a shard's records were not kept."""
+                    store: RecordStore, recent_limit: int
+                    ) -> tuple[tuple[ShardUpdate | Recent, ...], dict[str, str]] | None:
+    """The search index after an edit (see digest.search): per language edited, its recent shard with
+    the edited articles' new records (superseding those its quarters hold), or, past RECENT_LIMIT
+    records, its quarters compacted (indexed again from their kept records); and the index's new
+    listing. None if a shard's records were not kept. (`recent_limit` 0: always compacted.)"""
     edited = {edit.known.file for edit in edits if edit.article is not None}
     names = {shard_name(edit.article) for edit in edits if edit.article is not None}
-    updates = []
+    updates: list[ShardUpdate | Recent] = []
     listing = dict(held)
-    for shard in shards(site.articles, config.language_codes, only=names):
-        old_key = held.get(shard.name, "")
-        if old_key == shard.key:
+    for lang in config.language_codes:
+        touched = shards(site.articles, [lang], only=names)
+        if not touched:
             continue
-        if not store.has(shard.name, old_key):
+        name = recent_name(lang)
+        recent = store.load_recent(lang, held[name]) if name in held else Recent(lang, "", {}, {})
+        if recent is None:
             return None
-        replaced = {position: record(article) for position, article in enumerate(shard.articles)
-                    if article.file in edited}
-        updates.append(ShardUpdate(shard, old_key, replaced))
-        listing[shard.name] = shard.key
+        records = dict(recent.records)
+        superseded = {shard: dict(ids) for shard, ids in recent.superseded.items()}
+        for shard in touched:
+            old_key = held.get(shard.name, "")
+            kept, ids = store.load(shard.name, old_key), store.load_ids(shard.name, old_key)
+            if kept is None or ids is None or len(kept) != len(shard.articles):
+                return None
+            for position, article in enumerate(shard.articles):
+                if article.file not in edited:
+                    continue
+                new = record(article)
+                url, fragment = new["url"], ids.get(new["url"])
+                if fragment is None:
+                    return None
+                ids_superseded = superseded.setdefault(shard.name, {})
+                if new == kept[position]:  # as the quarter holds it: nothing to supersede
+                    records.pop(url, None)
+                    ids_superseded.pop(fragment, None)
+                else:
+                    records[url] = new
+                    ids_superseded[fragment] = url
+        superseded = {shard: ids for shard, ids in superseded.items() if ids}
+        if len(records) <= recent_limit:
+            key = recent_key(records, superseded)
+            updates.append(Recent(lang, key, records, superseded))
+            if records:
+                listing[name] = key
+            else:
+                listing.pop(name, None)
+            continue
+        # Compaction: every quarter with superseded records indexed again, the recent shard dropped.
+        listing.pop(name, None)
+        for shard in shards(site.articles, [lang], only=superseded.keys()):
+            replaced = {position: records[article_url] for position, article in enumerate(shard.articles)
+                        if (article_url := "/" + urls.encode(article.url)) in records}
+            updates.append(ShardUpdate(shard, held.get(shard.name, ""), replaced))
+            listing[shard.name] = shard.key
     return tuple(updates), listing

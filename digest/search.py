@@ -6,7 +6,14 @@ language and quarter (`pagefind/<lang>-<yyyy>-q<n>/`, each a complete Pagefind b
 be indexed again in about a second, few enough for the browser to merge); the browser searches
 the shards of its page's language, merged with Pagefind's `mergeIndex` (see assets/search.js, which
 finds them in `pagefind/shards.json`). Each shard has a fingerprint of its articles, recorded in the
-cache: an edit re-indexes only the shard of the edited article; unchanged shards are reused.
+cache: a full build re-indexes only the shards whose articles changed; unchanged shards are reused.
+
+Pagefind cannot remove or replace a record in an index, so an edit build does not index a quarter
+again: the index is log-structured. The edited articles' new records go into a small shard of their
+language, `pagefind/<lang>-recent/` (indexed in a few hundredths of a second), and shards.json lists,
+for each older shard, the records a later shard supersedes (Pagefind's fragment id -> URL), which
+search.js drops when it merges. The next full build compacts: the quarters are indexed again and the
+recent shards go away (as does an edit build whose recent shard would hold more than RECENT_LIMIT).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import glob
+import gzip
 import html
 import json
 import os
@@ -21,6 +29,7 @@ import pickle
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Container, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +49,9 @@ BUNDLE = "pagefind"  # folder of the index inside the output
 SHARDS = "shards.json"  # the list of shards, per language, that search.js reads
 # Pagefind writes UI kits that digest's own search box does not use: left out of every shard.
 _UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.")
-_FORMAT = 1  # bump when records change shape, so that no shard of an older digest is reused
+RECENT = "recent"  # the suffix of a language's shard of recently edited articles: "<lang>-recent"
+RECENT_LIMIT = 200  # records a recent shard may hold; more and the edit build compacts instead
+_FORMAT = 2  # bump when records change shape, so that no shard of an older digest is reused
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,7 @@ def _holds(site_dir: Path, held: Mapping[str, str]) -> bool:
 
 
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                store: RecordStore, workers: int = 1) -> int:
+                store: RecordStore, workers: int = 1, stop: threading.Event | None = None) -> int:
     """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`
     (the current output folder) holds already, as `old` says (see load_state), are hard-linked from it;
     the others are indexed. Returns how many shards were indexed."""
@@ -117,9 +128,52 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
             shutil.copytree(previous, bundle / shard.name, copy_function=os.link)
         else:
             todo.append((shard, bundle / shard.name))
-    _index_all(todo, store, workers)
+    _index_all(todo, store, workers, stop)
     write_atomically(bundle / SHARDS, _manifest(wanted))
     return len(todo)
+
+
+class IndexInBackground:
+    """write_index run at once in a thread, into a folder of its own beside `output_dir` (a cold build's
+    Pagefind processes then run while the pages are rendered: the records are known before); `place`
+    waits for it and moves the index into the staged tree, `close` drops it (a build that failed)."""
+
+    def __init__(self, output_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
+                 store: RecordStore, workers: int) -> None:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-search",
+                                            dir=output_dir.parent))
+        self.indexed = 0
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(wanted, reuse_from, old, store, workers),
+                                       daemon=True, name="digest-search-index")
+        self.thread.start()
+
+    def _run(self, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str], store: RecordStore,
+             workers: int) -> None:
+        try:
+            self.indexed = write_index(self.folder, wanted, reuse_from, old, store, workers, self.stop)
+        except BaseException as error:  # raised in the building thread by place()
+            self.error = error
+
+    def place(self, target_dir: Path) -> int:
+        """Wait for the index and move it into target_dir/pagefind/; returns how many shards were indexed."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        shutil.rmtree(target_dir / BUNDLE, ignore_errors=True)
+        try:
+            os.rename(self.folder / BUNDLE, target_dir / BUNDLE)
+        except OSError:  # (another file system: a copy)
+            shutil.copytree(self.folder / BUNDLE, target_dir / BUNDLE)
+        return self.indexed
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -131,34 +185,92 @@ class ShardUpdate:
     old_key: str
     replaced: Mapping[int, dict[str, Any]]  # position in shard.articles -> the article's new record
 
+    @property
+    def name(self) -> str:
+        return self.shard.name
 
-def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate],
+    @property
+    def key(self) -> str:
+        return self.shard.key
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A language's shard of the articles edited since the last compaction, and what it supersedes."""
+
+    lang: str
+    key: str  # fingerprint of its records and of what they supersede
+    records: Mapping[str, dict[str, Any]]  # URL -> the article's record as it is now
+    superseded: Mapping[str, Mapping[str, str]]  # older shard -> {Pagefind fragment id: URL} it no longer holds
+
+    @property
+    def name(self) -> str:
+        return recent_name(self.lang)
+
+
+def recent_name(lang: str) -> str:
+    return f"{lang}-{RECENT}"
+
+
+def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, Mapping[str, str]]) -> str:
+    return fingerprint(_FORMAT, __version__, "recent", sorted(records.items()),
+                       sorted((name, sorted(ids.items())) for name, ids in superseded.items()))
+
+
+def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate | Recent],
                        store: RecordStore) -> None:
     """Write the search index of a tree staged after an edit into target_dir/pagefind/: the shards
-    the edit does not touch (and their list) hard-linked from `reuse_from` (the output folder), the
-    others indexed again from their kept records with the edited articles' new ones. The older
+    the edit does not touch hard-linked from `reuse_from` (the output folder); the recent shards
+    indexed from their records, and the quarters an edit compacts indexed again from their kept records
+    with the edited articles' new ones; then shards.json, listing what each shard supersedes. The older
     records are kept until `prune` (a build that fails or is killed may need them again)."""
     bundle = target_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
     bundle.mkdir(parents=True)
-    redo = {update.shard.name for update in updates}
+    redo = {update.name for update in updates}
+    langs = {update.lang if isinstance(update, Recent) else update.shard.lang for update in updates}
     with os.scandir(reuse_from / BUNDLE) as entries:
         for entry in entries:
-            if entry.name in redo or entry.name.startswith("."):
+            if entry.name in redo or entry.name.startswith(".") or entry.name == SHARDS:
                 continue
+            if entry.name in {recent_name(lang) for lang in langs}:
+                continue  # a recent shard that this edit compacts away
             if entry.is_dir(follow_symlinks=False):
                 shutil.copytree(entry.path, bundle / entry.name, copy_function=os.link)
             else:
                 os.link(entry.path, bundle / entry.name)
+    try:
+        languages = json.loads((reuse_from / BUNDLE / SHARDS).read_bytes())["languages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise StaleRecords(SHARDS) from None
     for update in updates:
+        if isinstance(update, Recent):
+            if update.records:
+                _index([update.records[url] for url in sorted(update.records)], bundle / update.name)
+            store.save_recent(update)
+            continue
         name = update.shard.name
         records = store.load(name, update.old_key)
         if records is None or len(records) != len(update.shard.articles):
             raise StaleRecords(name)
         for position, item in update.replaced.items():
             records[position] = item
-        _index(records, bundle / name)
-        store.save(name, update.shard.key, records, prune=False)
+        ids = _index(records, bundle / name)
+        store.save(name, update.shard.key, records, ids, prune=False)
+    recents = {update.lang: update for update in updates if isinstance(update, Recent)}
+    for lang, items in languages.items():
+        if lang not in langs:
+            continue
+        recent = recents.get(lang)
+        base = [{"bundle": item["bundle"]} for item in items if item["bundle"] != recent_name(lang)]
+        if recent is not None:
+            for item in base:
+                if recent.superseded.get(item["bundle"]):
+                    item["superseded"] = dict(sorted(recent.superseded[item["bundle"]].items()))
+            if recent.records:
+                base.insert(0, {"bundle": recent.name})
+        languages[lang] = base
+    write_atomically(bundle / SHARDS, _shards_json(languages))
 
 
 def index_files(site_dir: Path, held: Mapping[str, str]) -> dict[str, str]:
@@ -195,11 +307,20 @@ class RecordStore:
     def has(self, name: str, key: str) -> bool:
         return self._file(name, key).is_file()
 
-    def save(self, name: str, key: str, records: Sequence[dict[str, Any]], prune: bool = True) -> None:
-        save_record(self._file(name, key), "search-records", pickle.dumps(list(records),
-                                                                         protocol=pickle.HIGHEST_PROTOCOL))
+    def save(self, name: str, key: str, records: Sequence[dict[str, Any]], ids: Mapping[str, str],
+             prune: bool = True) -> None:
+        """Keep a shard's records, and the Pagefind fragment id of each URL (what shards.json names when
+        a recent shard supersedes it)."""
+        data = {"records": list(records), "ids": dict(ids)}
+        save_record(self._file(name, key), "search-records", pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
         if prune:
             self.prune(name, key)
+
+    def save_recent(self, recent: Recent) -> None:
+        data = {"records": dict(recent.records), "superseded": {name: dict(ids) for name, ids in
+                                                                recent.superseded.items()}}
+        save_record(self._file(recent.name, recent.key), "search-records",
+                    pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
     def prune(self, name: str, key: str) -> None:
         """Delete the records of shard `name` but those of fingerprint `key` and those an output
@@ -214,17 +335,35 @@ class RecordStore:
             if file.name not in kept:
                 file.unlink(missing_ok=True)
 
-    def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
-        """The records of shard `name` if it was last indexed with fingerprint `key`."""
+    def _data(self, name: str, key: str) -> dict[str, Any] | None:
         data = load_record(self._file(name, key), "search-records")  # (checked: a damaged file is None)
         if data is None:
             return None
         try:
-            records = pickle.loads(data)
+            found = pickle.loads(data)
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
                 IndexError):
             return None
+        return found if isinstance(found, dict) else None
+
+    def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
+        """The records of shard `name` if it was last indexed with fingerprint `key`."""
+        data = self._data(name, key)
+        records = data.get("records") if data is not None else None
         return records if isinstance(records, list) else None
+
+    def load_ids(self, name: str, key: str) -> dict[str, str] | None:
+        """URL -> Pagefind fragment id of shard `name` as indexed with fingerprint `key`."""
+        data = self._data(name, key)
+        ids = data.get("ids") if data is not None else None
+        return ids if isinstance(ids, dict) else None
+
+    def load_recent(self, lang: str, key: str) -> Recent | None:
+        """A language's recent shard as held with fingerprint `key`."""
+        data = self._data(recent_name(lang), key)
+        if data is None or not isinstance(data.get("records"), dict) or not isinstance(data.get("superseded"), dict):
+            return None
+        return Recent(lang=lang, key=key, records=data["records"], superseded=data["superseded"])
 
 
 
@@ -274,15 +413,18 @@ def plain_text(body_html: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int) -> None:
+def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int,
+               stop: threading.Event | None = None) -> None:
     """Index shards, several at a time (each is a Pagefind process of its own): largest first, so that
     no worker is left with a big one at the end. Their records are kept in `store`."""
     todo = sorted(todo, key=lambda item: -len(item[0].articles))
 
     def index(shard: Shard, folder: Path) -> None:
+        if stop is not None and stop.is_set():
+            raise _error("search index not written: the build stopped")
         records = [record(article) for article in shard.articles]
-        _index(records, folder)
-        store.save(shard.name, shard.key, records)
+        ids = _index(records, folder)
+        store.save(shard.name, shard.key, records, ids)
 
     if workers <= 1 or len(todo) <= 1:
         for shard, folder in todo:
@@ -293,24 +435,30 @@ def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: 
             pass
 
 
-def _index(records: Sequence[dict[str, Any]], folder: Path) -> None:
-    """Index one shard's records into `folder`. The files are asked for and written here, rather than by
-    Pagefind (its WriteFiles answers before every file is on disk), so that they are complete when this
-    returns."""
+def _index(records: Sequence[dict[str, Any]], folder: Path) -> dict[str, str]:
+    """Index one shard's records into `folder`; returns each URL's fragment id. The files are asked for
+    and written here, rather than by Pagefind (its WriteFiles answers before every file is on disk), so
+    that they are complete when this returns."""
     with _PagefindService(pagefind_executable()) as service:
         index = service.call({"type": "NewIndex", "config": {}})["index_id"]
         service.call_many([{"type": "AddRecord", "index_id": index, **item} for item in records])
         files = service.call({"type": "GetFiles", "index_id": index})["files"]
+    ids: dict[str, str] = {}
     for file in files:
         path = str(file["path"])
         if _UNUSED.match(path):
             continue
         data = base64.b64decode(file["content"])
+        if path.startswith("fragment/") and path.endswith(".pf_fragment"):
+            fragment = gzip.decompress(data)
+            url = json.loads(fragment[fragment.index(b"{"):])["url"]
+            ids[url] = path[len("fragment/"):-len(".pf_fragment")]
         if path == "pagefind-entry.json":  # languages in hash-map order: sorted, for reproducible builds
             data = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         target = folder / checked(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    return ids
 
 
 class _PagefindService:
@@ -336,11 +484,10 @@ class _PagefindService:
         assert self.process.stdin is not None
         with contextlib.suppress(OSError):
             self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # Every file is read already: stopped rather than waited for (worker processes forked while it ran
+        # hold its stdin open too, so it would not see the end of its input before they exit).
+        self.process.kill()
+        self.process.wait()
 
     def call(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self.call_many([payload])
@@ -401,9 +548,13 @@ def listing(wanted: Sequence[Shard]) -> dict[str, str]:
 
 def _manifest(wanted: Sequence[Shard]) -> bytes:
     """pagefind/shards.json: per language, its shards, newest first."""
-    languages: dict[str, list[dict[str, str]]] = {}
+    languages: dict[str, list[dict[str, Any]]] = {}
     for shard in wanted:
         languages.setdefault(shard.lang, []).append({"bundle": shard.name})
+    return _shards_json(languages)
+
+
+def _shards_json(languages: Mapping[str, Any]) -> bytes:
     return json.dumps({"languages": languages}, ensure_ascii=False, separators=(",", ":"),
                       sort_keys=True).encode("utf-8")
 

@@ -53,7 +53,8 @@ class DevServer:
         # holding the build lock, it re-indexes the article's search shard and swaps again.
         self.builder = Builder(config_file, output_dir=self.site_dir, include_drafts=include_drafts,
                                include_future=include_future, workers=jobs(), persistent=True,
-                               trust_own_output=True, borrow_from=self.config.output_dir, defer_search=True)
+                               trust_own_output=True, borrow_from=self.config.output_dir, defer_search=True,
+                               recent_search=True)
         self.problems: tuple[Problem, ...] = ()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import os
 import re
 import textwrap
@@ -121,6 +123,54 @@ def tree(folder: Path, skip: Iterable[Path] = (), exclude: Iterable[str] = (), f
 def tree_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file, symlink target and folder below `folder` (see `tree`), by relative path."""
     return {name: hashlib.sha256(data).hexdigest() for name, data in tree(folder, folders=True).items()}
+
+
+def fragments(bundle: Path) -> dict[str, dict]:
+    """Pagefind fragment id -> the record (url, content, meta) of each page a shard holds."""
+    found = {}
+    folder = bundle / "fragment"
+    for fragment in sorted(folder.iterdir()) if folder.is_dir() else ():
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        found[fragment.name.removesuffix(".pf_fragment")] = json.loads(data[len(b"pagefind_dcd"):])
+    return found
+
+
+def search_index(output: Path) -> dict[str, dict[str, dict]]:
+    """What the search box finds, as search.js merges the shards that pagefind/shards.json lists: per
+    language, URL -> record (title and text) of every record, less those a later shard supersedes.
+    A URL found twice (a duplicate result) fails."""
+    listed = json.loads((output / "pagefind/shards.json").read_bytes())["languages"]
+    found: dict[str, dict[str, dict]] = {}
+    for lang, shards in sorted(listed.items()):
+        records = found.setdefault(lang, {})
+        for shard in shards:
+            superseded = shard.get("superseded", {})
+            for fragment_id, record in fragments(output / "pagefind" / shard["bundle"]).items():
+                if superseded.get(fragment_id) == record["url"]:
+                    continue
+                assert record["url"] not in records, f"{record['url']} found twice in {lang}"
+                records[record["url"]] = {"title": record["meta"]["title"], "content": record["content"]}
+    return found
+
+
+def site_tree(folder: Path, folders: bool = False, found: bool = False) -> dict[str, bytes]:
+    """`tree` of a built site. With `found`, its search index is compared by what it finds (see
+    search_index) rather than byte for byte: a preview's edit build (`digest serve`) puts the edited
+    articles in a recent shard that a clean build's index does not hold, with the same results.
+    `digest build` output is compared byte for byte, its index included."""
+    if not found:
+        return tree(folder, folders=folders)
+    result = {name: data for name, data in tree(folder, folders=folders).items() if not name.startswith("pagefind/")}
+    if (folder / "pagefind/shards.json").is_file():
+        result["pagefind/ (what search finds)"] = json.dumps(search_index(folder), ensure_ascii=False,
+                                                             sort_keys=True, indent=1).encode()
+    return result
+
+
+def site_hashes(folder: Path, found: bool = False) -> dict[str, str]:
+    """sha256 of each entry of site_tree (folders too)."""
+    return {name: hashlib.sha256(data).hexdigest() for name, data in site_tree(folder, True, found).items()}
 
 
 # --- `path:line: message` lines ---------------------------------------------------------------------------------

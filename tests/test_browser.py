@@ -145,3 +145,44 @@ def test_reads_without_javascript(browser, served: str):
     assert page.locator("article h1").is_visible()
     assert page.locator("form[role=search]").is_hidden()  # the search box needs scripts: it stays hidden
     context.close()
+
+
+def test_search_after_an_edit_finds_the_edit_once_and_never_the_old_version(browser, make_site, tmp_path):
+    """An edit build puts the edited article in a recent shard: the search box finds its new words, shows
+    it once with its new title, never its old version, and still shows a full first page of results."""
+    from digest.build import Builder
+
+    from helpers import BASE_CONFIG, article
+
+    articles = {f"fr/2024/glacier-{n:02}.md": article(f"Glacier numéro {n}", body=f"Le glacier {n} recule.")
+                for n in range(12)}
+    articles["fr/2024/glacier-00.md"] = article("Le glacier ancien", body="Le glacier Vieuxtemps recule.")
+    site = make_site(articles, config=BASE_CONFIG.replace("search: false", "search: true"))
+    root = tmp_path / "served"
+    with built_and_served(site.root / "config.yaml", root, PREFIX) as base:
+        site.write("content/fr/2024/glacier-00.md", article("Le glacier nouveau", body="Le glacier Moraine recule."))
+        # An edit build as `digest serve` makes it (the edit goes into the recent shard).
+        result = Builder(site.root / "config.yaml", output_dir=root / PREFIX.strip("/"), base_url=base,
+                         persistent=True, recent_search=True).build()
+        assert result.kind == "edit"
+        assert (root / PREFIX.strip("/") / "pagefind/fr-recent").is_dir()  # (the edit is in the recent shard)
+        page = new_page(browser)
+        page.goto(base + "fr/")
+
+        def search(word: str, done: str) -> list[str]:
+            """The titles the box lists for `word`, once the script-side condition `done` holds."""
+            page.fill("#search-input", word)
+            page.wait_for_function(done, timeout=10_000)
+            return page.locator(".search-results li a").all_text_contents()
+
+        count = "document.querySelectorAll('.search-results li').length"
+        titles = search("glacier", f"{count} >= 9 && {count} !== 1")
+        page.wait_for_timeout(500)
+        titles = page.locator(".search-results li a").all_text_contents()
+        # a full page of ten: the superseded record is dropped before the first ten are taken
+        assert len(titles) == 10 and len(set(titles)) == 10, titles
+        assert "Le glacier ancien" not in titles
+        assert search("Moraine", f"{count} === 1") == ["Le glacier nouveau"]
+        none = "document.querySelector('.search-status').textContent !== ''"
+        assert search("Vieuxtemps", none) == []
+        assert page.errors == []

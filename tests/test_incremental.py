@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 from digest.build import Builder, BuildResult, build
 from digest.errors import SiteError
 
-from helpers import BASE_CONFIG, REPO, Site, article, texts, tree
+from helpers import BASE_CONFIG, REPO, Site, article, site_tree, texts, tree
 
 MakeSite = Callable[..., Site]
 BASE_URL = "https://example.org/sub/"
@@ -84,7 +84,7 @@ class Incremental:
         clean = self.site.root / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         build(self.config, output_dir=clean, base_url=BASE_URL)
-        got, want = tree(self.output, folders=True), tree(clean, folders=True)
+        got, want = site_tree(self.output, folders=True), site_tree(clean, folders=True)
         stale = sorted(set(got) - set(want))
         missing = sorted(set(want) - set(got))
         different = sorted(name for name in set(got) & set(want) if got[name] != want[name])

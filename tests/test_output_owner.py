@@ -26,7 +26,7 @@ from digest.output import locked
 from digest.records import load_record, save_record
 from digest.state import BuildState
 
-from helpers import REPO, Site, article, tree, tree_hashes
+from helpers import REPO, Site, article, site_hashes, site_tree, tree, tree_hashes
 
 KILLS = int(os.environ.get("DIGEST_EDIT_KILLS", "10"))
 ARTICLES = 150  # per language; with search on: an edit build of about a second
@@ -58,7 +58,7 @@ class Corpus:
             self.use(version)
             result = run(self.config, "--output", str(root / f"reference-{version}"))
             assert result.returncode == 0, result.stderr
-            self.references[version] = tree_hashes(root / f"reference-{version}")
+            self.references[version] = site_hashes(root / f"reference-{version}")
 
     def use(self, version: str) -> None:
         """Rewrite the edited files in place (same inodes): the next build is an edit build."""
@@ -95,7 +95,7 @@ def test_killed_edit_builds_leave_the_old_or_the_new_site_and_the_next_build_is_
         result = run(corpus.config)
         durations.append(time.perf_counter() - started)
         assert result.returncode == 0, result.stderr
-        assert tree_hashes(output) == expected[version]
+        assert site_hashes(output) == expected[version]
     # The edit builds really are edits: a few dozen files written, not the site.
     written = int(re.search(r": (\d+) written", result.stdout).group(1))  # type: ignore[union-attr]
     assert 0 < written < len(expected["old"]) // 10, result.stdout
@@ -114,7 +114,7 @@ def test_killed_edit_builds_leave_the_old_or_the_new_site_and_the_next_build_is_
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the build, its workers and pagefind
         process.wait(timeout=60)
-        found = tree_hashes(output)
+        found = site_hashes(output)
         state = next((name for name, hashes in expected.items() if found == hashes), None)
         assert state is not None, (f"run {run_number} (seed {seed}, killed after {delay:.2f} s of a {duration:.2f} s "
                                    f"edit build): output/ is neither the old nor the new site")
@@ -133,7 +133,7 @@ def test_killed_edit_builds_leave_the_old_or_the_new_site_and_the_next_build_is_
 
     result = run(corpus.config)
     assert result.returncode == 0, result.stderr
-    assert tree_hashes(output) == expected[target], seen
+    assert site_hashes(output) == expected[target], seen
 
 
 # `digest build`, killed (for real: SIGKILL) just before or just after its swap: argv[1] says which.
@@ -191,11 +191,11 @@ def test_two_builds_at_once_both_succeed_and_the_second_waits(corpus: Corpus) ->
                                    stderr=subprocess.PIPE, text=True)
         time.sleep(3)
         assert waiting.poll() is None, "the build did not wait for the one holding the lock"
-        assert tree_hashes(output) == corpus.references["old"]
+        assert site_hashes(output) == corpus.references["old"]
     _, stderr = waiting.communicate(timeout=120)
     assert waiting.returncode == 0, stderr
     assert "another build is running on this site; waiting for it to finish" in stderr
-    assert tree_hashes(output) == corpus.references["new"]
+    assert site_hashes(output) == corpus.references["new"]
 
     # Two at once, for real, after an edit: both succeed, and output/ is the clean site.
     corpus.use("old")
@@ -204,7 +204,7 @@ def test_two_builds_at_once_both_succeed_and_the_second_waits(corpus: Corpus) ->
     for process in (first, second):
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
-    assert tree_hashes(output) == corpus.references["old"]
+    assert site_hashes(output) == corpus.references["old"]
 
 
 def test_a_damaged_search_record_is_rebuilt_and_a_failing_index_changes_nothing(corpus: Corpus) -> None:
@@ -219,17 +219,20 @@ def test_a_damaged_search_record_is_rebuilt_and_a_failing_index_changes_nothing(
     corpus.use("new")
     result = run(corpus.config)
     assert result.returncode == 0, result.stderr
-    assert tree_hashes(output) == corpus.references["new"]
+    assert site_hashes(output) == corpus.references["new"]
 
     # Records that check out but that Pagefind refuses: the edit build fails and output/ is untouched.
-    before = tree_hashes(output)
+    corpus.use("old")
+    assert run(corpus.config).returncode == 0  # an edit build: the edited quarter indexed again
     for file in records.glob(f"{edited_shard}*.pickle"):
         data = load_record(file, "search-records")
         if data is None:
             continue  # (the damaged version, still listed by nothing but kept until the next prune)
         kept = pickle.loads(data)
-        save_record(file, "search-records", pickle.dumps([{"not": "a record"}] * len(kept)))
-    corpus.use("old")
+        kept["records"] = [{"not": "a record"}] * len(kept["records"])
+        save_record(file, "search-records", pickle.dumps(kept))
+    before = tree_hashes(output)
+    corpus.use("new")
     result = run(corpus.config)
     assert result.returncode == 1, result.stdout
     assert "Traceback" not in result.stderr and "pagefind" in result.stderr, result.stderr
@@ -250,12 +253,12 @@ def small(make_site) -> Site:
     return site
 
 
-def clean_build(site: Site) -> dict[str, bytes]:
+def clean_build(site: Site, found: bool = False) -> dict[str, bytes]:
     clean = site.root.parent / "clean"
     shutil.rmtree(clean, ignore_errors=True)
     result = run(site.root / "config.yaml", "--output", str(clean))
     assert result.returncode == 0, result.stderr
-    return tree(clean)
+    return site_tree(clean, found=found)
 
 
 @pytest.mark.parametrize("damage", [{"saved_ns": []}, {"files": ["index.html"]}, {"files": {"index.html": 3}},
@@ -269,7 +272,7 @@ def test_a_manifest_with_wrong_types_means_a_rebuild(small: Site, damage: dict[s
     small.write("content/fr/2024/a.md", article("Un article modifié", tags="[Irak]"))
     result = small.build()
     assert result.exit_code == 0, result.output
-    assert small.files() == clean_build(small)
+    assert site_tree(small.output) == clean_build(small)
 
 
 def test_read_only_output_folder_gives_one_clear_line(small: Site) -> None:
@@ -286,7 +289,7 @@ def test_read_only_output_folder_gives_one_clear_line(small: Site) -> None:
     assert tree(small.output, folders=True) == before
     assert [p.name for p in small.root.iterdir() if p.name.startswith(".output.")] == []
     small.build_ok()  # writable again: the edit goes in
-    assert small.files() == clean_build(small)
+    assert site_tree(small.output) == clean_build(small)
 
 
 def test_an_output_folder_that_is_a_mount_point_is_updated_file_by_file(small: Site) -> None:
@@ -299,10 +302,10 @@ def test_an_output_folder_that_is_a_mount_point_is_updated_file_by_file(small: S
     try:
         assert os.path.ismount(small.output) and list(small.output.iterdir()) == []
         small.build_ok()
-        assert small.files() == clean_build(small)
+        assert site_tree(small.output) == clean_build(small)
         small.write("content/fr/2024/a.md", article("Un article modifié", tags="[Liban]"))
         small.build_ok()
-        assert small.files() == clean_build(small)
+        assert site_tree(small.output) == clean_build(small)
         assert os.path.ismount(small.output)
         assert temporary_files(small.output) == []
     finally:
@@ -337,7 +340,7 @@ def test_a_damaged_resized_image_or_article_record_in_the_cache_is_made_again(ma
     assert altered == 1
     site.write("content/fr/2024/c.md", article("Un troisième", date="2024-07-14T09:00:00+02:00"))  # a full build
     site.build_ok()
-    assert site.files() == clean_build(site)
+    assert site_tree(site.output) == clean_build(site)
     assert len((site.output / "fr/2024/07/a/photo-480w.jpg").read_bytes()) > 100
     assert "Texte original du corps." in site.page("fr/2024/07/a/").text_content()
 
@@ -368,8 +371,8 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
 
     result = Builder(config, persistent=True).build()
     assert result.kind == "edit", "a build after a preview edit should be an edit build"
-    assert site.files() == clean_build(site)
-    assert tree(folder) == clean_build(site)
+    assert site_tree(site.output) == clean_build(site)
+    assert site_tree(folder, found=True) == clean_build(site, found=True)
 
 
 def test_serve_over_an_output_folder_that_is_not_current_builds_its_own(make_site) -> None:
@@ -387,4 +390,4 @@ def test_serve_over_an_output_folder_that_is_not_current_builds_its_own(make_sit
     assert result.kind == "full" and result.written > 0
     assert "Un article relu" in (folder / "fr/2024/07/a/index.html").read_text(encoding="utf-8")
     assert tree(site.output, folders=True) == before
-    assert tree(folder) == clean_build(site)
+    assert site_tree(folder) == clean_build(site)

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 from digest.build import build
 
-from helpers import REPO, texts, tree
+from helpers import REPO, site_tree, texts, tree
 
 
 def test_parallel_build_equals_single_process_build(tmp_path: Path):
@@ -30,7 +30,7 @@ def test_cached_build_equals_clean_build_after_changes(tmp_path: Path):
     def cached_and_clean_agree(step: str) -> None:
         cached = build(site / "config.yaml", workers=2)  # persistent: reuses .digest-cache/ and output/
         clean = build(site / "config.yaml", output_dir=tmp_path / f"clean-{step}", workers=1, persistent=False)
-        assert tree(output) == tree(tmp_path / f"clean-{step}"), step
+        assert site_tree(output) == site_tree(tmp_path / f"clean-{step}"), step
         assert cached.files == clean.files
 
     first = build(site / "config.yaml", workers=2)

@@ -7,11 +7,18 @@ import json
 import subprocess
 import sys
 
+from digest.build import Builder, build
 from digest.search import indexed_shards
 
-from helpers import BASE_CONFIG, article
+from helpers import BASE_CONFIG, Site, article, fragments, search_index
 
 SEARCH_CONFIG = BASE_CONFIG.replace("search: false", "search: true")
+
+
+def preview_build(site: Site) -> str:
+    """An edit build as `digest serve` makes it (its own builder: edits go into the recent shard), here
+    into output/ to look at; the kind of build it was."""
+    return Builder(site.root / "config.yaml", workers=1, persistent=True, recent_search=True).build().kind
 
 
 def searchable_site(make_site):
@@ -92,10 +99,11 @@ def inodes(folder) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
 
 
-def test_an_edit_reindexes_only_the_shard_of_its_language_and_quarter(make_site):
+def test_an_edit_goes_into_a_recent_shard_that_supersedes_the_quarters_record(make_site):
     site = make_site({
         "fr/2023/ancien.md": article("Un ancien article", date="2023-11-20T08:00:00+01:00", body="Texte ancien."),
         "fr/2024/glacier.md": article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite."),
+        "fr/2024/lac.md": article("Le lac déborde", body="Le lac Léman monte."),
         "en/2024/glacier.md": article("The glacier retreats", body="The Combe Blanche glacier melts fast."),
     }, config=SEARCH_CONFIG)
     site.build_ok()
@@ -104,17 +112,116 @@ def test_an_edit_reindexes_only_the_shard_of_its_language_and_quarter(make_site)
     record = indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/glacier/"]
     assert record["meta"]["title"] == "Le glacier recule"
     assert "Combe Blanche fond vite" in record["content"]
-    before = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023-q4", "fr-2024-q3", "en-2024-q3")}
+    names = ("fr-2023-q4", "fr-2024-q3", "en-2024-q3")
+    before = {name: inodes(site.output / "pagefind" / name) for name in names}
+    old_id = next(fragment for fragment, record in fragments(site.output / "pagefind/fr-2024-q3").items()
+                  if record["url"] == "/fr/2024/07/glacier/")
 
     site.write("content/fr/2024/glacier.md", article("Le glacier fond", body="La Combe Blanche perd dix mètres."))
+    assert preview_build(site) == "edit"
+    # no quarter is indexed again: the very same files
+    assert {name: inodes(site.output / "pagefind" / name) for name in names} == before
+    shards = json.loads((site.output / "pagefind/shards.json").read_text())["languages"]
+    assert shards["fr"] == [{"bundle": "fr-recent"},
+                            {"bundle": "fr-2024-q3", "superseded": {old_id: "/fr/2024/07/glacier/"}},
+                            {"bundle": "fr-2023-q4"}]
+    assert shards["en"] == [{"bundle": "en-2024-q3"}]
+    assert list(indexed_records(site.output / "pagefind/fr-recent")) == ["/fr/2024/07/glacier/"]
+    found = search_index(site.output)["fr"]  # (fails on a URL found twice)
+    assert sorted(found) == ["/fr/2023/11/ancien/", "/fr/2024/07/glacier/", "/fr/2024/07/lac/"]
+    assert found["/fr/2024/07/glacier/"]["title"] == "Le glacier fond"
+    assert "perd dix mètres" in found["/fr/2024/07/glacier/"]["content"]
+    assert "fond vite" not in json.dumps(search_index(site.output), ensure_ascii=False)
+
+    # a second edit, of another article: both in the recent shard
+    site.write("content/fr/2024/lac.md", article("Le lac déborde", body="Le lac Léman inonde Genève."))
+    assert preview_build(site) == "edit"
+    assert sorted(indexed_records(site.output / "pagefind/fr-recent")) == ["/fr/2024/07/glacier/",
+                                                                           "/fr/2024/07/lac/"]
+    # the first one edited back as the quarter holds it: the quarter's record is current again
+    site.write("content/fr/2024/glacier.md",
+               article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite."))
+    assert preview_build(site) == "edit"
+    assert list(indexed_records(site.output / "pagefind/fr-recent")) == ["/fr/2024/07/lac/"]
+    found = search_index(site.output)["fr"]
+    assert found["/fr/2024/07/glacier/"]["title"] == "Le glacier recule"
+    assert "inonde Genève" in found["/fr/2024/07/lac/"]["content"]
+
+    # a full build (an article added) compacts: quarters indexed again, no recent shard
+    site.write("content/fr/2024/neuf.md", article("Un nouvel article", body="Neuf."))
     site.build_ok()
-    after = {name: inodes(site.output / "pagefind" / name) for name in ("fr-2023-q4", "fr-2024-q3", "en-2024-q3")}
-    # the other shards are the very same files (reused, not indexed again); the edited one is new
-    assert after["fr-2023-q4"] == before["fr-2023-q4"] and after["en-2024-q3"] == before["en-2024-q3"]
-    assert not set(after["fr-2024-q3"].values()) & set(before["fr-2024-q3"].values())
-    record = indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/glacier/"]
-    assert record["meta"]["title"] == "Le glacier fond"
-    assert "perd dix mètres" in record["content"] and "fond vite" not in record["content"]
+    shards = json.loads((site.output / "pagefind/shards.json").read_text())["languages"]
+    assert shards["fr"] == [{"bundle": "fr-2024-q3"}, {"bundle": "fr-2023-q4"}]
+    assert not (site.output / "pagefind/fr-recent").exists()
+    assert "inonde Genève" in indexed_records(site.output / "pagefind/fr-2024-q3")["/fr/2024/07/lac/"]["content"]
+
+
+def test_edit_builds_index_the_same_bytes_each_time(tmp_path):
+    """The same sequence of builds, run twice from scratch: the same index, byte for byte."""
+    from helpers import tree
+
+    def run_sequence(name: str) -> dict[str, bytes]:
+        site = Site(tmp_path / name)
+        site.write("config.yaml", SEARCH_CONFIG)
+        site.write("content/fr/2024/glacier.md", article("Le glacier recule", body="La glace fond vite."))
+        site.write("content/fr/2024/lac.md", article("Le lac déborde", body="Le lac Léman monte."))
+        site.build_ok()
+        site.write("content/fr/2024/lac.md", article("Le lac déborde", body="Le lac Léman inonde Genève."))
+        assert preview_build(site) == "edit"
+        site.write("content/fr/2024/glacier.md", article("Le glacier fond", body="La glace perd dix mètres."))
+        assert preview_build(site) == "edit"
+        return tree(site.output / "pagefind")
+
+    first = run_sequence("one")
+    assert "fr-recent/pagefind-entry.json" in first
+    assert run_sequence("two") == first
+
+
+def test_a_recent_shard_past_its_limit_is_compacted_by_the_edit_build(make_site, monkeypatch):
+    import digest.build
+
+    monkeypatch.setattr(digest.build, "RECENT_LIMIT", 1)
+    site = make_site({
+        "fr/2024/glacier.md": article("Le glacier recule", body="La glace fond vite."),
+        "fr/2024/lac.md": article("Le lac déborde", body="Le lac Léman monte."),
+    }, config=SEARCH_CONFIG)
+    site.build_ok()
+    site.write("content/fr/2024/lac.md", article("Le lac déborde", body="Le lac Léman inonde Genève."))
+    assert preview_build(site) == "edit"
+    assert (site.output / "pagefind/fr-recent").is_dir()
+    site.write("content/fr/2024/glacier.md", article("Le glacier fond", body="La glace perd dix mètres."))
+    assert preview_build(site) == "edit"
+    assert not (site.output / "pagefind/fr-recent").exists()
+    shards = json.loads((site.output / "pagefind/shards.json").read_text())["languages"]
+    assert shards["fr"] == [{"bundle": "fr-2024-q3"}]
+    records = indexed_records(site.output / "pagefind/fr-2024-q3")
+    assert records["/fr/2024/07/glacier/"]["meta"]["title"] == "Le glacier fond"
+    assert "inonde Genève" in records["/fr/2024/07/lac/"]["content"]
+
+
+def test_digest_build_after_an_edit_writes_the_index_of_a_clean_build_byte_for_byte(make_site, tmp_path):
+    """`digest build` re-indexes the edited article's quarter from its kept records: output/, its
+    pagefind/ included, is what a clean build writes, file for file (no recent shard)."""
+    import shutil
+
+    from helpers import tree
+
+    site = make_site({
+        "fr/2023/ancien.md": article("Un ancien article", date="2023-11-20T08:00:00+01:00", body="Texte ancien."),
+        "fr/2024/glacier.md": article("Le glacier recule", body="La glace fond vite."),
+        "fr/2024/lac.md": article("Le lac déborde", body="Le lac Léman monte."),
+    }, config=SEARCH_CONFIG)
+    site.build_ok()
+    untouched = inodes(site.output / "pagefind/fr-2023-q4")
+    site.write("content/fr/2024/lac.md", article("Le lac déborde", body="Le lac Léman inonde Genève."))
+    assert build(site.root / "config.yaml", workers=1).kind == "edit"
+    assert not (site.output / "pagefind/fr-recent").exists()
+    assert inodes(site.output / "pagefind/fr-2023-q4") == untouched  # only the edited quarter indexed again
+    clean = tmp_path / "clean"
+    shutil.copytree(site.root, clean, ignore=shutil.ignore_patterns("output", ".*"))
+    assert build(clean / "config.yaml", workers=1).kind == "full"
+    assert tree(site.output / "pagefind") == tree(clean / "output/pagefind")
+    assert tree(site.output) == tree(clean / "output")
 
 
 def test_records_hold_the_text_a_reader_sees_not_markup(make_site):
@@ -146,7 +253,7 @@ def test_a_serve_edit_indexes_the_edited_word_after_its_page_and_ends_equal_to_a
     build lock): once that step is done, the index holds the edited word and the folder is a clean build."""
     from digest.build import Builder
 
-    from helpers import run_in, tree
+    from helpers import run_in, site_tree
 
     site = searchable_site(make_site)
     site.build_ok()
@@ -160,26 +267,26 @@ def test_a_serve_edit_indexes_the_edited_word_after_its_page_and_ends_equal_to_a
     assert "Moraine." in (folder / "fr/2024/07/glacier/index.html").read_text(encoding="utf-8")
     server.wait_for_search()
     assert server.search_error is None
-    records = indexed_records(folder / "pagefind/fr-2024-q3")
+    records = search_index(folder)["fr"]
     assert ["Moraine" in record["content"] for record in records.values()] == [True]
     # a second edit waits for nothing left over, and a build after it is an edit build again
     path = site.write("content/fr/2024/glacier.md",
                       article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite. Sérac."))
     assert server.build(changed=[str(path)]).kind == "edit"
     server.wait_for_search()
-    records = indexed_records(folder / "pagefind/fr-2024-q3")
+    records = search_index(folder)["fr"]
     assert ["Sérac" in r["content"] and "Moraine" not in r["content"] for r in records.values()] == [True]
     assert not list(folder.parent.glob("search-pending-*"))
     clean = site.root.parent / "clean"
     assert run_in(site.root, "build", "--output", str(clean)).exit_code == 0
-    assert tree(folder) == tree(clean)
+    assert site_tree(folder, found=True) == site_tree(clean, found=True)
 
 
 def test_a_serve_killed_between_its_page_swap_and_its_search_step_is_repaired_by_the_next_build(make_site):
     """The mark left when the search step never ran makes the next build index the shard again."""
     from digest.build import Builder
 
-    from helpers import run_in, tree
+    from helpers import run_in, site_tree
 
     class Killed(Builder):
         def _finish_search(self, step, lock) -> None:
@@ -195,11 +302,11 @@ def test_a_serve_killed_between_its_page_swap_and_its_search_step_is_repaired_by
                       article("Le glacier recule", body="Le glacier de la Combe Blanche fond vite. Moraine."))
     assert server.build(changed=[str(path)]).kind == "edit"
     server.wait_for_search()
-    assert "Moraine" not in str(indexed_records(folder / "pagefind/fr-2024-q3"))  # the step never ran
+    assert "Moraine" not in str(search_index(folder))  # the step never ran
     again = Builder(site.root / "config.yaml", defer_search=True, **options)
     assert again.build().kind == "full"
     again.wait_for_search()
-    assert "Moraine" in str(indexed_records(folder / "pagefind/fr-2024-q3"))
+    assert "Moraine" in str(search_index(folder))
     clean = site.root.parent / "clean"
     assert run_in(site.root, "build", "--output", str(clean)).exit_code == 0
-    assert tree(folder) == tree(clean)
+    assert site_tree(folder, found=True) == site_tree(clean, found=True)

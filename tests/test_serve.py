@@ -28,7 +28,7 @@ from digest.cli import main
 from digest.config import load_config
 
 from browser import chromium
-from helpers import BASE_CONFIG, REPO, Site, article, texts, tree
+from helpers import BASE_CONFIG, REPO, Site, article, site_tree, texts, tree
 
 MakeSite = Callable[..., Site]
 
@@ -503,15 +503,15 @@ def test_served_output_equals_a_clean_build_after_edits(make_site: MakeSite, ser
     clean = tmp_path / "clean"
     result = CliRunner().invoke(main, ["build", "--config", str(site.root / "config.yaml"), "--output", str(clean)])
     assert result.exit_code == 0, result.output
-    want = tree(clean)
+    want = site_tree(clean, found=True)
 
     def same() -> bool:
-        return tree(folder) == want
+        return site_tree(folder, found=True) == want
 
     try:
         server.wait_until(same, 10, "output/ to equal a clean build")
     except pytest.fail.Exception:
-        got = tree(folder)
+        got = site_tree(folder, found=True)
         stale, missing = sorted(set(got) - set(want)), sorted(set(want) - set(got))
         different = sorted(name for name in set(got) & set(want) if got[name] != want[name])
         pytest.fail(f"the served site differs from a clean build: stale {stale}, missing {missing}, "

@@ -41,7 +41,7 @@ from digest.build import Builder
 from digest.cli import main
 from digest.errors import SiteError
 
-from helpers import BASE_CONFIG, REPO, article, tree_hashes
+from helpers import BASE_CONFIG, REPO, article, site_hashes, tree_hashes
 
 # The build's time (2025-06-01T00:00:00Z): fixed, so that "scheduled" and the news sitemap are stable.
 EPOCH = "1748736000"
@@ -142,7 +142,7 @@ def build(config: Path) -> Result:
 
 def differences(incremental: Path, clean: Path) -> str:
     """What differs between two output trees, with a diff of the first differing text file."""
-    left, right = tree_hashes(incremental), tree_hashes(clean)
+    left, right = site_hashes(incremental), site_hashes(clean)
     lines = [f"only in the incremental output: {name}" for name in sorted(left.keys() - right.keys())]
     lines += [f"only in the clean output: {name}" for name in sorted(right.keys() - left.keys())]
     changed = sorted(name for name in left.keys() & right.keys() if left[name] != right[name])
@@ -151,7 +151,7 @@ def differences(incremental: Path, clean: Path) -> str:
         try:
             a = (incremental / name).read_text(encoding="utf-8").splitlines()
             b = (clean / name).read_text(encoding="utf-8").splitlines()
-        except (UnicodeDecodeError, IsADirectoryError):
+        except (UnicodeDecodeError, IsADirectoryError, FileNotFoundError):
             continue
         diff = difflib.unified_diff(a, b, f"incremental/{name}", f"clean/{name}", lineterm="", n=1)
         lines += list(diff)[:60]

@@ -1,6 +1,8 @@
 // Site search with Pagefind. The box appears only when scripts run; the index loads on the first query.
 // The index comes in shards, one per language and quarter (pagefind/shards.json lists them, newest first):
 // the page searches every shard of its own <html lang>, merged, so French pages search French articles.
+// After an edit, the edited articles' new records are in a recent shard, and shards.json lists, per older
+// shard, the records it supersedes (Pagefind's fragment id -> URL): those results are dropped.
 (() => {
   const box = document.querySelector("[data-search-base]");
   if (!box || !("noModule" in HTMLScriptElement.prototype)) return;
@@ -25,7 +27,22 @@
     const index = await import(`${bundle(shards[0])}pagefind.js`);
     await index.options({ baseUrl: base, bundlePath: bundle(shards[0]) });
     for (const shard of shards.slice(1)) await index.mergeIndex(bundle(shard));
-    return index;
+    const superseded = new Map();
+    for (const shard of shards) {
+      for (const [id, url] of Object.entries(shard.superseded || {})) superseded.set(id, url);
+    }
+    return { index, superseded };
+  }
+
+  // The results of a clean build's index: a superseded record is dropped (its id and its URL both match:
+  // a record of another shard may share a fragment id by chance), before any is counted or shown.
+  async function current(results, superseded) {
+    const kept = await Promise.all(results.map(async (result) => {
+      if (!superseded.has(result.id)) return result;
+      const page = await result.data();
+      return page.raw_url === superseded.get(result.id) ? null : result;
+    }));
+    return kept.filter((result) => result !== null);
   }
 
   async function search() {
@@ -36,13 +53,14 @@
       return;
     }
     if (!pagefind) pagefind = load();
-    const index = await pagefind;
-    if (!index) {
+    const loaded = await pagefind;
+    if (!loaded) {
       status.textContent = box.dataset.none;
       return;
     }
-    const found = await index.search(query);
-    const pages = await Promise.all(found.results.slice(0, 10).map((result) => result.data()));
+    const found = await loaded.index.search(query);
+    const results = await current(found.results, loaded.superseded);
+    const pages = await Promise.all(results.slice(0, 10).map((result) => result.data()));
     if (input.value.trim() !== query) return; // a newer query is on its way
     status.textContent = pages.length ? "" : box.dataset.none;
     list.replaceChildren(...pages.map((page) => {
