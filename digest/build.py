@@ -48,7 +48,7 @@ from digest.search import (
     write_edited_index,
     write_listing,
 )
-from digest.state import SWAP, BuildState, Sources, Stamp, Swap, Unchanged, identity
+from digest.state import SWAP, BuildState, Frame, Sources, Stamp, Swap, Unchanged, identity
 from digest.theme import check_templates
 
 if TYPE_CHECKING:
@@ -136,13 +136,15 @@ class Builder:
         if config.search:
             pagefind_executable()  # a missing binary is reported before anything is done
         state = BuildState(config)
+        # What every output depends on, made once here and passed down (see digest.state.Frame).
+        frame = Frame(config, self.include_drafts, self.include_future)
         if not self.persistent:
-            return self._build_all(config, state, None, now, started)
+            return self._build_all(frame, state, None, now, started)
         self.wait_for_search()
         lock = contextlib.ExitStack()
         with lock:
             lock.enter_context(locked(config.cache_dir, config.output_dir, self.waiting))
-            result = self._build_persistent(config, state, now, started, changed)
+            result = self._build_persistent(frame, state, now, started, changed)
             if self._deferred is not None:
                 # The lock passes to the search step: the next build (here or in another process) waits for it.
                 self._search = threading.Thread(target=self._finish_search, args=(self._deferred, lock.pop_all()),
@@ -166,8 +168,9 @@ class Builder:
                 self.search_error = error
                 _say(f"search index not updated: {error}")
 
-    def _build_persistent(self, config: Config, state: BuildState, now: datetime, started: float,
+    def _build_persistent(self, frame: Frame, state: BuildState, now: datetime, started: float,
                           changed: Iterable[str] | None) -> BuildResult:
+        config = frame.config
         recover(config, state)
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
         spare = self._spare(state, tree)
@@ -177,7 +180,7 @@ class Builder:
                 folder.check_in_background()  # on another core while the inputs are stamped and the graph loaded
         try:
             # Stamped before anything is read: a file changed during the build makes the next one run.
-            sources = Sources.scan(config, (self.include_drafts, self.include_future), self.sources, changed)
+            sources = Sources.scan(frame, self.sources, changed)
             self.sources = sources
             done = self._unchanged(config, state, sources, tree, now, started)
             if done is None and tree is None:
@@ -187,7 +190,7 @@ class Builder:
                 collecting = gc.isenabled()
                 gc.disable()
                 try:
-                    done = self._build_edit(config, state, sources, tree, now, started, spare)
+                    done = self._build_edit(frame, state, sources, tree, now, started, spare)
                 finally:
                     if collecting:
                         gc.enable()
@@ -195,7 +198,7 @@ class Builder:
             for folder in (tree, spare):
                 if folder is not None:
                     folder.settle()
-        return done or self._build_all(config, state, sources, now, started)
+        return done or self._build_all(frame, state, sources, now, started)
 
     def _spare(self, state: BuildState, previous: Tree | None) -> Tree | None:
         """The spare tree (the site before last, see _stage), as its record says, if there is a site to update."""
@@ -244,12 +247,13 @@ class Builder:
             return None  # (the next build finds nothing to trust and builds in full)
         return self._result(config, report, result.written, started, "unchanged")
 
-    def _build_edit(self, config: Config, state: BuildState, sources: Sources, tree: Tree, now: datetime,
+    def _build_edit(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, now: datetime,
                     started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
         from digest.delta import load_record, plan_edit, save_edits
 
+        config = frame.config
         search = state.record("search")
         if config.search and (not index_present(config.output_dir, search) or state.record(SEARCH_PENDING).exists()):
             return None
@@ -261,7 +265,7 @@ class Builder:
         if record is None:
             return None
         store = RecordStore(state.search_records)
-        plan = plan_edit(config, record, sources, now, load_state(search) if config.search else {}, store,
+        plan = plan_edit(frame, record, sources, now, load_state(search) if config.search else {}, store,
                          RECENT_LIMIT if self.recent_search else 0)
         if plan is None:
             return None
@@ -300,17 +304,18 @@ class Builder:
             for update in plan.shards:
                 store.prune(update.name, update.key)
         if deferred:
-            self._deferred = lambda: self._index_edits(config, state, result.manifest, plan.shards, plan.listing,
+            self._deferred = lambda: self._index_edits(frame, state, result.manifest, plan.shards, plan.listing,
                                                        store, sources, record)
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
 
-    def _index_edits(self, config: Config, state: BuildState, manifest: Mapping[str, str],
+    def _index_edits(self, frame: Frame, state: BuildState, manifest: Mapping[str, str],
                      updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,
                      sources: Sources, record: GraphRecord) -> None:
         """The second half of a deferred edit build (under the build lock): the site as the first half
         left it, with the edited shards indexed again, staged and swapped in whole."""
+        config = frame.config
         prefix = f"{config.output_dir}/"
         outputs = [Output(file, mark, source=prefix + file)
                    for file, mark in manifest.items() if not is_index_file(file)]
@@ -323,7 +328,7 @@ class Builder:
             self._stage(config, state, outputs, place_index, listed, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
-            self._build_all(config, state, sources, build_time(), time.perf_counter())
+            self._build_all(frame, state, sources, build_time(), time.perf_counter())
             return
         for update in updates:
             store.prune(update.name, update.key)
@@ -340,13 +345,14 @@ class Builder:
     def _remember(self, state: BuildState, record: GraphRecord | None) -> None:
         self.graph = None if record is None else (state.graph_stamps(), record)
 
-    def _build_all(self, config: Config, state: BuildState, sources: Sources | None, now: datetime,
+    def _build_all(self, frame: Frame, state: BuildState, sources: Sources | None, now: datetime,
                    started: float) -> BuildResult:
         """Read, link and plan the whole site; write it into a new tree swapped in whole."""
+        config = frame.config
         # Only now the modules that parse and render: a build with nothing to do never loads them.
         from digest.content import ArticleCache, load_articles
         from digest.delta import new_record, save_record
-        from digest.graph import PageGraph, site_salt
+        from digest.graph import PageGraph
         from digest.site import build_site
 
         if self.articles is None:
@@ -357,8 +363,7 @@ class Builder:
         try:
             articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
             site = build_site(config, articles, self.include_drafts, self.include_future, now)
-            salt = site_salt(config, self.include_drafts)
-            graph = PageGraph(site, salt)
+            graph = PageGraph(site, frame.salt, frame.version)
             outputs = list(graph.plan())
             gc.freeze()
             wanted = shards(site.articles, config.language_codes) if config.search else ()
@@ -371,7 +376,7 @@ class Builder:
             if sources is not None:
                 self.articles.save(state.articles_dir)
                 until = valid_until(site, now)
-                record = new_record(salt, sources, site, graph, self.articles.parsed(), until, report)
+                record = new_record(frame, sources, site, graph, self.articles.parsed(), until, report)
                 if record is not None:
                     save_record(state, record)
                     self._remember(state, record)

@@ -45,7 +45,7 @@ from digest.search import (
     shards,
 )
 from digest.site import Site, link_article
-from digest.state import BuildState, Sources, Stamp, Unchanged
+from digest.state import BuildState, Frame, Sources, Stamp, Unchanged
 
 MAX_EDITS = 50  # more changed files than this in one build: a full build is as quick
 
@@ -74,8 +74,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class GraphRecord:
-    salt: str
-    frame: str  # Sources.frame of the build
+    salt: str  # Frame.salt of the build: right as long as `frame` is the same
+    frame: str  # Frame.inputs of the build (Sources.frame)
     content: dict[str, Stamp]  # every file and folder under content/
     known: dict[str, Known]  # by path under content/, every article file read
     site: Site  # as linked; bodies only for the articles in `kept_bodies`
@@ -150,7 +150,7 @@ def load_record(state: BuildState, now: datetime) -> GraphRecord | None:
     return base.with_edits(edits, now) if edits else base
 
 
-def new_record(salt: str, sources: Sources, site: Site, graph: PageGraph, parsed: Mapping[str, Article],
+def new_record(frame: Frame, sources: Sources, site: Site, graph: PageGraph, parsed: Mapping[str, Article],
                valid_until: datetime | None, report: Unchanged) -> GraphRecord | None:
     """The record of a full build; None if the site's templates read the whole site (then every
     edit changes every page, and only a full build is right)."""
@@ -161,7 +161,7 @@ def new_record(salt: str, sources: Sources, site: Site, graph: PageGraph, parsed
              for path, article in parsed.items()}
     kept = frozenset(a.file for code in site.config.language_codes
                      for a in site.articles[code][: feeds.FEED_LENGTH])
-    return GraphRecord(salt=salt, frame=sources.frame, content=dict(sources.content), known=known, site=site,
+    return GraphRecord(salt=frame.salt, frame=sources.frame, content=dict(sources.content), known=known, site=site,
                        kept_bodies=kept, readers=graph.readers, valid_until=valid_until, report=report)
 
 
@@ -172,13 +172,14 @@ def _known(article: Article, published: bool) -> Known:
 
 # --- planning an edit
 
-def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: datetime, held: Mapping[str, str],
+def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime, held: Mapping[str, str],
               store: RecordStore, recent_limit: int = RECENT_LIMIT) -> EditPlan | None:
     """The outputs and search shards to write after an edit, or None if it takes a full build.
     `held` lists the shards the output folder's index holds; the edited articles' search records go
     into their language's recent shard while it holds at most `recent_limit` (0: the quarters are
     indexed again, as a clean build indexes them). (The options, drafts and --future, are
     part of the record's frame.)"""
+    config = frame.config
     if record.frame != sources.frame or (record.valid_until is not None and now >= record.valid_until):
         return None
     if record.content.keys() != sources.content.keys():
@@ -217,7 +218,7 @@ def plan_edit(config: Config, record: GraphRecord, sources: Sources, now: dateti
 
     # A record is saved only for templates that do not read `site` (see new_record): known, not parsed again.
     known_environment(config, record.salt, uses_site=False)
-    graph = PageGraph(site, record.salt, full)
+    graph = PageGraph(site, record.salt, frame.version, full)
     outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
     search = _search_updates(config, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
     if search is None:

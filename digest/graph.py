@@ -6,8 +6,8 @@ its bytes (a render, or a file to copy). What a page depends on is spelled out h
 page is decided: an article page on its article and the cards of its translations and related
 articles; a list on the cards of the articles it lists; feeds on their entries; the sitemap on the
 outline of every article (which pages exist and their dates); everything on the site's salt (digest's
-version, the config, the templates and UI strings). Rendering (digest.render) turns a page into bytes
-and decides nothing.
+version, the config, the templates and UI strings: made once per build, see digest.state.Frame).
+Rendering (digest.render) turns a page into bytes and decides nothing.
 
 Outputs come in groups (one article page, one page of a list, one day's edition, a language's feeds...),
 each named by a `Group` key that `PageGraph.outputs` turns back into its outputs. While planning, the
@@ -21,12 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest import __version__, feeds, sitemap, urls
-from digest.config import Config
+from digest import feeds, sitemap, urls
 from digest.content import Article
 from digest.output import Output, file_fingerprint
 from digest.presentation import Presentation
@@ -34,7 +31,7 @@ from digest.records import fingerprint
 from digest.render import PageContext, Renderer, hreflang
 from digest.site import Edition, Page, Site, Tag, paginate
 from digest.sitemap import SitemapEntry
-from digest.theme import asset_files, template_dirs
+from digest.theme import asset_files
 
 if TYPE_CHECKING:
     from digest import cards
@@ -68,32 +65,21 @@ def outline(article: Article) -> str:
                        bool(article.image and article.image.has_picture))
 
 
-def site_salt(config: Config, include_drafts: bool) -> str:
-    """What every output depends on: digest's version, the config, the templates and UI strings."""
-    return fingerprint(__version__, repr(config), include_drafts, templates_fingerprint(config))
-
-
-def templates_fingerprint(config: Config) -> str:
-    """Changes when any template or shipped UI string changes."""
-    stamps = []
-    for directory in [*template_dirs(config), Path(str(files("digest") / "locales"))]:
-        for file in sorted(directory.rglob("*")):
-            if file.is_file() and "assets" not in file.relative_to(directory).parts:
-                stamps.append((file.relative_to(directory).as_posix(), file.read_bytes()))
-    return fingerprint(stamps)
-
-
 class PageGraph:
     """Every file of a site as an Output. Planning must be cheap (a site has tens of thousands of
     pages): a page's fingerprint is made of the few inputs everything else on it derives from, and its
     context is computed only if it is rendered.
 
-    `full` gives an article with its body, for the few outputs that show one (its page, the language
-    feed): a graph planned from articles kept without their bodies (digest.delta) reads them again.
+    `salt` and `version` come from the build's frame (digest.state.Frame: what every output depends on,
+    and digest's version). `full` gives an article with its body, for the few outputs that show one (its
+    page, the language feed): a graph planned from articles kept without their bodies (digest.delta)
+    reads them again.
     """
 
-    def __init__(self, site: Site, salt: str, full: Callable[[Article], Article] = lambda article: article) -> None:
+    def __init__(self, site: Site, salt: str, version: str,
+                 full: Callable[[Article], Article] = lambda article: article) -> None:
         self.site = site
+        self.version = version
         self.config = site.config
         self.full = full
         self.renderer = Renderer(site, salt)
@@ -350,7 +336,7 @@ class PageGraph:
 
     @cached_property
     def _card_salt(self) -> str:
-        return fingerprint(__version__, self._card_theme.fingerprint)
+        return fingerprint(self.version, self._card_theme.fingerprint)
 
     def news_sitemap(self) -> Output:
         news = sitemap.news_articles(self.site.all_articles(), self.site.now)
@@ -402,7 +388,3 @@ class PageGraph:
             for asset in article.assets:
                 yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
 
-
-def plan(site: Site, include_drafts: bool) -> Iterator[Output]:
-    """Every file of the site (see PageGraph.plan)."""
-    return PageGraph(site, site_salt(site.config, include_drafts)).plan()

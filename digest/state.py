@@ -29,7 +29,7 @@ import os
 import pickle
 import stat
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from importlib.resources import files
@@ -277,11 +277,60 @@ Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, 
 
 
 @dataclass(frozen=True)
+class Frame:
+    """What every output of a build depends on, made once per build and passed down: digest's version,
+    the config (as read), the options (drafts, --future), SOURCE_DATE_EPOCH, the templates (the site's and
+    the built-in theme's) and the shipped UI strings. Each record keyed on it takes the part it needs:
+
+    - `inputs`, for the stamp of what a build reads (Sources): one stat per template, UI strings file
+      and site image, no file read, so that a build with nothing to do or an edit stays cheap;
+    - `salt`, for the fingerprint of every page (digest.graph): the templates' and UI strings' bytes,
+      read only when pages are planned from scratch (an edit build reuses the salt its page graph saved,
+      valid while `inputs` is the same);
+    - `version`, for records keyed on less than the whole frame (a social card depends only on what it
+      shows, and on the code that draws it)."""
+
+    config: Config
+    include_drafts: bool = False
+    include_future: bool = False
+    version: str = __version__
+    source_date_epoch: str | None = field(default_factory=lambda: os.environ.get("SOURCE_DATE_EPOCH"))
+
+    @cached_property
+    def inputs(self) -> str:
+        stamps: list[tuple[str, Stamp]] = []
+        for number, folder in enumerate(self._template_dirs()):
+            stamps.extend((f"{number}:{path}", stamp) for path, stamp in scan_folder(folder).items())
+        for image in (self.config.logo, self.config.default_image):
+            if image is not None:
+                stamps.append((image.path, stamp_of(self.config.root / image.path)))
+        return fingerprint(self.version, repr(self.config), (self.include_drafts, self.include_future),
+                           self.source_date_epoch, sorted(stamps))
+
+    @cached_property
+    def salt(self) -> str:
+        return fingerprint(self.version, repr(self.config), self.include_drafts, self._templates())
+
+    def _template_dirs(self) -> list[Path]:
+        return [*template_dirs(self.config), Path(str(files("digest") / "locales"))]
+
+    def _templates(self) -> str:
+        """Changes when any template or shipped UI string changes (the theme's assets are files of the
+        site of their own, fingerprinted apart)."""
+        stamps = []
+        for directory in self._template_dirs():
+            for file in sorted(directory.rglob("*")):
+                if file.is_file() and "assets" not in file.relative_to(directory).parts:
+                    stamps.append((file.relative_to(directory).as_posix(), file.read_bytes()))
+        return fingerprint(stamps)
+
+
+@dataclass(frozen=True)
 class Sources:
-    """What a build reads, as one stat per file (no file is read): `frame` is a fingerprint of the
-    config (as read), the options, the templates (the site's and the built-in theme's), the shipped UI
-    strings and the site images the config names; `content` the stamp of every file and folder under
-    content/. (Like make, a change that keeps a file's time, size and inode is not seen.)"""
+    """What a build reads, as one stat per file (no file is read): `frame` is the build's Frame.inputs
+    (the config, the options, the templates, the UI strings and the site images the config names);
+    `content` the stamp of every file and folder under content/. (Like make, a change that keeps a
+    file's time, size and inode is not seen.)"""
 
     frame: str
     content: Mapping[str, Stamp]
@@ -291,19 +340,19 @@ class Sources:
         return fingerprint(self.frame, sorted(self.content.items()))
 
     @classmethod
-    def scan(cls, config: Config, options: Iterable[Any], previous: Sources | None = None,
-             changed: Iterable[str] | None = None) -> Sources:
+    def scan(cls, frame: Frame, previous: Sources | None = None, changed: Iterable[str] | None = None) -> Sources:
         """Stamp every input; or, given the `previous` stamps and the paths `changed` since (as the file
         system's notifications tell serve), stamp again only those under content/."""
-        frame = cls._frame(config, options)
+        config = frame.config
+        inputs = frame.inputs
         if previous is None or changed is None:
-            return cls(frame, scan_folder(config.content_dir))
+            return cls(inputs, scan_folder(config.content_dir))
         content = dict(previous.content)
         root = str(config.content_dir)
         for path in changed:
             path = os.path.normpath(path)
             if path == root or root.startswith(path + os.sep):
-                return cls(frame, scan_folder(config.content_dir))  # content/ itself came or went
+                return cls(inputs, scan_folder(config.content_dir))  # content/ itself came or went
             if not path.startswith(root + os.sep) or any(part.startswith(".") for part in
                                                         path[len(root) + 1:].split(os.sep)):
                 continue
@@ -321,18 +370,7 @@ class Sources:
                 else:
                     content[folder] = stamp
                 folder = os.path.dirname(folder)
-        return cls(frame, content)
-
-    @staticmethod
-    def _frame(config: Config, options: Iterable[Any]) -> str:
-        stamps: list[tuple[str, Stamp]] = []
-        for number, folder in enumerate([*template_dirs(config), Path(str(files("digest") / "locales"))]):
-            stamps.extend((f"{number}:{path}", stamp) for path, stamp in scan_folder(folder).items())
-        for image in (config.logo, config.default_image):
-            if image is not None:
-                stamps.append((image.path, stamp_of(config.root / image.path)))
-        return fingerprint(__version__, repr(config), tuple(options), os.environ.get("SOURCE_DATE_EPOCH"),
-                           sorted(stamps))
+        return cls(inputs, content)
 
 
 MISSING: Stamp = (-1, -1, -1, False)  # missing or unreadable: a state of its own

@@ -13,7 +13,7 @@ import pytest
 
 from digest.build import Builder, BuildResult, build
 from digest.config import load_config
-from digest.state import BuildState, Sources
+from digest.state import BuildState, Frame, Sources
 from digest.theme import default_theme_dir
 
 from helpers import BASE_CONFIG, Site, article, search_index, site_tree
@@ -184,7 +184,7 @@ def test_serve_stamps_only_the_paths_it_is_told_of(make_site, tmp_path: Path) ->
     site = make_site(ARTICLES)
     config = load_config(site.root / "config.yaml")
     content = site.root / "content"
-    sources = Sources.scan(config, ())
+    sources = Sources.scan(Frame(config))
     steps = [
         lambda: (content / "fr/2024/ain.md").write_text(ARTICLES["fr/2024/ain.md"] + "\nPlus.\n"),
         lambda: site.write("content/fr/2025/01/nouveau.md", article("Nouveau")),
@@ -197,8 +197,8 @@ def test_serve_stamps_only_the_paths_it_is_told_of(make_site, tmp_path: Path) ->
                [content / "fr/2025"], [content / "fr/2024", content / "fr/2022"], [content / "en/.ain.md.swp"]]
     for step, paths in zip(steps, changed, strict=True):
         step()
-        sources = Sources.scan(config, (), sources, [str(path) for path in paths])
-        assert dict(sources.content) == dict(Sources.scan(config, ()).content)
+        sources = Sources.scan(Frame(config), sources, [str(path) for path in paths])
+        assert dict(sources.content) == dict(Sources.scan(Frame(config)).content)
 
 
 def test_search_follows_an_edit(make_site) -> None:
