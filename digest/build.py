@@ -366,7 +366,7 @@ class Builder:
             graph = PageGraph(site, frame.salt, frame.version)
             outputs = list(graph.plan())
             gc.freeze()
-            wanted = shards(site.articles, config.language_codes) if config.search else ()
+            wanted = shards(site.articles, config.language_codes, frame.version) if config.search else ()
             result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
             report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),

@@ -220,7 +220,7 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
     known_environment(config, record.salt, uses_site=False)
     graph = PageGraph(site, record.salt, frame.version, full)
     outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
-    search = _search_updates(config, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
+    search = _search_updates(frame, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
     if search is None:
         return None
     return EditPlan(outputs=outputs, record=updated, shards=search[0], listing=search[1])
@@ -237,7 +237,7 @@ def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -
     return None if problems.problems else linked
 
 
-def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
+def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
                     store: RecordStore, recent_limit: int
                     ) -> tuple[tuple[ShardUpdate | Recent, ...], dict[str, str]] | None:
     """The search index after an edit (see digest.search): per language edited, its recent shard with
@@ -248,8 +248,8 @@ def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Map
     names = {shard_name(edit.article) for edit in edits if edit.article is not None}
     updates: list[ShardUpdate | Recent] = []
     listing = dict(held)
-    for lang in config.language_codes:
-        touched = shards(site.articles, [lang], only=names)
+    for lang in frame.config.language_codes:
+        touched = shards(site.articles, [lang], frame.version, only=names)
         if not touched:
             continue
         name = recent_name(lang)
@@ -279,7 +279,7 @@ def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Map
                     ids_superseded[fragment] = url
         superseded = {shard: ids for shard, ids in superseded.items() if ids}
         if len(records) <= recent_limit:
-            key = recent_key(records, superseded)
+            key = recent_key(records, superseded, frame.version)
             updates.append(Recent(lang, key, records, superseded))
             if records:
                 listing[name] = key
@@ -288,7 +288,7 @@ def _search_updates(config: Config, site: Site, edits: Sequence[Edit], held: Map
             continue
         # Compaction: every quarter with superseded records indexed again, the recent shard dropped.
         listing.pop(name, None)
-        for shard in shards(site.articles, [lang], only=superseded.keys()):
+        for shard in shards(site.articles, [lang], frame.version, only=superseded.keys()):
             replaced = {position: records[article_url] for position, article in enumerate(shard.articles)
                         if (article_url := "/" + urls.encode(article.url)) in records}
             updates.append(ShardUpdate(shard, held.get(shard.name, ""), replaced))

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest import __version__, urls
+from digest import urls
 from digest.errors import Problem, SiteError
 from digest.output import checked
 from digest.records import fingerprint, load_record, save_record, write_atomically
@@ -64,10 +64,11 @@ class Shard:
     articles: tuple[Article, ...]
 
 
-def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str],
+def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str], version: str,
            only: Container[str] | None = None) -> tuple[Shard, ...]:
     """The shards of a site (or those named in `only`): per language (in config order), newest
-    quarter first."""
+    quarter first. A shard's key holds its records' format, digest's `version` (the build's frame:
+    digest.state.Frame) and its articles, not the rest of the frame: a template edit indexes nothing again."""
     found = []
     for code in language_codes:
         quarters: dict[str, list[Article]] = {}
@@ -75,7 +76,7 @@ def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[s
             quarters.setdefault(shard_name(article), []).append(article)
         for name, items in quarters.items():
             if only is None or name in only:
-                key = fingerprint(_FORMAT, __version__, [(a.url, a.digest) for a in items])
+                key = fingerprint(_FORMAT, version, [(a.url, a.digest) for a in items])
                 found.append(Shard(name=name, lang=code, key=key, articles=tuple(items)))
     return tuple(found)
 
@@ -212,8 +213,9 @@ def recent_name(lang: str) -> str:
     return f"{lang}-{RECENT}"
 
 
-def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, Mapping[str, str]]) -> str:
-    return fingerprint(_FORMAT, __version__, "recent", sorted(records.items()),
+def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, Mapping[str, str]],
+               version: str) -> str:
+    return fingerprint(_FORMAT, version, "recent", sorted(records.items()),
                        sorted((name, sorted(ids.items())) for name, ids in superseded.items()))
 
 

@@ -251,6 +251,19 @@ def test_template_change(themed: Incremental) -> None:
     assert result.written > 0
 
 
+def test_a_template_saved_again_unchanged_rewrites_no_file(themed: Incremental) -> None:
+    """The inputs' stamp sees the template's new time (the site is planned again), but pages are keyed
+    on the templates' bytes: not one file is written, and the build after finds nothing to do."""
+    template = themed.site.root / "templates/article.html"
+    before = themed.stamps(["fr/2024/07/ain/index.html", "fr/index.html"])
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 5_000_000_000))
+    result = themed.rebuild()
+    assert (result.kind, result.written) == ("full", 0)
+    assert themed.stamps(["fr/2024/07/ain/index.html", "fr/index.html"]) == before
+    assert themed.rebuild().kind == "unchanged"
+    themed.assert_equals_clean_build()
+
+
 def test_adding_a_template_override_and_a_theme_asset(site: Incremental) -> None:
     text = (REPO / "templates/article.html").read_text(encoding="utf-8")
     site.write("templates/article.html", text.replace("<h1>{{ article.title }}</h1>",
