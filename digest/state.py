@@ -287,8 +287,9 @@ class Frame:
     - `salt`, for the fingerprint of every page (digest.graph): the templates' and UI strings' bytes,
       read only when pages are planned from scratch (an edit build reuses the salt its page graph saved,
       valid while `inputs` is the same);
-    - `version`, for records keyed on less than the whole frame (a social card depends only on what it
-      shows, and on the code that draws it)."""
+    - `version`, for records keyed on less than the whole frame: a social card depends only on what it
+      shows and the code that draws it, a search shard only on its articles' records. (The parsed-article
+      cache, shared with commands that make no frame, keys on the config and its own format.)"""
 
     config: Config
     include_drafts: bool = False
