@@ -381,10 +381,6 @@ def load_state(state_file: Path) -> dict[str, str]:
         return {}
 
 
-def save_state(state_file: Path, wanted: Sequence[Shard]) -> None:
-    write_listing(state_file, listing(wanted))
-
-
 def write_listing(state_file: Path, held: Mapping[str, str]) -> None:
     save_record(state_file, "search", json.dumps(held, sort_keys=True).encode())
 
