@@ -537,8 +537,11 @@ class SearchStep:
         if config.search:
             # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
             source, record = borrowed or (config.output_dir, state.record("search"))
+            # Half as many Pagefind processes as render workers (one on two cores): the workers keep the
+            # cores busy meanwhile, and more processes would hold more indexes in memory at once (a cold
+            # build's peak) for no shorter build.
             self.background = IndexInBackground(config.output_dir, wanted, source,
-                                                load_state(record) if reuse else {}, store, workers)
+                                                load_state(record) if reuse else {}, store, max(1, workers // 2))
 
     def __call__(self, staging: Path, _written: int) -> dict[str, str]:
         if self.background is None:
