@@ -10,7 +10,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -200,6 +200,10 @@ class Builder:
                     folder.settle()
         return done or self._build_all(frame, state, sources, now, started)
 
+    def _left_by_me(self, tree: Tree, written_ns: int | None) -> bool:
+        """serve's: whether `tree` is a folder this Builder recorded at `written_ns` (trusted as it left it)."""
+        return self.trust_own_output and tree.written_ns == written_ns
+
     def _spare(self, state: BuildState, previous: Tree | None) -> Tree | None:
         """The spare tree (the site before last, see _stage), as its record says, if there is a site to update."""
         keep_at = state.spare_dir()
@@ -234,13 +238,7 @@ class Builder:
         outputs = [Output(file, mark, source=prefix + file) for file, mark in tree.files.items()
                    if not is_index_file(file)]
 
-        def place_index(staging: Path) -> dict[str, str]:
-            if not config.search:
-                shutil.rmtree(staging / BUNDLE, ignore_errors=True)
-                return {}
-            write_edited_index(staging, tree.folder, (), RecordStore(state.search_records))
-            return index_files(staging, held)
-
+        place_index = edited_index(config, tree.folder, (), RecordStore(state.search_records), held)
         self.graph = None
         result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
         if not state.adopt_sources(other):
@@ -257,8 +255,8 @@ class Builder:
         search = state.record("search")
         if config.search and (not index_present(config.output_dir, search) or state.record(SEARCH_PENDING).exists()):
             return None
-        if self.trust_own_output and tree.written_ns == self.wrote_ns:
-            tree = replace(tree, trusted=True)  # serve's: as this Builder left it
+        if self._left_by_me(tree, self.wrote_ns):
+            tree = replace(tree, trusted=True)
         elif not tree.intact():
             return None
         record = self._remembered(state) or load_record(state, now)
@@ -281,13 +279,7 @@ class Builder:
         deferred = self.defer_search and config.search and bool(plan.shards)
         held = load_state(search) if deferred else plan.listing
 
-        def place_index(staging: Path) -> dict[str, str]:
-            if not config.search:
-                shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-                return {}
-            write_edited_index(staging, config.output_dir, () if deferred else plan.shards, store)
-            return index_files(staging, held)
-
+        place_index = edited_index(config, config.output_dir, () if deferred else plan.shards, store, held)
         try:
             # One process: all but a few files are linked or kept, no work worth forking for.
             result = self._stage(config, state, outputs, place_index, held if config.search else {},
@@ -320,12 +312,9 @@ class Builder:
         outputs = [Output(file, mark, source=prefix + file)
                    for file, mark in manifest.items() if not is_index_file(file)]
 
-        def place_index(staging: Path) -> dict[str, str]:
-            write_edited_index(staging, config.output_dir, updates, store)
-            return index_files(staging, listed)
-
         try:
-            self._stage(config, state, outputs, place_index, listed, workers=1)
+            self._stage(config, state, outputs, edited_index(config, config.output_dir, updates, store, listed),
+                        listed, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(frame, state, sources, build_time(), time.perf_counter())
@@ -448,14 +437,14 @@ class Builder:
         """
         if previous is None:
             previous = state.load_tree("manifest", config.output_dir)
-            if previous is not None and self.trust_own_output and previous.written_ns == self.wrote_ns:
-                previous = replace(previous, trusted=True)  # serve's: as this Builder left it
+            if previous is not None and self._left_by_me(previous, self.wrote_ns):
+                previous = replace(previous, trusted=True)
         keep_at = state.spare_dir()
         if spare is None:
             spare = self._spare(state, previous)
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
-        if spare is not None and ((self.trust_own_output and spare.written_ns == self.spare_ns) or spare.intact()):
+        if spare is not None and (self._left_by_me(spare, self.spare_ns) or spare.intact()):
             # Checked whole (or kept by this Builder), before the index is set aside below: each of
             # its files is then known to hold what the record says without a look at it.
             spare = replace(spare, trusted=True)
@@ -553,6 +542,21 @@ class SearchStep:
     def close(self) -> None:
         if self.background is not None:
             self.background.close()
+
+
+def edited_index(config: Config, reuse_from: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore,
+                 held: Mapping[str, str]) -> Callable[[Path], dict[str, str]]:
+    """The index step of a build that keeps the index `reuse_from` holds but for `updates` (see
+    write_edited_index): it writes the staged tree's index and returns its files (the shards `held`)."""
+
+    def place_index(staging: Path) -> dict[str, str]:
+        if not config.search:
+            shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
+            return {}
+        write_edited_index(staging, reuse_from, updates, store)
+        return index_files(staging, held)
+
+    return place_index
 
 
 def recover(config: Config, state: BuildState) -> None:

@@ -260,9 +260,10 @@ def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mappi
         superseded = {shard: dict(ids) for shard, ids in recent.superseded.items()}
         for shard in touched:
             old_key = held.get(shard.name, "")
-            kept, ids = store.load(shard.name, old_key), store.load_ids(shard.name, old_key)
-            if kept is None or ids is None or len(kept) != len(shard.articles):
+            loaded = store.load(shard.name, old_key)  # (one read: records and fragment ids together)
+            if loaded is None or len(loaded[0]) != len(shard.articles):
                 return None
+            kept, ids = loaded
             for position, article in enumerate(shard.articles):
                 if article.file not in edited:
                     continue

@@ -84,8 +84,8 @@ class Tree:
     def holds(self, output: Output) -> bool:
         if self.files.get(output.file) != output.fingerprint:
             return False
-        if self.trusted or self.__dict__.get("_intact"):
-            return True  # (checked whole already)
+        if self._checked_whole:
+            return True
         try:
             return os.stat(f"{self.prefix}{output.file}").st_mtime_ns <= self.written_ns
         except OSError:
@@ -95,13 +95,18 @@ class Tree:
     def untouched(self) -> bool:
         """Whether no file was added to or removed from its folders since written: a folder's
         modification time changes when an entry is added, removed or renamed in it."""
-        if self.trusted or self.__dict__.get("_intact"):
+        if self._checked_whole:
             return True
         folders = {""} | folders_of(self.files)
         try:
             return all(os.stat(f"{self.prefix}{folder}").st_mtime_ns <= self.written_ns for folder in folders)
         except OSError:
             return False
+
+    @property
+    def _checked_whole(self) -> bool:
+        """Known to be as written (trusted, or found intact): no file needs a look."""
+        return self.trusted or bool(self.__dict__.get("_intact"))
 
     def intact(self) -> bool:
         """Whether the folder still is exactly what was written: no file added, removed or modified.

@@ -194,6 +194,10 @@ class ShardUpdate:
     def key(self) -> str:
         return self.shard.key
 
+    @property
+    def lang(self) -> str:
+        return self.shard.lang
+
 
 @dataclass(frozen=True)
 class Recent:
@@ -230,13 +234,14 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
     shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
     bundle.mkdir(parents=True)
     redo = {update.name for update in updates}
-    langs = {update.lang if isinstance(update, Recent) else update.shard.lang for update in updates}
+    langs = {update.lang for update in updates}
+    recents_dropped = {recent_name(lang) for lang in langs}  # compacted away, or indexed again below
     with os.scandir(reuse_from / BUNDLE) as entries:
         for entry in entries:
             if entry.name in redo or entry.name.startswith(".") or entry.name == SHARDS:
                 continue
-            if entry.name in {recent_name(lang) for lang in langs}:
-                continue  # a recent shard that this edit compacts away
+            if entry.name in recents_dropped:
+                continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.copytree(entry.path, bundle / entry.name, copy_function=os.link)
             else:
@@ -252,9 +257,10 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
             store.save_recent(update)
             continue
         name = update.shard.name
-        records = store.load(name, update.old_key)
-        if records is None or len(records) != len(update.shard.articles):
+        kept = store.load(name, update.old_key)
+        if kept is None or len(kept[0]) != len(update.shard.articles):
             raise StaleRecords(name)
+        records = kept[0]
         for position, item in update.replaced.items():
             records[position] = item
         ids = _index(records, bundle / name)
@@ -348,17 +354,13 @@ class RecordStore:
             return None
         return found if isinstance(found, dict) else None
 
-    def load(self, name: str, key: str) -> list[dict[str, Any]] | None:
-        """The records of shard `name` if it was last indexed with fingerprint `key`."""
+    def load(self, name: str, key: str) -> tuple[list[dict[str, Any]], dict[str, str]] | None:
+        """The records of shard `name` if it was last indexed with fingerprint `key`, and the Pagefind
+        fragment id of each URL."""
         data = self._data(name, key)
-        records = data.get("records") if data is not None else None
-        return records if isinstance(records, list) else None
-
-    def load_ids(self, name: str, key: str) -> dict[str, str] | None:
-        """URL -> Pagefind fragment id of shard `name` as indexed with fingerprint `key`."""
-        data = self._data(name, key)
-        ids = data.get("ids") if data is not None else None
-        return ids if isinstance(ids, dict) else None
+        if data is None or not isinstance(data.get("records"), list) or not isinstance(data.get("ids"), dict):
+            return None
+        return data["records"], data["ids"]
 
     def load_recent(self, lang: str, key: str) -> Recent | None:
         """A language's recent shard as held with fingerprint `key`."""

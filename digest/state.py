@@ -104,14 +104,9 @@ class BuildState:
             if data is None:
                 return False
             if data:
-                file = io.BytesIO(data)
-                try:
-                    if pickle.load(file) != str(other.config.output_dir):
-                        return False
-                except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+                if not data.startswith(other._pickle_header):
                     return False
-                header = pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
-                data = header + data[file.tell():]
+                data = self._pickle_header + data[len(other._pickle_header):]
             copies.append((mine, data))
         if not copies[0][1]:
             return False  # no graph there
@@ -133,9 +128,14 @@ class BuildState:
         """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
         output folder."""
         buffer = io.BytesIO()
-        pickle.dump(str(self.config.output_dir), buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        buffer.write(self._pickle_header)
         dump(buffer)
         save_record(path, "pickle", buffer.getbuffer())
+
+    @property
+    def _pickle_header(self) -> bytes:
+        """What a pickled record starts with: the name of the output folder it describes."""
+        return pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
 
     def read_pickle(self, path: Path) -> Any:
         """What write_pickle wrote, or None (missing, unreadable, damaged, or of another version or folder)."""
@@ -145,7 +145,7 @@ class BuildState:
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of objects: no use collecting while they are made
         try:
-            header = pickle.dumps(str(self.config.output_dir), protocol=pickle.HIGHEST_PROTOCOL)
+            header = self._pickle_header
             if data[:len(header)] != header:
                 return None
             return pickle.loads(data[len(header):])  # (from the view: no copy)
