@@ -25,6 +25,7 @@ from digest.output import (
     WriteResult,
     locked,
     remove_in_background,
+    write_in_place,
     write_site,
 )
 from digest.parallel import jobs
@@ -48,12 +49,12 @@ from digest.search import (
     write_edited_index,
     write_listing,
 )
-from digest.state import SWAP, BuildState, Frame, Sources, Stamp, Swap, Unchanged, identity
+from digest.state import SWAP, BuildState, Frame, Sources, Stamp, Swap, TreeMemo, Unchanged, identity
 from digest.theme import check_templates
 
 if TYPE_CHECKING:
     from digest.content import ArticleCache
-    from digest.delta import GraphRecord
+    from digest.delta import EditPlan, GraphRecord
     from digest.site import Site
 
 SEARCH_PENDING = "search-pending"  # the record of a deferred edit build whose search step has not finished
@@ -90,7 +91,7 @@ class Builder:
                  include_drafts: bool = False, workers: int = 1, persistent: bool = False,
                  progress: Callable[[str, int, int], None] | None = None, include_future: bool = False,
                  trust_own_output: bool = False, borrow_from: Path | None = None,
-                 defer_search: bool = False, recent_search: bool = False) -> None:
+                 defer_search: bool = False, recent_search: bool = False, edit_in_place: bool = False) -> None:
         self.config_file = config_file
         self.workers = workers  # processes for parsing and writing; serve keeps 1 (it runs threads)
         self.output_dir = output_dir
@@ -112,6 +113,7 @@ class Builder:
         # build with no site of its own yet hard-links rather than writes (it is never written).
         self.borrow_from = borrow_from
         self.sources: Sources | None = None  # the inputs' stamps when the last build started
+        self.trees: TreeMemo = {}  # the tree records this Builder saved or read: not parsed again while unchanged
         self.waiting: Callable[[str], None] = _say  # told when another build holds the output folder
         # serve's: an edit build swaps the edited pages in first (the index as it was), then re-indexes
         # the edited articles' shards and swaps again in the background, still holding the build lock.
@@ -120,6 +122,10 @@ class Builder:
         # milliseconds; search.js drops the records it supersedes). `digest build` indexes the edited
         # article's quarter again instead: its output/, pagefind/ included, is byte-identical to a clean build.
         self.recent_search = recent_search
+        # serve's: an edit writes the pages that show it straight into the folder it left (each file
+        # renamed into place, the edited article's page first), not into a staged copy swapped in whole:
+        # the preview follows a keystroke. Only the search step that follows stages and swaps.
+        self.edit_in_place = edit_in_place
         self._deferred: Callable[[], None] | None = None  # the second swap, set by an edit build
         self._search: threading.Thread | None = None  # running it
         self.search_error: BaseException | None = None  # what the last background search step raised
@@ -135,7 +141,7 @@ class Builder:
         check_templates(config)
         if config.search:
             pagefind_executable()  # a missing binary is reported before anything is done
-        state = BuildState(config)
+        state = BuildState(config, self.trees)
         # What every output depends on, made once here and passed down (see digest.state.Frame).
         frame = Frame(config, self.include_drafts, self.include_future)
         if not self.persistent:
@@ -180,9 +186,13 @@ class Builder:
                 folder.check_in_background()  # on another core while the inputs are stamped and the graph loaded
         try:
             # Stamped before anything is read: a file changed during the build makes the next one run.
-            sources = Sources.scan(frame, self.sources, changed)
+            previous = self.sources
+            sources = Sources.scan(frame, previous, changed)
             self.sources = sources
-            done = self._unchanged(config, state, sources, tree, now, started)
+            # serve's: a file changed since this Builder's last build: not the inputs of the site recorded
+            # (whichever it is), and no need to stamp all of them to know it.
+            moved = changed is not None and previous is not None and sources.content != previous.content
+            done = None if moved else self._unchanged(config, state, sources, tree, now, started)
             if done is None and tree is None:
                 done = self._borrow_current(config, state, sources, now, started)
             if done is None and tree is not None:
@@ -267,6 +277,8 @@ class Builder:
                          RECENT_LIMIT if self.recent_search else 0)
         if plan is None:
             return None
+        if self.edit_in_place and tree.trusted:
+            return self._edit_in_place(frame, state, sources, tree, plan, store, record, started)
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
         prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
@@ -301,6 +313,29 @@ class Builder:
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
+
+    def _edit_in_place(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, plan: EditPlan,
+                       store: RecordStore, record: GraphRecord, started: float) -> BuildResult:
+        """serve's edit build (`edit_in_place`): the planned pages written into the folder this Builder
+        left (see write_in_place), recorded, and the edited shards indexed in the background as a
+        deferred edit build does (_index_edits: it stages the folder with the new index and swaps)."""
+        from digest.delta import save_edits
+
+        config = frame.config
+        state.forget("sources")  # until recorded again below, the folder is not known to be any inputs' site
+        written = write_in_place(config.output_dir, plan.outputs, tree.files)
+        manifest = {**tree.files, **{output.file: output.fingerprint for output in plan.outputs}}
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", manifest, self.wrote_ns)
+        save_edits(state, plan.record)
+        self._remember(state, plan.record)
+        if config.search and plan.shards:
+            state.record(SEARCH_PENDING).touch()  # (as in _build_edit: the index is behind the pages)
+            self._deferred = lambda: self._index_edits(frame, state, manifest, plan.shards, plan.listing, store,
+                                                       sources, record)
+        else:
+            state.save_sources(sources.stamp, record.valid_until, record.report)
+        return self._result(config, record.report, written, started, "edit")
 
     def _index_edits(self, frame: Frame, state: BuildState, manifest: Mapping[str, str],
                      updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,

@@ -219,7 +219,9 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
     # A record is saved only for templates that do not read `site` (see new_record): known, not parsed again.
     known_environment(config, record.salt, uses_site=False)
     graph = PageGraph(site, record.salt, frame.version, full)
-    outputs = tuple(output for group in sorted(groups, key=repr) for output in graph.outputs(group))
+    # The edited articles' own pages first: a preview writing in place (digest serve) shows them soonest.
+    ordered = sorted(groups, key=lambda group: (group[0] != "article", repr(group)))
+    outputs = tuple(output for group in ordered for output in graph.outputs(group))
     search = _search_updates(frame, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
     if search is None:
         return None

@@ -429,6 +429,29 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
     return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old)
 
 
+def write_in_place(folder: Path, outputs: Sequence[Output], held: Mapping[str, str]) -> int:
+    """Write into `folder` itself, in order, the outputs whose fingerprint differs from what `held`
+    says it holds; returns how many. Each file is written beside its place and renamed over it: a
+    reader sees the old bytes or the new, and a hard link to the old file elsewhere (the spare tree,
+    output/) keeps them. Only for serve's preview folder: output/ changes by one exchange (write_site)."""
+    written = 0
+    for output in outputs:
+        if held.get(output.file) == output.fingerprint:
+            continue
+        target = inside(folder, output.file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            output.write_to(scratch)
+            os.replace(scratch, target)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+            raise _error(folder, f"cannot be written: {error.strerror}") from None
+        written += 1
+    return written
+
+
 def _remove(root: Path, file: Path) -> None:
     """Delete a file and the folders it leaves empty."""
     file.unlink(missing_ok=True)

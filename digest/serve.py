@@ -46,15 +46,7 @@ class DevServer:
         self.config_file = config_file
         self.site_dir = preview_dir(self.config)
         self.local_url = f"http://{host}:{port}{self.config.base_path}"
-        # Builds as `digest build` does, sharing its records in .digest-cache/ (same site, same base_url),
-        # but into its own folder: over every core at first (hard-linking what output/ holds already;
-        # a restart finds its last site in place and has nothing to do); then an edit stages the few
-        # pages that show the edited article and swaps them in; then, in the background and still
-        # holding the build lock, it re-indexes the article's search shard and swaps again.
-        self.builder = Builder(config_file, output_dir=self.site_dir, include_drafts=include_drafts,
-                               include_future=include_future, workers=jobs(), persistent=True,
-                               trust_own_output=True, borrow_from=self.config.output_dir, defer_search=True,
-                               recent_search=True)
+        self.builder = preview_builder(config_file, self.config, include_drafts, include_future)
         self.problems: tuple[Problem, ...] = ()
         self.building = threading.Lock()  # the watcher and the clock may both ask for a build
         self.next_due: datetime | None = None  # when the next scheduled article falls due
@@ -168,6 +160,19 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
                 super().write_error(status_code, **kwargs)
 
     return SiteHandler
+
+
+def preview_builder(config_file: Path, config: Config, include_drafts: bool = False,
+                    include_future: bool = False) -> Builder:
+    """The Builder serve keeps for its whole run. It builds as `digest build` does, sharing its records
+    in .digest-cache/ (same site, same base_url), but into its own folder (preview_dir): over every core
+    at first (hard-linking what output/ holds already; a restart finds its last site in place and has
+    nothing to do); then an edit writes the few pages that show the edited article straight into that
+    folder (the article's own page first), and, in the background and still holding the build lock,
+    indexes the edit into its language's recent search shard and swaps the folder in again, staged."""
+    return Builder(config_file, output_dir=preview_dir(config), include_drafts=include_drafts,
+                   include_future=include_future, workers=jobs(), persistent=True, trust_own_output=True,
+                   borrow_from=config.output_dir, defer_search=True, recent_search=True, edit_in_place=True)
 
 
 def preview_dir(config: Config) -> Path:

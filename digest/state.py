@@ -34,6 +34,7 @@ from datetime import datetime
 from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from digest import __version__
@@ -59,9 +60,10 @@ class Unchanged:
 class BuildState:
     """The records of one output folder."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, trees: TreeMemo | None = None) -> None:
         self.config = config
         self.tag = fingerprint(str(config.output_dir))[:12]
+        self.trees = trees  # tree records this process saved or read (a long-lived Builder's: serve's)
 
     @property
     def articles_dir(self) -> Path:
@@ -170,6 +172,10 @@ class BuildState:
 
     def load_tree(self, name: str, folder: Path) -> Tree | None:
         """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
+        path = self.record(name)
+        known = self.trees.get(path) if self.trees is not None else None
+        if known is not None and known[0] == stamp_of(path):
+            return Tree(folder=folder, files=known[1], written_ns=known[2]) if folder.is_dir() else None
         data = self._load(name)
         if data is None or not folder.is_dir():
             return None
@@ -178,10 +184,16 @@ class BuildState:
         if not isinstance(files, dict) or type(written_ns) is not int or \
                 not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
             return None
+        self._remember_tree(path, files, written_ns)
         return Tree(folder=folder, files=files, written_ns=written_ns)
 
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
         self._save(name, {"saved_ns": written_ns, "files": files})
+        self._remember_tree(self.record(name), dict(files), written_ns)
+
+    def _remember_tree(self, path: Path, files: dict[str, str], written_ns: int) -> None:
+        if self.trees is not None:
+            self.trees[path] = (stamp_of(path), MappingProxyType(files), written_ns)
 
     def save_swap(self, swap: Swap) -> None:
         """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
@@ -244,7 +256,7 @@ class BuildState:
 
     def _save(self, name: str, data: dict[str, Any]) -> None:
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
-        save_record(self.record(name), "state", json.dumps(record).encode())
+        save_record(self.record(name), "state", json.dumps(record, default=dict).encode())  # (a remembered tree)
 
 
 SWAP = "swap"  # the record of a swap in progress
@@ -274,6 +286,9 @@ def identity(folder: Path) -> tuple[int, int] | None:
 
 
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)
+# Per record file: its stamp, and the files and time it records (see BuildState.load_tree). A record
+# whose stamp moved (another process saved it, or it was forgotten) is read again.
+TreeMemo = dict[Path, tuple[Stamp, Mapping[str, str], int]]
 
 
 @dataclass(frozen=True)

@@ -349,6 +349,8 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
     """serve's builds (its own folder, the configured base_url) hard-link what output/ holds, leave
     output/ byte for byte as it was, and a `digest build` after a preview edit is an edit build."""
     from digest.build import Builder
+    from digest.config import load_config
+    from digest.serve import preview_builder
 
     site = make_site({"fr/2024/a.md": article("Un article", tags="[Irak]"),
                       "fr/2024/b.md": article("Un autre", date="2024-07-15T09:00:00+02:00", tags="[Irak]"),
@@ -357,7 +359,7 @@ def test_serve_and_build_share_the_cache_and_serve_never_writes_output(make_site
     before = tree(site.output, folders=True)
     config = site.root / "config.yaml"
     folder = site.root / ".digest-cache" / "serve"
-    server = Builder(config, output_dir=folder, persistent=True, trust_own_output=True, borrow_from=site.output)
+    server = preview_builder(config, load_config(config))
     first = server.build()
     # output/ is right for these inputs: serve takes it over (hard links, the records) and renders nothing.
     assert first.kind == "unchanged" and first.written == 0

@@ -39,7 +39,9 @@ from PIL import Image
 
 from digest.build import Builder
 from digest.cli import main
+from digest.config import load_config
 from digest.errors import SiteError
+from digest.serve import preview_builder
 
 from helpers import BASE_CONFIG, REPO, article, site_hashes, tree_hashes
 
@@ -140,9 +142,10 @@ def build(config: Path) -> Result:
     return CliRunner().invoke(main, ["build", "--config", str(config)], env=ENV)
 
 
-def differences(incremental: Path, clean: Path) -> str:
-    """What differs between two output trees, with a diff of the first differing text file."""
-    left, right = site_hashes(incremental), site_hashes(clean)
+def differences(incremental: Path, clean: Path, found: bool = False) -> str:
+    """What differs between two output trees, with a diff of the first differing text file (`found`:
+    search indexes compared by what they find, see helpers.site_tree)."""
+    left, right = site_hashes(incremental, found), site_hashes(clean, found)
     lines = [f"only in the incremental output: {name}" for name in sorted(left.keys() - right.keys())]
     lines += [f"only in the clean output: {name}" for name in sorted(right.keys() - left.keys())]
     changed = sorted(name for name in left.keys() & right.keys() if left[name] != right[name])
@@ -431,8 +434,9 @@ class SiteMachine(RuleBasedStateMachine):
         output = self.root / "output"
         before = tree_hashes(output)
         if self.server is None:
-            self.server = Builder(self.root / "config.yaml", output_dir=self.root / ".digest-cache" / "serve",
-                                  persistent=True, trust_own_output=True, borrow_from=output, defer_search=True)
+            config_file = self.root / "config.yaml"
+            self.server = preview_builder(config_file, load_config(config_file))
+            self.server.workers = 1
         saved = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH
         try:
@@ -448,7 +452,7 @@ class SiteMachine(RuleBasedStateMachine):
                 os.environ["SOURCE_DATE_EPOCH"] = saved
         assert tree_hashes(output) == before, "a serve-style build changed output/"
         clean = self.clean_build()
-        diff = differences(self.root / ".digest-cache" / "serve", clean)
+        diff = differences(self.root / ".digest-cache" / "serve", clean, found=True)
         assert not diff, "the serve-style build differs from a clean build:\n" + diff
         shutil.rmtree(clean.parent)
 
