@@ -279,6 +279,9 @@ class Builder:
             return None
         if self.edit_in_place and tree.trusted:
             return self._edit_in_place(frame, state, sources, tree, plan, store, record, started)
+        index = plan.search()
+        if index is None:
+            return None
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
         prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
@@ -288,10 +291,10 @@ class Builder:
 
         # serve's: the pages first, with the index the output folder holds (as its record lists it);
         # the edited shards are indexed again and swapped in by a second build in the background.
-        deferred = self.defer_search and config.search and bool(plan.shards)
-        held = load_state(search) if deferred else plan.listing
+        deferred = self.defer_search and config.search and bool(index.shards)
+        held = load_state(search) if deferred else index.listing
 
-        place_index = edited_index(config, config.output_dir, () if deferred else plan.shards, store, held)
+        place_index = edited_index(config, config.output_dir, () if deferred else index.shards, store, held)
         try:
             # One process: all but a few files are linked or kept, no work worth forking for.
             result = self._stage(config, state, outputs, place_index, held if config.search else {},
@@ -305,17 +308,17 @@ class Builder:
             # (a process killed in between leaves this mark; the next build then indexes those shards again).
             state.record(SEARCH_PENDING).touch()
         elif config.search:
-            for update in plan.shards:
+            for update in index.shards:
                 store.prune(update.name, update.key)
         if deferred:
-            self._deferred = lambda: self._index_edits(frame, state, result.manifest, plan.shards, plan.listing,
+            self._deferred = lambda: self._index_edits(frame, state, result.manifest, index.shards, index.listing,
                                                        store, sources, record)
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, result.written, started, "edit")
 
     def _edit_in_place(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, plan: EditPlan,
-                       store: RecordStore, record: GraphRecord, started: float) -> BuildResult:
+                       store: RecordStore, record: GraphRecord, started: float) -> BuildResult | None:
         """serve's edit build (`edit_in_place`): the planned pages written into the folder this Builder
         left (see write_in_place), recorded, and the edited shards indexed in the background as a
         deferred edit build does (_index_edits: it stages the folder with the new index and swaps)."""
@@ -329,9 +332,12 @@ class Builder:
         state.save_tree("manifest", manifest, self.wrote_ns)
         save_edits(state, plan.record)
         self._remember(state, plan.record)
-        if config.search and plan.shards:
+        search = plan.search()  # (planned once the pages are in place)
+        if search is None:
+            return None  # a shard's records were not kept: the full build indexes it from the articles
+        if config.search and search.shards:
             state.record(SEARCH_PENDING).touch()  # (as in _build_edit: the index is behind the pages)
-            self._deferred = lambda: self._index_edits(frame, state, manifest, plan.shards, plan.listing, store,
+            self._deferred = lambda: self._index_edits(frame, state, manifest, search.shards, search.listing, store,
                                                        sources, record)
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copyreg
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -96,14 +96,22 @@ class GraphRecord:
 
 
 @dataclass(frozen=True)
+class SearchPlan:
+    """The search index after an edit: the shards to write again and the listing of the index."""
+
+    shards: tuple[ShardUpdate | Recent, ...]  # the recent shards, or the quarters compacted
+    listing: dict[str, str]  # the shards the index will hold
+
+
+@dataclass(frozen=True)
 class EditPlan:
     """What a build after an edit writes: the outputs of the groups that show the edited articles, the
-    search shards that hold them, and the page graph as it will then be."""
+    page graph as it will then be, and (`search`) the search shards that hold them: planned when
+    asked, after the pages if the pages are wanted first (serve); None then means a full build."""
 
     outputs: tuple[Output, ...]
     record: GraphRecord
-    shards: tuple[ShardUpdate | Recent, ...]  # the recent shards, or the quarters compacted
-    listing: dict[str, str]  # the shards the index will hold
+    search: Callable[[], SearchPlan | None]
 
 
 # --- the record on disk
@@ -222,10 +230,12 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
     # The edited articles' own pages first: a preview writing in place (digest serve) shows them soonest.
     ordered = sorted(groups, key=lambda group: (group[0] != "article", repr(group)))
     outputs = tuple(output for group in ordered for output in graph.outputs(group))
-    search = _search_updates(frame, site, edits, held, store, recent_limit) if config.search else ((), dict(held))
-    if search is None:
-        return None
-    return EditPlan(outputs=outputs, record=updated, shards=search[0], listing=search[1])
+
+    def search() -> SearchPlan | None:
+        return _search_updates(frame, site, edits, held, store, recent_limit) if config.search else \
+            SearchPlan((), dict(held))
+
+    return EditPlan(outputs=outputs, record=updated, search=search)
 
 
 def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -> Article | None:
@@ -240,8 +250,7 @@ def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -
 
 
 def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mapping[str, str],
-                    store: RecordStore, recent_limit: int
-                    ) -> tuple[tuple[ShardUpdate | Recent, ...], dict[str, str]] | None:
+                    store: RecordStore, recent_limit: int) -> SearchPlan | None:
     """The search index after an edit (see digest.search): per language edited, its recent shard with
     the edited articles' new records (superseding those its quarters hold), or, past RECENT_LIMIT
     records, its quarters compacted (indexed again from their kept records); and the index's new
@@ -296,4 +305,4 @@ def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mappi
                         if (article_url := "/" + urls.encode(article.url)) in records}
             updates.append(ShardUpdate(shard, held.get(shard.name, ""), replaced))
             listing[shard.name] = shard.key
-    return tuple(updates), listing
+    return SearchPlan(tuple(updates), listing)

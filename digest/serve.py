@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -209,6 +210,11 @@ class _QuietServer(Server):
         logging.getLogger("tornado.access").setLevel(logging.ERROR)
 
 
+# How long the watcher waits for more changes after one before reporting them: an editor's save (a
+# write, or a new file renamed over the old) is over within it, and it is part of every edit's delay.
+STEP_MS = 10
+
+
 class FileWatcher:
     """Reports changes to content/, templates/ and config.yaml as they happen (inotify via watchfiles).
 
@@ -219,12 +225,10 @@ class FileWatcher:
     def __init__(self, config: Config, config_file: Path, on_change: Callable[[list[str]], None]) -> None:
         self.config = config
         self.config_file = config_file.resolve()
-        self.on_change = on_change
-        self.loop: IOLoop | None = None
+        self.on_change = on_change  # called from the watching threads
         self.tree_stop: threading.Event | None = None
 
-    def start(self, loop: IOLoop) -> None:
-        self.loop = loop
+    def start(self) -> None:
         self._watch_tree()
         threading.Thread(target=self._watch_root, daemon=True, name="digest-watch-root").start()
 
@@ -241,7 +245,7 @@ class FileWatcher:
     def _watch_root(self) -> None:
         # The site folder itself, not recursively: config.yaml, and templates/ or content/ appearing.
         watched = {self.config_file.name, self.config.templates_dir.name, self.config.content_dir.name}
-        for changes in watchfiles.watch(self.config.root, recursive=False, step=30,
+        for changes in watchfiles.watch(self.config.root, recursive=False, step=STEP_MS,
                                         watch_filter=lambda _, path: Path(path).name in watched):
             paths = sorted(path for _, path in changes)
             if any(Path(path).name != self.config_file.name for path in paths):
@@ -249,24 +253,25 @@ class FileWatcher:
             self._report(paths)
 
     def _watch(self, folders: list[str], recursive: bool, stop: threading.Event) -> None:
-        for changes in watchfiles.watch(*folders, recursive=recursive, step=30, stop_event=stop):
+        for changes in watchfiles.watch(*folders, recursive=recursive, step=STEP_MS, stop_event=stop):
             self._report(sorted(path for _, path in changes))
 
     def _report(self, paths: list[str]) -> None:
-        assert self.loop is not None
-        self.loop.add_callback(self.on_change, paths)
+        self.on_change(paths)
 
 
 class _EventWatcher(Watcher):
     """livereload's watcher interface without its polling: FileWatcher tells what changed."""
 
-    def __init__(self, files: FileWatcher) -> None:
+    def __init__(self, files: FileWatcher, loop: list[IOLoop]) -> None:
         super().__init__()
         self.files = files
+        self.loop = loop  # filled with the server's loop when it starts
         self._tasks = {"digest": {}}  # not empty: livereload would otherwise poll the working directory
 
     def start(self, callback: Callable[[], None]) -> bool:
-        self.files.start(IOLoop.current())
+        self.loop.append(IOLoop.current())
+        self.files.start()
         return True  # no polling
 
     def examine(self) -> tuple[None, None]:
@@ -307,18 +312,27 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     check_port(host, port)
     dev = DevServer(config_file, host, port, include_drafts, include_future)
     dev.first_build()
+    # Rebuilds run one after the other in a thread of their own, not in the server's: pages go on being
+    # served while one runs, the edited page as soon as it is written (before the lists that show it).
+    builds = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-build")
+    loop: list[IOLoop] = []
 
-    def changed(paths: list[str]) -> None:
+    def rebuild(paths: list[str]) -> None:
         dev.rebuild(paths)
-        LiveReloadHandler.reload_waiters(paths[0] if paths else "")  # reload every open tab (also to show
-        # or clear the error)
+        # Reload every open tab (also to show or clear the error), from the server's thread.
+        loop[0].add_callback(LiveReloadHandler.reload_waiters, paths[0] if paths else "")
 
+    def changed(paths: list[str]) -> None:  # (from the watcher's and the clock's threads)
+        builds.submit(rebuild, paths)
+
+    watcher = FileWatcher(dev.config, config_file, changed)
     threading.Thread(target=dev.publish_when_due, args=(changed,), daemon=True, name="digest-clock").start()
-    server = _QuietServer(watcher=_EventWatcher(FileWatcher(dev.config, config_file, changed)))
+    server = _QuietServer(watcher=_EventWatcher(watcher, loop))
     server.SFH = make_handler(dev)
     server.base_path = dev.config.base_path
     click.echo(f"Serving {dev.local_url} (Ctrl-C to stop)")
     started = time.perf_counter()
     server.serve(host=host, port=port, root=str(dev.site_dir), open_url_delay=0 if open_browser else None)
-    dev.builder.wait_for_search()  # an edit's search step still running: finished, not cut off
+    builds.shutdown(wait=True, cancel_futures=True)  # a rebuild under way is finished, not cut off,
+    dev.builder.wait_for_search()  # and so is an edit's search step
     click.echo(f"Stopped after {time.perf_counter() - started:.0f} s")
