@@ -33,6 +33,7 @@ from digest.records import build_time
 from digest.search import (
     BUNDLE,
     RECENT_LIMIT,
+    IndexAhead,
     IndexInBackground,
     Recent,
     RecordStore,
@@ -47,6 +48,7 @@ from digest.search import (
     pagefind_executable,
     shards,
     write_edited_index,
+    write_index,
     write_listing,
 )
 from digest.state import SWAP, BuildState, Frame, Sources, Stamp, Swap, TreeMemo, Unchanged, identity
@@ -159,6 +161,10 @@ class Builder:
                 self._search.start()
         return result
 
+    def searching(self) -> bool:
+        """Whether an edit build's search step is running in the background (see wait_for_search)."""
+        return self._search is not None
+
     def wait_for_search(self) -> None:
         """Wait until the search step an edit build left running in the background (if any) is done."""
         if self._search is not None:
@@ -248,9 +254,9 @@ class Builder:
         outputs = [Output(file, mark, source=prefix + file) for file, mark in tree.files.items()
                    if not is_index_file(file)]
 
-        place_index = edited_index(config, tree.folder, (), RecordStore(state.search_records), held)
         self.graph = None
-        result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
+        with edited_index(config, tree.folder, (), RecordStore(state.search_records), held) as place_index:
+            result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
         if not state.adopt_sources(other):
             return None  # (the next build finds nothing to trust and builds in full)
         return self._result(config, report, result.written, started, "unchanged")
@@ -259,6 +265,23 @@ class Builder:
                     started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
+        from digest.delta import index_ahead
+
+        config = frame.config
+        search = state.record("search")
+        ahead = None
+        if config.search and not self.recent_search and search.is_file():
+            # `digest build` indexes the edited article's quarter again: started now, from the article
+            # alone, Pagefind works while the page graph is loaded and the edit planned.
+            ahead = index_ahead(config, sources, tree.written_ns, load_state(search), RecordStore(state.search_records))
+        try:
+            return self._edit(frame, state, sources, tree, now, started, spare, ahead)
+        finally:
+            if ahead is not None:
+                ahead.close()
+
+    def _edit(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, now: datetime,
+              started: float, spare: Tree | None, ahead: IndexAhead | None) -> BuildResult | None:
         from digest.delta import load_record, plan_edit, save_edits
 
         config = frame.config
@@ -294,11 +317,12 @@ class Builder:
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
 
-        place_index = edited_index(config, config.output_dir, () if deferred else index.shards, store, held)
         try:
-            # One process: all but a few files are linked or kept, no work worth forking for.
-            result = self._stage(config, state, outputs, place_index, held if config.search else {},
-                                 previous=tree, workers=1, spare=spare)
+            with edited_index(config, config.output_dir, () if deferred else index.shards, store, held,
+                              ahead) as place_index:
+                # One process: all but a few files are linked or kept, no work worth forking for.
+                result = self._stage(config, state, outputs, place_index, held if config.search else {},
+                                     previous=tree, workers=1, spare=spare)
         except StaleRecords:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         save_edits(state, plan.record)
@@ -354,8 +378,8 @@ class Builder:
                    for file, mark in manifest.items() if not is_index_file(file)]
 
         try:
-            self._stage(config, state, outputs, edited_index(config, config.output_dir, updates, store, listed),
-                        listed, workers=1)
+            with edited_index(config, config.output_dir, updates, store, listed) as place_index:
+                self._stage(config, state, outputs, place_index, listed, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(frame, state, sources, build_time(), time.perf_counter())
@@ -426,30 +450,24 @@ class Builder:
         """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
         store = RecordStore(state.search_records)
         if not self.persistent:
-            search = SearchStep(config, state, wanted, False, store, self.workers)
-            try:
+            with full_index(config, state, wanted, False, store, self.workers) as search:
                 return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
                                   progress=self._progress("write"))
-            finally:
-                search.close()
         previous = state.load_tree("manifest", config.output_dir)
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
         borrowed = self._borrowed(config) if previous is None else None
-        search = SearchStep(config, state, wanted, True, store, self.workers,
-                            borrowed and (borrowed[0].folder, borrowed[1]))
+        with full_index(config, state, wanted, True, store, self.workers,
+                        borrowed and (borrowed[0].folder, borrowed[1])) as search:
 
-        def place_index(staging: Path) -> dict[str, str]:
-            files = search(staging, 0)
-            state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
-            self.graph = None
-            return files
+            def place_index(staging: Path) -> dict[str, str]:
+                files = search(staging)
+                state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
+                self.graph = None
+                return files
 
-        try:
             result = self._stage(config, state, outputs, place_index, listing(wanted),
                                  borrowed[0] if borrowed else None, previous)
-        finally:
-            search.close()
         state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
@@ -554,50 +572,53 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
 
 
 class SearchStep:
-    """Write the new tree's search index: with `reuse`, shards the output folder holds already (as the
-    cache records) are reused, the others indexed, starting at once, beside the rendering of the pages
-    (IndexInBackground); the finish step moves the index into the staged tree. Until the caller records
-    the new state, none is recorded: the swap may still fail. `close` when the build is over."""
+    """The index step of a build: the staged tree's search index, written at once in the background
+    (IndexInBackground: Pagefind runs while the pages are rendered or staged) by `write`, moved into
+    the staged tree by the finish step, which returns its files (the shards `held`). Until the caller
+    records the new state, none is recorded: the swap may still fail. `close` when the build is over."""
 
-    def __init__(self, config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool,
-                 store: RecordStore, workers: int, borrowed: tuple[Path, Path] | None = None) -> None:
-        self.config = config
-        self.wanted = wanted
-        self.background: IndexInBackground | None = None
-        if config.search:
-            # Shards are reused from the output folder (or, for a first build, the one `borrowed`: folder, record).
-            source, record = borrowed or (config.output_dir, state.record("search"))
-            # Half as many Pagefind processes as render workers (one on two cores): the workers keep the
-            # cores busy meanwhile, and more processes would hold more indexes in memory at once (a cold
-            # build's peak) for no shorter build.
-            self.background = IndexInBackground(config.output_dir, wanted, source,
-                                                load_state(record) if reuse else {}, store, max(1, workers // 2))
+    def __init__(self, config: Config, write: Callable[[Path, threading.Event], object], held: Mapping[str, str]
+                 ) -> None:
+        self.held = held
+        self.background = IndexInBackground(config.output_dir, write) if config.search else None
 
-    def __call__(self, staging: Path, _written: int) -> dict[str, str]:
+    def __call__(self, staging: Path, _written: int = 0) -> dict[str, str]:
         if self.background is None:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
         self.background.place(staging)
-        return index_files(staging, listing(self.wanted))
+        return index_files(staging, self.held)
 
     def close(self) -> None:
         if self.background is not None:
             self.background.close()
 
+    def __enter__(self) -> SearchStep:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def full_index(config: Config, state: BuildState, wanted: tuple[Shard, ...], reuse: bool, store: RecordStore,
+               workers: int, borrowed: tuple[Path, Path] | None = None) -> SearchStep:
+    """The index step of a full build: with `reuse`, shards the output folder holds already (as the cache
+    records) are reused, the others indexed (or, for a first build, those of the folder `borrowed`:
+    folder, record)."""
+    source, record = borrowed or (config.output_dir, state.record("search"))
+    old = load_state(record) if reuse and config.search else {}
+    # Half as many Pagefind processes as render workers (one on two cores): the workers keep the
+    # cores busy meanwhile, and more processes would hold more indexes in memory at once (a cold
+    # build's peak) for no shorter build.
+    return SearchStep(config, lambda folder, stop: write_index(folder, wanted, source, old, store,
+                                                                max(1, workers // 2), stop), listing(wanted))
+
 
 def edited_index(config: Config, reuse_from: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore,
-                 held: Mapping[str, str]) -> Callable[[Path], dict[str, str]]:
+                 held: Mapping[str, str], ahead: IndexAhead | None = None) -> SearchStep:
     """The index step of a build that keeps the index `reuse_from` holds but for `updates` (see
-    write_edited_index): it writes the staged tree's index and returns its files (the shards `held`)."""
-
-    def place_index(staging: Path) -> dict[str, str]:
-        if not config.search:
-            shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
-            return {}
-        write_edited_index(staging, reuse_from, updates, store)
-        return index_files(staging, held)
-
-    return place_index
+    write_edited_index): the edited shards are indexed while the pages are staged (or were, `ahead`)."""
+    return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store, ahead), held)
 
 
 def recover(config: Config, state: BuildState) -> None:

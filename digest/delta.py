@@ -35,6 +35,7 @@ from digest.output import Output
 from digest.render import known_environment
 from digest.search import (
     RECENT_LIMIT,
+    IndexAhead,
     Recent,
     RecordStore,
     ShardUpdate,
@@ -236,6 +237,40 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
             SearchPlan((), dict(held))
 
     return EditPlan(outputs=outputs, record=updated, search=search)
+
+
+def index_ahead(config: Config, sources: Sources, since_ns: int, held: Mapping[str, str],
+                store: RecordStore) -> IndexAhead | None:
+    """An edit build's search shard, indexed at once in the background from the one article file
+    changed since `since_ns` (the last build), read alone: the quarter it is in, with its new record.
+    Pagefind then works while the page graph is loaded and the edit planned; None if there is no
+    such single article, or nothing to index again for it. (Its links to other articles are not
+    resolved here: a search record holds the text, not the links' targets.)"""
+    fresh = [path for path, stamp in sources.content.items()
+             if not stamp[3] and stamp[0] > since_ns and path.endswith(".md")]
+    if len(fresh) != 1:
+        return None
+    path = Path(fresh[0])
+    try:
+        lang = path.relative_to(config.content_dir).parts[0]
+    except ValueError:
+        return None
+    if lang not in config.language_codes:
+        return None
+    article = load_article(config, lang, path, Collector())
+    if article is None or article.draft:
+        return None
+    name = shard_name(article)
+    loaded = store.load(name, held[name]) if name in held else None
+    if loaded is None:
+        return None
+    new = record(article)
+    records = list(loaded[0])
+    at = [position for position, item in enumerate(records) if item["url"] == new["url"]]
+    if len(at) != 1 or records[at[0]] == new:
+        return None
+    records[at[0]] = new
+    return IndexAhead(config.output_dir, name, records)
 
 
 def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -> Article | None:

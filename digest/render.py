@@ -77,6 +77,7 @@ def make_environment(config: Config) -> jinja2.Environment:
     env = jinja2.Environment(
         extensions=[FragmentCache],
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        bytecode_cache=_bytecode_cache(config),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -97,6 +98,17 @@ def make_environment(config: Config) -> jinja2.Environment:
     # Jinja's urlencode keeps "/" and ":"; share links need query values encoded whole.
     env.filters["query_value"] = lambda value: quote(str(value), safe="")
     return env
+
+
+def _bytecode_cache(config: Config) -> jinja2.BytecodeCache | None:
+    """Templates compiled once, kept in .digest-cache/ (by their source's checksum): an edit build, a
+    process of its own, would otherwise spend a sixth of a second compiling them again."""
+    folder = config.cache_dir / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # (a read-only cache: compiled each time)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,32 +135,29 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
 
 
 class IndexInBackground:
-    """write_index run at once in a thread, into a folder of its own beside `output_dir` (a cold build's
-    Pagefind processes then run while the pages are rendered: the records are known before); `place`
-    waits for it and moves the index into the staged tree, `close` drops it (a build that failed)."""
+    """An index written at once in a thread (`write(folder, stop)`: write_index, or write_edited_index),
+    into a folder of its own beside `output_dir`: Pagefind then runs while the pages are rendered or
+    staged (the records are known before). `place` waits for it and moves it into the staged tree,
+    `close` drops it (a build that failed)."""
 
-    def __init__(self, output_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                 store: RecordStore, workers: int) -> None:
+    def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object]) -> None:
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-search",
                                             dir=output_dir.parent))
-        self.indexed = 0
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(wanted, reuse_from, old, store, workers),
-                                       daemon=True, name="digest-search-index")
+        self.thread = threading.Thread(target=self._run, args=(write,), daemon=True, name="digest-search-index")
         self.thread.start()
 
-    def _run(self, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str], store: RecordStore,
-             workers: int) -> None:
+    def _run(self, write: Callable[[Path, threading.Event], object]) -> None:
         try:
-            self.indexed = write_index(self.folder, wanted, reuse_from, old, store, workers, self.stop)
+            write(self.folder, self.stop)
         except BaseException as error:  # raised in the building thread by place()
             self.error = error
 
-    def place(self, target_dir: Path) -> int:
-        """Wait for the index and move it into target_dir/pagefind/; returns how many shards were indexed."""
+    def place(self, target_dir: Path) -> None:
+        """Wait for the index and move it into target_dir/pagefind/."""
         self.thread.join()
         if self.error is not None:
             raise self.error
@@ -169,10 +166,46 @@ class IndexInBackground:
             os.rename(self.folder / BUNDLE, target_dir / BUNDLE)
         except OSError:  # (another file system: a copy)
             shutil.copytree(self.folder / BUNDLE, target_dir / BUNDLE)
-        return self.indexed
 
     def close(self) -> None:
         self.stop.set()
+        self.thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class IndexAhead:
+    """One shard indexed in the background before the build knows it needs it: an edit build's guess
+    from the edited article alone (see delta.index_ahead), made while the page graph is loaded.
+    write_edited_index takes it if the records it indexed are exactly the ones the edit wants (the
+    same records give the same index), else indexes the shard itself."""
+
+    def __init__(self, output_dir: Path, name: str, records: list[dict[str, Any]]) -> None:
+        self.name = name
+        self.records = records
+        # (named as the staging folders are: one a killed build leaves is removed by the next)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-ahead", dir=output_dir.parent))
+        self.ids: dict[str, str] | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True, name="digest-index-ahead")
+        self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception):  # a guess: if it fails, the shard is indexed as usual
+            self.ids = _index(self.records, self.folder / self.name)
+
+    def take(self, name: str, records: Sequence[dict[str, Any]], target: Path) -> dict[str, str] | None:
+        """The fragment ids of the shard, moved to `target`, if it was indexed from these very records."""
+        if name != self.name or list(records) != self.records:
+            return None
+        self.thread.join()
+        if self.ids is None:
+            return None
+        try:
+            os.rename(self.folder / self.name, target)
+        except OSError:
+            return None
+        return self.ids
+
+    def close(self) -> None:
         self.thread.join()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -224,7 +257,7 @@ def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, M
 
 
 def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate | Recent],
-                       store: RecordStore) -> None:
+                       store: RecordStore, ahead: IndexAhead | None = None) -> None:
     """Write the search index of a tree staged after an edit into target_dir/pagefind/: the shards
     the edit does not touch hard-linked from `reuse_from` (the output folder); the recent shards
     indexed from their records, and the quarters an edit compacts indexed again from their kept records
@@ -263,7 +296,9 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
         records = kept[0]
         for position, item in update.replaced.items():
             records[position] = item
-        ids = _index(records, bundle / name)
+        ids = ahead.take(name, records, bundle / name) if ahead is not None else None
+        if ids is None:
+            ids = _index(records, bundle / name)
         store.save(name, update.shard.key, records, ids, prune=False)
     recents = {update.lang: update for update in updates if isinstance(update, Recent)}
     for lang, items in languages.items():

@@ -138,6 +138,11 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
             self.set_header("Content-Type", "text/html; charset=UTF-8")
             self.finish(body)
 
+        def set_extra_headers(self, path: str) -> None:
+            # Every file asked again (answered 304 if unchanged): an edit changes the search index and
+            # pages under the same names, and a browser's heuristic caching would keep the old ones.
+            self.set_header("Cache-Control", "no-cache")
+
         def compute_etag(self) -> str | None:
             return None if self.dev.problems else super().compute_etag()
 
@@ -318,9 +323,17 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, include_
     loop: list[IOLoop] = []
 
     def rebuild(paths: list[str]) -> None:
+        def reload() -> None:  # every open tab (also to show or clear the error), from the server's thread
+            loop[0].add_callback(LiveReloadHandler.reload_waiters, paths[0] if paths else "")
+
         dev.rebuild(paths)
-        # Reload every open tab (also to show or clear the error), from the server's thread.
-        loop[0].add_callback(LiveReloadHandler.reload_waiters, paths[0] if paths else "")
+        reload()
+        if dev.builder.searching():
+            # The edit's search step runs on: once it is done, open tabs load the index that holds the
+            # edit (a page keeps the index it loaded). The next rebuild would wait for it anyway.
+            dev.builder.wait_for_search()
+            if dev.builder.search_error is None:
+                reload()
 
     def changed(paths: list[str]) -> None:  # (from the watcher's and the clock's threads)
         builds.submit(rebuild, paths)

@@ -583,6 +583,35 @@ def test_browser_reloads_by_itself(site: Site, serve: Callable[..., Server]) -> 
         assert server.running()
 
 
+def test_a_tab_left_open_finds_the_edit_with_its_search_box(make_site: MakeSite,
+                                                            serve: Callable[..., Server]) -> None:
+    """A page keeps the search index it loaded: serve reloads open tabs again once an edit's search
+    step is done (the pages show the edit before the index holds it), so that the box finds it."""
+    site = make_site(ARTICLES, config=BASE_CONFIG.replace("search: false", "search: true"))
+    with chromium() as browser:
+        server = serve(site)
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(server.url + ONE.lstrip("/"))
+        page.wait_for_function("() => window.LiveReload && window.LiveReload.connector "
+                               "&& window.LiveReload.connector.protocol >= 6", timeout=10_000)
+        time.sleep(0.3)  # the 'info' message that registers the tab follows the handshake
+        rewrite(site, ONE_FILE, "Texte de départ.", "Texte de départ. Zanzibarophile.")
+        page.locator(".article-body", has_text="Zanzibarophile").wait_for(timeout=10_000)
+        found: list[str] = []
+        deadline = time.monotonic() + 15
+        while not found and time.monotonic() < deadline:  # the tab is never navigated by hand
+            try:
+                page.fill("#search-input", "Zanzibarophile")
+                page.wait_for_timeout(700)
+                found = page.locator(".search-results li a").all_text_contents()
+            except Exception:  # (reloaded by serve while searching: search again)
+                page.wait_for_load_state()
+        assert found == ["Premier titre"], "the open tab's search box never found the edited word"
+        # Nothing of the preview is taken from the browser's cache unasked: the index changes under the same names.
+        shards = page.request.get(server.url + "pagefind/shards.json")
+        assert shards.headers.get("cache-control") == "no-cache"
+
+
 def test_a_build_after_serving_equals_a_clean_build(make_site: MakeSite, serve: Callable[..., Server],
                                                     tmp_path: Path) -> None:
     """serve leaves its records up to date after editing output/ in place; `digest build` then reuses
