@@ -8,7 +8,9 @@ cache, then per round makes a body edit and a title edit of one article (the mac
 the page is polled over HTTP every 2 ms until it shows the edit; the search index is polled on disk (the
 served folder's new Pagefind fragments) until one holds the edit; then the article's page is loaded in
 headless Chromium and the edit's new word typed into its search box, again on a fresh load until the box
-lists the article (with the new title, for a title edit). Prints each edit and the medians.
+lists the article (with the new title, for a title edit); and whether a tab left open on the page, reloaded
+by serve, finds it when the word is typed at once (bench/README.md says how). Prints each edit and the
+medians.
 """
 
 from __future__ import annotations
