@@ -353,7 +353,7 @@ class Builder:
         written = write_in_place(config.output_dir, plan.outputs, tree.files)
         manifest = {**tree.files, **{output.file: output.fingerprint for output in plan.outputs}}
         self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", manifest, self.wrote_ns)
+        state.save_tree("manifest", manifest, self.wrote_ns, config.output_dir)
         save_edits(state, plan.record)
         self._remember(state, plan.record)
         search = plan.search()  # (planned once the pages are in place)
@@ -517,7 +517,7 @@ class Builder:
             spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
-            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns)
+            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder)
         else:
             state.forget("spare")
         # The site replaced is kept only if it holds nothing but what its manifest lists.
@@ -542,11 +542,11 @@ class Builder:
                             previous=previous or borrowed, spare=spare, keep_old=keep,
                             progress=self._progress("write"))
         self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", result.manifest, self.wrote_ns)
+        state.save_tree("manifest", result.manifest, self.wrote_ns, config.output_dir)
         write_listing(state.record("search"), index)
         self.spare_ns = None
-        if result.kept_old and previous is not None:
-            state.save_tree("spare", previous.files, previous.written_ns)
+        if result.kept_old and previous is not None and keep is not None:
+            state.save_tree("spare", previous.files, previous.written_ns, keep)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
         state.forget(SWAP)
@@ -632,10 +632,10 @@ def recover(config: Config, state: BuildState) -> None:
     if identity(config.output_dir) == swap.staged:
         replaced = state.load_tree("manifest", config.output_dir)  # (still the site replaced's)
         keep_at = state.spare_dir()
-        state.save_tree("manifest", swap.files, swap.written_ns)
+        state.save_tree("manifest", swap.files, swap.written_ns, config.output_dir)
         write_listing(state.record("search"), swap.index)
         if replaced is not None and swap.keep and keep_at is not None and identity(keep_at) == swap.replaced:
-            state.save_tree("spare", replaced.files, replaced.written_ns)
+            state.save_tree("spare", replaced.files, replaced.written_ns, keep_at)
         else:
             state.forget("spare")
     state.forget(SWAP)

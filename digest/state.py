@@ -171,29 +171,43 @@ class BuildState:
         return self.config.cache_dir / f"spare-{self.tag}"
 
     def load_tree(self, name: str, folder: Path) -> Tree | None:
-        """What the last build wrote into `folder` (the output folder or the spare one), if still known."""
+        """What the last build wrote into `folder` (the output folder or the spare one), if still known:
+        only if `folder` is the very folder the record was saved for (see _where), not another one
+        moved to its name since (by a build killed between the move and its record)."""
         path = self.record(name)
+        where = self._where(name, folder)
         known = self.trees.get(path) if self.trees is not None else None
         if known is not None and known[0] == stamp_of(path):
-            return Tree(folder=folder, files=known[1], written_ns=known[2]) if folder.is_dir() else None
+            return Tree(folder=folder, files=known[1], written_ns=known[2]) if known[3] == where else None
         data = self._load(name)
-        if data is None or not folder.is_dir():
+        if data is None or where is None or not folder.is_dir():
             return None
-        files, written_ns = data.get("files"), data.get("saved_ns")
+        files, written_ns, saved_for = data.get("files"), data.get("saved_ns"), data.get("folder")
         # A record of the right shape but wrong types (damaged, or written by hand) is no record.
         if not isinstance(files, dict) or type(written_ns) is not int or \
                 not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
             return None
-        self._remember_tree(path, files, written_ns)
-        return Tree(folder=folder, files=files, written_ns=written_ns)
+        saved_where = tuple(saved_for) if isinstance(saved_for, list) else None
+        self._remember_tree(path, files, written_ns, saved_where)
+        return Tree(folder=folder, files=files, written_ns=written_ns) if saved_where == where else None
 
-    def save_tree(self, name: str, files: Mapping[str, str], written_ns: int) -> None:
-        self._save(name, {"saved_ns": written_ns, "files": files})
-        self._remember_tree(self.record(name), dict(files), written_ns)
+    def save_tree(self, name: str, files: Mapping[str, str], written_ns: int, folder: Path) -> None:
+        """Record what `folder` holds (see load_tree)."""
+        where = self._where(name, folder)
+        self._save(name, {"saved_ns": written_ns, "files": files, "folder": list(where) if where else None})
+        self._remember_tree(self.record(name), dict(files), written_ns, where)
 
-    def _remember_tree(self, path: Path, files: dict[str, str], written_ns: int) -> None:
+    @staticmethod
+    def _where(name: str, folder: Path) -> tuple[int, ...] | None:
+        """What ties a tree record to its folder: the spare tree (which builds move into place and update
+        in place) by its folder_stamp; output/ (moved only by a swap, whose record `recover` follows,
+        and checked entry by entry: see Tree.intact) by its device and inode."""
+        return folder_stamp(folder) if name == "spare" else identity(folder)
+
+    def _remember_tree(self, path: Path, files: dict[str, str], written_ns: int, where: tuple[int, ...] | None
+                       ) -> None:
         if self.trees is not None:
-            self.trees[path] = (stamp_of(path), MappingProxyType(files), written_ns)
+            self.trees[path] = (stamp_of(path), MappingProxyType(files), written_ns, where)
 
     def save_swap(self, swap: Swap) -> None:
         """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
@@ -285,10 +299,20 @@ def identity(folder: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
+def folder_stamp(folder: Path) -> tuple[int, ...] | None:
+    """A folder's device, inode and change time: another folder moved to its name (even one given a
+    freed inode again), or an entry of its own added, removed or renamed since, changes it."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino, status.st_ctime_ns
+
+
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)
-# Per record file: its stamp, and the files and time it records (see BuildState.load_tree). A record
+# Per record file: its stamp, and the files, time and folder it records (see BuildState.load_tree). A record
 # whose stamp moved (another process saved it, or it was forgotten) is read again.
-TreeMemo = dict[Path, tuple[Stamp, Mapping[str, str], int]]
+TreeMemo = dict[Path, tuple[Stamp, Mapping[str, str], int, tuple[int, ...] | None]]
 
 
 @dataclass(frozen=True)

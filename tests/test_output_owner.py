@@ -275,6 +275,28 @@ def test_a_manifest_with_wrong_types_means_a_rebuild(small: Site, damage: dict[s
     assert site_tree(small.output) == clean_build(small)
 
 
+def test_a_folder_moved_to_the_spares_name_after_its_record_is_not_trusted(small: Site) -> None:
+    """The spare tree's record holds for the very folder it was saved for: another folder found at
+    its name (as a build killed between moving the site it replaced there and recording it leaves
+    one), whose files look older than the record, is not taken to hold what the record says."""
+    state = BuildState(load_config(small.root / "config.yaml"))
+    first = site_tree(small.output)
+    small.write("content/fr/2024/a.md", article("Un article relu", tags="[Irak]"))
+    small.build_ok()  # output/: the new site; the spare: the first one, as its record says
+    spare = state.spare_dir()
+    assert spare is not None and state.load_tree("spare", spare) is not None
+    recorded = json.loads(load_record(state.record("spare"), "state") or b"")["saved_ns"]
+    # Another site in its place: the new one, its files dated before the record (as `cp -p` of an older copy).
+    shutil.rmtree(spare)
+    shutil.copytree(small.output, spare)
+    for path in spare.rglob("*"):
+        os.utime(path, ns=(recorded - 10**9, recorded - 10**9), follow_symlinks=False)
+    assert state.load_tree("spare", spare) is None
+    small.write("content/fr/2024/a.md", article("Un article", tags="[Irak]"))  # back to the first site
+    small.build_ok()
+    assert site_tree(small.output) == first == clean_build(small)
+
+
 def test_read_only_output_folder_gives_one_clear_line(small: Site) -> None:
     from test_crash_safety import read_only
 
