@@ -540,6 +540,9 @@ class SearchBox:
             self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
                                                              headless=True)
             self.page = self._browser.new_page()
+            # A fresh load is measured as it is: serve's live reload (after the search step) would reload it
+            # under the attempt.
+            self.page.route("**/livereload.js*", lambda route: route.abort())
             self.tab = self._browser.new_page()
             self.tab.add_init_script(_OPEN_TAB)
             self.tab.goto(self.address, wait_until="load")

@@ -47,6 +47,7 @@ from digest.search import (
     load_state,
     pagefind_executable,
     shards,
+    update_index_in_place,
     write_edited_index,
     write_index,
     write_listing,
@@ -344,8 +345,8 @@ class Builder:
     def _edit_in_place(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, plan: EditPlan,
                        store: RecordStore, record: GraphRecord, started: float) -> BuildResult | None:
         """serve's edit build (`edit_in_place`): the planned pages written into the folder this Builder
-        left (see write_in_place), recorded, and the edited shards indexed in the background as a
-        deferred edit build does (_index_edits: it stages the folder with the new index and swaps)."""
+        left (see write_in_place), recorded, and the edited shards indexed in the background, in place
+        too (_index_in_place)."""
         from digest.delta import save_edits
 
         config = frame.config
@@ -361,11 +362,36 @@ class Builder:
             return None  # a shard's records were not kept: the full build indexes it from the articles
         if config.search and search.shards:
             state.record(SEARCH_PENDING).touch()  # (as in _build_edit: the index is behind the pages)
-            self._deferred = lambda: self._index_edits(frame, state, manifest, search.shards, search.listing, store,
-                                                       sources, record)
+            self._deferred = lambda: self._index_in_place(frame, state, manifest, search.shards, search.listing,
+                                                          store, sources, record)
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)
         return self._result(config, record.report, written, started, "edit")
+
+    def _index_in_place(self, frame: Frame, state: BuildState, manifest: Mapping[str, str],
+                        updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,
+                        sources: Sources, record: GraphRecord) -> None:
+        """The search step of serve's edit written in place (under the build lock): the edited shards
+        exchanged for the old ones in its folder's index (update_index_in_place), then recorded. Until
+        then the search record does not list them: a serve killed in between indexes them again."""
+        config = frame.config
+        write_listing(state.record("search"), {name: key for name, key in load_state(state.record("search")).items()
+                                               if name not in {update.name for update in updates}})
+        try:
+            update_index_in_place(config.output_dir, updates, store)
+        except StaleRecords:
+            # A shard's kept records are damaged: a full build indexes it from the articles.
+            self._build_all(frame, state, sources, build_time(), time.perf_counter())
+            return
+        pages = {file: mark for file, mark in manifest.items() if not is_index_file(file)}
+        self.wrote_ns = time.time_ns()
+        state.save_tree("manifest", {**pages, **index_files(config.output_dir, listed)}, self.wrote_ns,
+                        config.output_dir)
+        write_listing(state.record("search"), listed)
+        for update in updates:
+            store.prune(update.name, update.key)
+        state.save_sources(sources.stamp, record.valid_until, record.report)
+        state.forget(SEARCH_PENDING)
 
     def _index_edits(self, frame: Frame, state: BuildState, manifest: Mapping[str, str],
                      updates: tuple[ShardUpdate | Recent, ...], listed: dict[str, str], store: RecordStore,

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import urls
 from digest.errors import Problem, SiteError
-from digest.output import checked
+from digest.output import checked, exchange, remove_in_background
 from digest.records import fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
@@ -279,28 +279,75 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
                 shutil.copytree(entry.path, bundle / entry.name, copy_function=os.link)
             else:
                 os.link(entry.path, bundle / entry.name)
+    languages = _languages(reuse_from)
+    for update in updates:
+        _write_shard(update, bundle / update.name, store, ahead)
+    write_atomically(bundle / SHARDS, _shards_json(_edited_languages(languages, updates)))
+
+
+def update_index_in_place(site_dir: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore) -> None:
+    """serve's search step after an edit written in place: each edited shard indexed beside its place
+    in site_dir/pagefind/ and exchanged for it (one atomic rename), then shards.json replaced. A page
+    searched in between finds the old index or the new one, shard by shard: a preview, not output/."""
+    bundle = site_dir / BUNDLE
+    languages = _languages(site_dir)
+    for update in updates:
+        # Written beside the folder (as staging folders are: one a killed build leaves is removed by the next).
+        fresh = site_dir.parent / f".{site_dir.name}.{update.name}.{os.getpid()}.tmp-search"
+        shutil.rmtree(fresh, ignore_errors=True)
+        _write_shard(update, fresh, store)
+        place = bundle / update.name
+        if not fresh.is_dir():  # a recent shard left with no record: it goes (a few files: at once, in place)
+            shutil.rmtree(place, ignore_errors=True)
+        elif place.is_dir() and exchange(fresh, place):
+            remove_in_background(fresh)  # (now the old shard)
+        else:
+            shutil.rmtree(place, ignore_errors=True)
+            os.rename(fresh, place)
+    recents = {update.lang for update in updates if isinstance(update, Recent)}
+    for lang in {update.lang for update in updates} - recents:  # compacted: the recent shard goes
+        shutil.rmtree(bundle / recent_name(lang), ignore_errors=True)
+    write_atomically(bundle / SHARDS, _shards_json(_edited_languages(languages, updates)))
+
+
+def _languages(site_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The shards each language lists in site_dir/pagefind/shards.json."""
     try:
-        languages = json.loads((reuse_from / BUNDLE / SHARDS).read_bytes())["languages"]
+        languages = json.loads((site_dir / BUNDLE / SHARDS).read_bytes())["languages"]
     except (OSError, ValueError, KeyError, TypeError):
         raise StaleRecords(SHARDS) from None
-    for update in updates:
-        if isinstance(update, Recent):
-            if update.records:
-                _index([update.records[url] for url in sorted(update.records)], bundle / update.name)
-            store.save_recent(update)
-            continue
-        name = update.shard.name
-        kept = store.load(name, update.old_key)
-        if kept is None or len(kept[0]) != len(update.shard.articles):
-            raise StaleRecords(name)
-        records = kept[0]
-        for position, item in update.replaced.items():
-            records[position] = item
-        ids = ahead.take(name, records, bundle / name) if ahead is not None else None
-        if ids is None:
-            ids = _index(records, bundle / name)
-        store.save(name, update.shard.key, records, ids, prune=False)
+    return dict(languages)
+
+
+def _write_shard(update: ShardUpdate | Recent, folder: Path, store: RecordStore, ahead: IndexAhead | None = None
+                 ) -> None:
+    """Index one edited shard into `folder` and keep its records: a recent shard from its records (none:
+    no folder), a compacted quarter from its kept records with the edited articles' new ones."""
+    if isinstance(update, Recent):
+        if update.records:
+            _index([update.records[url] for url in sorted(update.records)], folder)
+        store.save_recent(update)
+        return
+    name = update.shard.name
+    kept = store.load(name, update.old_key)
+    if kept is None or len(kept[0]) != len(update.shard.articles):
+        raise StaleRecords(name)
+    records = kept[0]
+    for position, item in update.replaced.items():
+        records[position] = item
+    ids = ahead.take(name, records, folder) if ahead is not None else None
+    if ids is None:
+        ids = _index(records, folder)
+    store.save(name, update.shard.key, records, ids, prune=False)
+
+
+def _edited_languages(languages: Mapping[str, list[dict[str, Any]]], updates: Sequence[ShardUpdate | Recent]
+                      ) -> dict[str, list[dict[str, Any]]]:
+    """shards.json's languages after an edit: per language edited, its recent shard first (if it holds
+    records) and, for each older shard, the records the recent one supersedes."""
+    langs = {update.lang for update in updates}
     recents = {update.lang: update for update in updates if isinstance(update, Recent)}
+    edited = dict(languages)
     for lang, items in languages.items():
         if lang not in langs:
             continue
@@ -312,8 +359,8 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
                     item["superseded"] = dict(sorted(recent.superseded[item["bundle"]].items()))
             if recent.records:
                 base.insert(0, {"bundle": recent.name})
-        languages[lang] = base
-    write_atomically(bundle / SHARDS, _shards_json(languages))
+        edited[lang] = base
+    return edited
 
 
 def index_files(site_dir: Path, held: Mapping[str, str]) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """`digest serve`'s edit builds: the pages that show an edit are written straight into the preview
-folder (the article's own page first), never into output/, and a preview killed at any moment is
-followed by a serve whose folder equals a clean build."""
+folder (the article's own page first), and then its search shard, never into output/, and a preview
+killed at any moment is followed by a serve whose folder equals a clean build."""
 
 from __future__ import annotations
 
@@ -69,12 +69,12 @@ def test_an_edit_is_written_into_the_preview_folder_and_output_keeps_its_bytes(s
     assert result.kind == "edit" and result.written > 0
     # The page in place at once, in the folder being served (no staged copy swapped in for it) ...
     assert "Un article relu" in page(folder).read_text(encoding="utf-8")
-    if not load_config(site.root / "config.yaml").search:
-        assert os.stat(folder).st_ino == folder_before
     # ... as a new file: the hard link output/ holds keeps the old bytes.
     assert page(folder).stat().st_ino != page(site.output).stat().st_ino
     server.wait_for_search()
     assert server.search_error is None
+    # The search index too is updated in place (its edited shards exchanged): the folder is never swapped.
+    assert os.stat(folder).st_ino == folder_before
     assert tree_hashes(site.output) == output_before
     assert "Un article relu" not in page(site.output).read_text(encoding="utf-8")
     assert site_tree(folder, found=True) == clean_build(site)
@@ -149,3 +149,30 @@ def test_a_preview_killed_while_it_writes_is_followed_by_a_right_one(make_site: 
         restarted.wait_for_search()
         assert site_tree(folder, found=True) == clean_build(site), "a restarted preview differs from a clean build"
     assert tree_hashes(site.output) == output_before, "a preview wrote output/"
+
+
+def test_a_recent_shard_past_its_limit_is_compacted_in_place(make_site: Callable[..., Site],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past RECENT_LIMIT records, serve's search step indexes the quarters again in place and drops
+    the recent shard: its folder then holds exactly a clean build's index."""
+    import digest.build
+
+    monkeypatch.setattr(digest.build, "RECENT_LIMIT", 1)
+    site = make_site({"fr/2024/a.md": article("Un article", tags="[Irak]"),
+                      "fr/2024/b.md": article("Un autre", date="2024-07-15T09:00:00+02:00", tags="[Irak]"),
+                      "en/a.md": article("An article")}, config=BASE_CONFIG.replace("search: false", "search: true"))
+    server = preview(site)
+    folder = preview_dir(load_config(site.root / "config.yaml"))
+    server.build()
+    path = site.write("content/fr/2024/a.md", article("Un article relu", tags="[Irak]"))
+    server.build(changed=[str(path)])
+    server.wait_for_search()
+    assert (folder / "pagefind/fr-recent").is_dir()  # one record: kept in the recent shard
+    path = site.write("content/fr/2024/b.md", article("Un autre relu", date="2024-07-15T09:00:00+02:00",
+                                                      tags="[Irak]"))
+    server.build(changed=[str(path)])
+    server.wait_for_search()
+    assert server.search_error is None
+    assert not (folder / "pagefind/fr-recent").exists()
+    clean_build(site)
+    assert site_tree(folder) == site_tree(site.root.parent / "clean")  # byte for byte, pagefind/ included
