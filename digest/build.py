@@ -306,6 +306,10 @@ class Builder:
         index = plan.search()
         if index is None:
             return None
+        if not plan.outputs and not index.shards:
+            # output/ is the site of these inputs already (its records completed by `recover`): nothing to stage.
+            state.save_sources(sources.stamp, record.valid_until, record.report)
+            return self._result(config, record.report, 0, started, "edit")
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
         prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
@@ -318,6 +322,9 @@ class Builder:
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
 
+        # The graph's edits, saved before the swap and made the graph's once it happened (see recover): killed
+        # in between, the next build plans against the site output/ really holds.
+        save_edits(state, plan.record, pending=True)
         try:
             with edited_index(config, config.output_dir, () if deferred else index.shards, store, held,
                               ahead) as place_index:
@@ -325,9 +332,12 @@ class Builder:
                 result = self._stage(config, state, outputs, place_index, held if config.search else {},
                                      previous=tree, workers=1, spare=spare)
         except StaleRecords:
+            state.commit_graph_edits(swapped=False)
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
-        save_edits(state, plan.record)
-        self._remember(state, plan.record)
+        except BaseException:
+            state.commit_graph_edits(swapped=False)
+            raise
+        self._remember(state, plan.record)  # (its edits are the graph's now: see _stage)
         if deferred:
             # Until the search step is done, the index is behind the pages: no build may trust it as current
             # (a process killed in between leaves this mark; the next build then indexes those shards again).
@@ -352,11 +362,13 @@ class Builder:
         config = frame.config
         state.forget("sources")  # until recorded again below, the folder is not known to be any inputs' site
         written = write_in_place(config.output_dir, plan.outputs, tree.files)
+        # The graph before the manifest: killed in between, the folder is found not as recorded (its pages
+        # newer than the manifest), and the next build plans from scratch, never from a graph behind it.
+        save_edits(state, plan.record)
+        self._remember(state, plan.record)
         manifest = {**tree.files, **{output.file: output.fingerprint for output in plan.outputs}}
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", manifest, self.wrote_ns, config.output_dir)
-        save_edits(state, plan.record)
-        self._remember(state, plan.record)
         search = plan.search()  # (planned once the pages are in place)
         if search is None:
             return None  # a shard's records were not kept: the full build indexes it from the articles
@@ -575,6 +587,7 @@ class Builder:
             state.save_tree("spare", previous.files, previous.written_ns, keep)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
+        state.commit_graph_edits(swapped=True)  # an edit build's graph edits describe output/ now
         state.forget(SWAP)
         return result
 
@@ -653,18 +666,21 @@ def recover(config: Config, state: BuildState) -> None:
     replaced); else the swap did not happen and output/ is still what its records say. The next build
     is then an edit build as usual."""
     swap = state.load_swap()
-    if swap is None:
-        return
-    if identity(config.output_dir) == swap.staged:
-        replaced = state.load_tree("manifest", config.output_dir)  # (still the site replaced's)
+    swapped = swap is not None and identity(config.output_dir) == swap.staged
+    if swap is not None and swapped:
         keep_at = state.spare_dir()
+        kept = swap.keep and keep_at is not None and identity(keep_at) == swap.replaced
+        # The manifest still records the site replaced, now in the spare's place if kept.
+        replaced = state.load_tree("manifest", keep_at) if kept and keep_at is not None else None
         state.save_tree("manifest", swap.files, swap.written_ns, config.output_dir)
         write_listing(state.record("search"), swap.index)
-        if replaced is not None and swap.keep and keep_at is not None and identity(keep_at) == swap.replaced:
+        if replaced is not None and keep_at is not None:
             state.save_tree("spare", replaced.files, replaced.written_ns, keep_at)
         else:
             state.forget("spare")
-    state.forget(SWAP)
+    state.commit_graph_edits(swapped)  # (an edit build's graph edits: the graph's if its site is in place)
+    if swap is not None:
+        state.forget(SWAP)
 
 
 UNKNOWN = "?"  # a file that may be in a folder, or not, with bytes unknown: never fingerprinted so

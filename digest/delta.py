@@ -144,9 +144,12 @@ def save_record(state: BuildState, record: GraphRecord) -> None:
     state.write_pickle(state.graph_base(), write)
 
 
-def save_edits(state: BuildState, record: GraphRecord) -> None:
-    state.write_pickle(state.graph_edits(), lambda file: pickle.dump(list(record.edits.values()), file,
-                                                                  protocol=pickle.HIGHEST_PROTOCOL))
+def save_edits(state: BuildState, record: GraphRecord, pending: bool = False) -> None:
+    """Save the record's edits since its last full build (`pending`: until the swap, see
+    BuildState.commit_graph_edits)."""
+    path = state.graph_edits_pending() if pending else state.graph_edits()
+    state.write_pickle(path, lambda file: pickle.dump(list(record.edits.values()), file,
+                                                      protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_record(state: BuildState, now: datetime) -> GraphRecord | None:
@@ -194,8 +197,12 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
     if record.content.keys() != sources.content.keys():
         return None  # a file added, removed or renamed
     changed = [path for path, stamp in sources.content.items() if stamp != record.content[path] and not stamp[3]]
-    if not changed or len(changed) > MAX_EDITS or any(path not in record.known for path in changed):
-        return None  # nothing to do but the output folder was touched, or not only articles changed
+    if not changed:
+        # The graph is of these very inputs (a build killed after its swap, whose records `recover` completed):
+        # nothing to write.
+        return EditPlan(outputs=(), record=record, search=lambda: SearchPlan((), dict(held)))
+    if len(changed) > MAX_EDITS or any(path not in record.known for path in changed):
+        return None  # not only articles changed
     published = record.site.all_articles()
     edits = []
     for path in changed:

@@ -22,6 +22,7 @@ values of the wrong types, is no record, and the part it described is built agai
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
@@ -88,6 +89,21 @@ class BuildState:
 
     def graph_edits(self) -> Path:
         return self.config.cache_dir / f"graph-{self.tag}-edits.pickle"
+
+    def graph_edits_pending(self) -> Path:
+        """The graph's edits saved by an edit build before its swap: the graph's own once the swap has
+        happened (commit_graph_edits, or build.recover after a kill), else dropped: the graph then
+        always describes the site output/ holds."""
+        return self.config.cache_dir / f"graph-{self.tag}-edits.pending"
+
+    def commit_graph_edits(self, swapped: bool) -> None:
+        """The pending graph edits made the graph's (the site they describe is in place), or dropped."""
+        pending = self.graph_edits_pending()
+        with contextlib.suppress(FileNotFoundError):
+            if swapped:
+                os.replace(pending, self.graph_edits())
+            else:
+                pending.unlink()
 
     def graph_stamps(self) -> tuple[Stamp, Stamp]:
         """The stamps of the graph's two files: equal stamps, the same graph as when they were taken."""

@@ -179,6 +179,24 @@ def test_a_build_killed_at_its_swap_is_followed_by_an_edit_build(corpus: Corpus,
     assert tree_hashes(output) == corpus.references["old"]
 
 
+def test_an_edit_reverted_after_a_build_killed_past_its_swap_gives_the_old_site_again(corpus: Corpus) -> None:
+    """Killed just after its swap, an edit build leaves output/ the new site before any record says so:
+    the page graph must then describe the new site too, or reverting the edit would re-render only the
+    articles' own pages against a graph that thinks the lists still show them as they were."""
+    output = corpus.site / "output"
+    corpus.use("old")
+    assert run(corpus.config).returncode == 0
+    corpus.use("new")
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_AT_THE_SWAP, "after", str(corpus.config)],
+                              cwd=corpus.site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    _, stderr = killed.communicate(timeout=120)
+    assert killed.returncode == -signal.SIGKILL, stderr
+    assert tree_hashes(output) == corpus.references["new"]
+    corpus.use("old")  # the editor takes the edit back
+    assert kind_of_build(corpus.config) == "edit"
+    assert tree_hashes(output) == corpus.references["old"]
+
+
 def test_two_builds_at_once_both_succeed_and_the_second_waits(corpus: Corpus) -> None:
     output = corpus.site / "output"
     corpus.use("old")
