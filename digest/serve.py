@@ -175,7 +175,7 @@ def preview_builder(config_file: Path, config: Config, include_drafts: bool = Fa
     at first (hard-linking what output/ holds already; a restart finds its last site in place and has
     nothing to do); then an edit writes the few pages that show the edited article straight into that
     folder (the article's own page first), and, in the background and still holding the build lock,
-    indexes the edit into its language's recent search shard and swaps the folder in again, staged."""
+    indexes the edit into its language's recent search shard, exchanged for the old one in place."""
     return Builder(config_file, output_dir=preview_dir(config), include_drafts=include_drafts,
                    include_future=include_future, workers=jobs(), persistent=True, trust_own_output=True,
                    borrow_from=config.output_dir, defer_search=True, recent_search=True, edit_in_place=True)
