@@ -127,7 +127,7 @@ class Builder:
         self.recent_search = recent_search
         # serve's: an edit writes the pages that show it straight into the folder it left (each file
         # renamed into place, the edited article's page first), not into a staged copy swapped in whole:
-        # the preview follows a keystroke. Only the search step that follows stages and swaps.
+        # the preview follows a keystroke. Its search step then exchanges the edited shards in place too.
         self.edit_in_place = edit_in_place
         self._deferred: Callable[[], None] | None = None  # the second swap, set by an edit build
         self._search: threading.Thread | None = None  # running it
@@ -331,12 +331,10 @@ class Builder:
                 # One process: all but a few files are linked or kept, no work worth forking for.
                 result = self._stage(config, state, outputs, place_index, held if config.search else {},
                                      previous=tree, workers=1, spare=spare)
-        except StaleRecords:
+        except StaleRecords:  # (raised before the swap: the pending edits describe no site)
             state.commit_graph_edits(swapped=False)
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
-        except BaseException:
-            state.commit_graph_edits(swapped=False)
-            raise
+        # (Any other failure leaves them pending: the next build's `recover` knows whether the swap happened.)
         self._remember(state, plan.record)  # (its edits are the graph's now: see _stage)
         if deferred:
             # Until the search step is done, the index is behind the pages: no build may trust it as current

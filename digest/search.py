@@ -135,16 +135,17 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
 
 
 class IndexInBackground:
-    """An index written at once in a thread (`write(folder, stop)`: write_index, or write_edited_index),
-    into a folder of its own beside `output_dir`: Pagefind then runs while the pages are rendered or
-    staged (the records are known before). `place` waits for it and moves it into the staged tree,
-    `close` drops it (a build that failed)."""
+    """An index written at once in a thread (`write(folder, stop)`: write_index, write_edited_index, or
+    one shard for IndexAhead), into a folder of its own beside `output_dir`: Pagefind then runs while
+    the pages are rendered or staged (the records are known before). `wait` for what `write` returned,
+    `place` the index into the staged tree, `close` to drop what is left (a build that failed)."""
 
     def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object]) -> None:
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-search",
                                             dir=output_dir.parent))
+        self.result: object = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(write,), daemon=True, name="digest-search-index")
@@ -152,15 +153,20 @@ class IndexInBackground:
 
     def _run(self, write: Callable[[Path, threading.Event], object]) -> None:
         try:
-            write(self.folder, self.stop)
-        except BaseException as error:  # raised in the building thread by place()
+            self.result = write(self.folder, self.stop)
+        except BaseException as error:  # raised in the building thread by wait()
             self.error = error
 
-    def place(self, target_dir: Path) -> None:
-        """Wait for the index and move it into target_dir/pagefind/."""
+    def wait(self) -> object:
+        """What `write` returned, once it has (what it raised, raised here)."""
         self.thread.join()
         if self.error is not None:
             raise self.error
+        return self.result
+
+    def place(self, target_dir: Path) -> None:
+        """Wait for the index and move it into target_dir/pagefind/."""
+        self.wait()
         shutil.rmtree(target_dir / BUNDLE, ignore_errors=True)
         try:
             os.rename(self.folder / BUNDLE, target_dir / BUNDLE)
@@ -182,32 +188,21 @@ class IndexAhead:
     def __init__(self, output_dir: Path, name: str, records: list[dict[str, Any]]) -> None:
         self.name = name
         self.records = records
-        # (named as the staging folders are: one a killed build leaves is removed by the next)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-ahead", dir=output_dir.parent))
-        self.ids: dict[str, str] | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True, name="digest-index-ahead")
-        self.thread.start()
-
-    def _run(self) -> None:
-        with contextlib.suppress(Exception):  # a guess: if it fails, the shard is indexed as usual
-            self.ids = _index(self.records, self.folder / self.name)
+        self.background = IndexInBackground(output_dir, lambda folder, _: _index(records, folder / name))
 
     def take(self, name: str, records: Sequence[dict[str, Any]], target: Path) -> dict[str, str] | None:
         """The fragment ids of the shard, moved to `target`, if it was indexed from these very records."""
         if name != self.name or list(records) != self.records:
             return None
-        self.thread.join()
-        if self.ids is None:
-            return None
         try:
-            os.rename(self.folder / self.name, target)
-        except OSError:
+            ids = self.background.wait()
+            os.rename(self.background.folder / name, target)
+        except Exception:  # (a guess: if it failed, the shard is indexed as usual)
             return None
-        return self.ids
+        return ids if isinstance(ids, dict) else None
 
     def close(self) -> None:
-        self.thread.join()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.background.close()
 
 
 @dataclass(frozen=True)

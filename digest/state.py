@@ -192,19 +192,22 @@ class BuildState:
         moved to its name since (by a build killed between the move and its record)."""
         path = self.record(name)
         where = self._where(name, folder)
+        if where is None or not folder.is_dir():
+            return None
         known = self.trees.get(path) if self.trees is not None else None
         if known is not None and known[0] == stamp_of(path):
-            return Tree(folder=folder, files=known[1], written_ns=known[2]) if known[3] == where else None
-        data = self._load(name)
-        if data is None or where is None or not folder.is_dir():
-            return None
-        files, written_ns, saved_for = data.get("files"), data.get("saved_ns"), data.get("folder")
-        # A record of the right shape but wrong types (damaged, or written by hand) is no record.
-        if not isinstance(files, dict) or type(written_ns) is not int or \
-                not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
-            return None
-        saved_where = tuple(saved_for) if isinstance(saved_for, list) else None
-        self._remember_tree(path, files, written_ns, saved_where)
+            _, files, written_ns, saved_where = known
+        else:
+            data = self._load(name)
+            if data is None:
+                return None
+            files, written_ns, saved_for = data.get("files"), data.get("saved_ns"), data.get("folder")
+            # A record of the right shape but wrong types (damaged, or written by hand) is no record.
+            if not isinstance(files, dict) or type(written_ns) is not int or \
+                    not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
+                return None
+            saved_where = tuple(saved_for) if isinstance(saved_for, list) else None
+            self._remember_tree(path, files, written_ns, saved_where)
         return Tree(folder=folder, files=files, written_ns=written_ns) if saved_where == where else None
 
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int, folder: Path) -> None:
@@ -308,11 +311,8 @@ class Swap:
 
 def identity(folder: Path) -> tuple[int, int] | None:
     """A folder's device and inode (a rename keeps them), or None if it is missing."""
-    try:
-        status = os.stat(folder)
-    except OSError:
-        return None
-    return status.st_dev, status.st_ino
+    stamp = folder_stamp(folder)
+    return None if stamp is None else (stamp[0], stamp[1])
 
 
 def folder_stamp(folder: Path) -> tuple[int, ...] | None:
