@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from digest import sitemap
 from digest.config import Config, load_config
 from digest.errors import Problem, SiteError
+from digest.heap import unscanned
 from digest.output import (
     Output,
     Tree,
@@ -204,13 +205,8 @@ class Builder:
                 done = self._borrow_current(config, state, sources, now, started)
             if done is None and tree is not None:
                 # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
-                collecting = gc.isenabled()
-                gc.disable()
-                try:
+                with unscanned():
                     done = self._build_edit(frame, state, sources, tree, now, started, spare)
-                finally:
-                    if collecting:
-                        gc.enable()
         finally:
             for folder in (tree, spare):
                 if folder is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -22,6 +21,7 @@ from digest.charset import not_utf8_message
 from digest.config import Config
 from digest.errors import Collector, Problem, display_path
 from digest.files import inside_site, walk
+from digest.heap import unscanned
 from digest.i18n import translator
 from digest.images import ImageError, picture, size_of
 from digest.parallel import run_chunked
@@ -229,10 +229,8 @@ class ArticleCache:
     def load(cls, folder: Path) -> ArticleCache:
         """The cache saved by an earlier build; shards missing, old or unreadable are empty."""
         cache = cls()
-        collecting = gc.isenabled()
-        gc.disable()  # unpickling tens of thousands of articles would trigger many useless collections
-        try:
-            shards = []
+        shards = []
+        with unscanned():  # unpickling tens of thousands of articles
             for number in range(cls.SHARDS):
                 # Sealed with a checksum: a shard damaged or altered in the cache is parsed again.
                 data = load_record(folder / f"{number:02}.pickle", "articles")
@@ -241,9 +239,6 @@ class ArticleCache:
                 except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
                         ValueError):
                     shards.append(None)
-        finally:
-            if collecting:
-                gc.enable()
         keys = {shard[1] for shard in shards if shard and shard[0] == CACHE_FORMAT}
         if len(keys) != 1:
             return cache

@@ -84,7 +84,7 @@ class Tree:
     def holds(self, output: Output) -> bool:
         if self.files.get(output.file) != output.fingerprint:
             return False
-        if self._checked_whole:
+        if self.checked_whole:
             return True
         try:
             return os.stat(f"{self.prefix}{output.file}").st_mtime_ns <= self.written_ns
@@ -95,7 +95,7 @@ class Tree:
     def untouched(self) -> bool:
         """Whether no file was added to or removed from its folders since written: a folder's
         modification time changes when an entry is added, removed or renamed in it."""
-        if self._checked_whole:
+        if self.checked_whole:
             return True
         folders = {""} | folders_of(self.files)
         try:
@@ -104,7 +104,7 @@ class Tree:
             return False
 
     @property
-    def _checked_whole(self) -> bool:
+    def checked_whole(self) -> bool:
         """Known to be as written (trusted, or found intact): no file needs a look."""
         return self.trusted or bool(self.__dict__.get("_intact"))
 
@@ -404,18 +404,19 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
     site is moved to `keep_old` (to be the next build's spare), or deleted.
     """
     staging = Staging(output_dir, spare)
+    todo = _to_stage(outputs, spare, previous)
 
     def write(chunk: range) -> int:
         written = 0
         for index in chunk:
-            written += staging.write(outputs[index], previous)
+            written += staging.write(todo[index], previous)
         return written
 
     try:
         staging.remove_stale(outputs)
         staging.make_folders(outputs)
-        report = (lambda done: progress(done, len(outputs))) if progress else None
-        written = sum(run_chunked(write, len(outputs), workers, report))
+        report = (lambda done: progress(done, len(todo))) if progress else None
+        written = sum(run_chunked(write, len(todo), workers, report))
         extra = finish(staging.path, written) if finish is not None else None
         manifest = {output.file: output.fingerprint for output in outputs}
         manifest.update(extra or {})
@@ -427,6 +428,16 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
         raise
     kept_old = staging.commit(keep_old)
     return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old)
+
+
+def _to_stage(outputs: Sequence[Output], spare: Tree | None, previous: Tree | None) -> Sequence[Output]:
+    """The outputs a staging must look at: with a spare tree known to be as recorded, all but those it
+    holds already, as output/ does (after an edit, all but a few files: no call, no look per file)."""
+    if spare is None or previous is None or not spare.checked_whole:
+        return outputs
+    kept, current = spare.files, previous.files
+    return [output for output in outputs
+            if kept.get(output.file) != output.fingerprint or current.get(output.file) != output.fingerprint]
 
 
 def write_in_place(folder: Path, outputs: Sequence[Output], held: Mapping[str, str]) -> int:

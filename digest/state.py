@@ -23,9 +23,7 @@ values of the wrong types, is no record, and the part it described is built agai
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
-import json
 import os
 import pickle
 import stat
@@ -40,6 +38,7 @@ from typing import Any, BinaryIO
 
 from digest import __version__
 from digest.config import Config
+from digest.heap import unscanned
 from digest.output import Tree
 from digest.records import fingerprint, load_record, load_record_view, save_record
 from digest.theme import template_dirs
@@ -76,7 +75,7 @@ class BuildState:
         return self.config.cache_dir / "search-records"
 
     def record(self, name: str) -> Path:
-        return self.config.cache_dir / f"{name}-{self.tag}.json"
+        return self.config.cache_dir / f"{name}-{self.tag}.record"
 
     def forget(self, *names: str) -> None:
         for name in names:
@@ -160,19 +159,15 @@ class BuildState:
         data = load_record_view(path, "pickle")
         if data is None:
             return None
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of objects: no use collecting while they are made
+        header = self._pickle_header
+        if data[:len(header)] != header:
+            return None
         try:
-            header = self._pickle_header
-            if data[:len(header)] != header:
-                return None
-            return pickle.loads(data[len(header):])  # (from the view: no copy)
+            with unscanned():  # tens of thousands of objects
+                return pickle.loads(data[len(header):])  # (from the view: no copy)
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
                 IndexError, KeyError):
             return None
-        finally:
-            if collecting:
-                gc.enable()
 
     # --- the output folder and the spare tree
 
@@ -213,8 +208,9 @@ class BuildState:
     def save_tree(self, name: str, files: Mapping[str, str], written_ns: int, folder: Path) -> None:
         """Record what `folder` holds (see load_tree)."""
         where = self._where(name, folder)
-        self._save(name, {"saved_ns": written_ns, "files": files, "folder": list(where) if where else None})
-        self._remember_tree(self.record(name), dict(files), written_ns, where)
+        copy = dict(files)
+        self._save(name, {"saved_ns": written_ns, "files": copy, "folder": list(where) if where else None})
+        self._remember_tree(self.record(name), copy, written_ns, where)
 
     @staticmethod
     def _where(name: str, folder: Path) -> tuple[int, ...] | None:
@@ -231,8 +227,8 @@ class BuildState:
     def save_swap(self, swap: Swap) -> None:
         """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
         self._save(SWAP, {"staged": list(swap.staged), "replaced": list(swap.replaced) if swap.replaced else None,
-                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": swap.files,
-                          "index": swap.index})
+                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": dict(swap.files),
+                          "index": dict(swap.index)})
 
     def load_swap(self) -> Swap | None:
         data = self._load(SWAP)
@@ -279,8 +275,9 @@ class BuildState:
     def _load(self, name: str) -> dict[str, Any] | None:
         raw = load_record(self.record(name), "state")
         try:
-            data = json.loads(raw) if raw is not None else None
-        except ValueError:
+            data = pickle.loads(raw) if raw is not None else None
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+                IndexError, KeyError):
             return None
         if not isinstance(data, dict) or data.get("version") != __version__ or \
                 data.get("output_dir") != str(self.config.output_dir):
@@ -288,8 +285,10 @@ class BuildState:
         return data
 
     def _save(self, name: str, data: dict[str, Any]) -> None:
+        """Pickled (plain values only: loads checks their types): a tree record holds a line per file, which
+        JSON would take ten times as long to write and read on a large site."""
         record = {"version": __version__, "output_dir": str(self.config.output_dir), **data}
-        save_record(self.record(name), "state", json.dumps(record, default=dict).encode())  # (a remembered tree)
+        save_record(self.record(name), "state", pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 SWAP = "swap"  # the record of a swap in progress

@@ -6,7 +6,6 @@ succeed; a failed edit build changes nothing; damaged records in the cache mean 
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import random
@@ -284,9 +283,9 @@ def clean_build(site: Site, found: bool = False) -> dict[str, bytes]:
 def test_a_manifest_with_wrong_types_means_a_rebuild(small: Site, damage: dict[str, object]) -> None:
     state = BuildState(load_config(small.root / "config.yaml"))
     record = state.record("manifest")
-    data = json.loads(load_record(record, "state") or b"")
+    data = pickle.loads(load_record(record, "state") or b"")
     data.update(damage)  # (sealed anew: the record checks out, only its types are wrong)
-    save_record(record, "state", json.dumps(data).encode())
+    save_record(record, "state", pickle.dumps(data))
     small.write("content/fr/2024/a.md", article("Un article modifié", tags="[Irak]"))
     result = small.build()
     assert result.exit_code == 0, result.output
@@ -303,7 +302,7 @@ def test_a_folder_moved_to_the_spares_name_after_its_record_is_not_trusted(small
     small.build_ok()  # output/: the new site; the spare: the first one, as its record says
     spare = state.spare_dir()
     assert spare is not None and state.load_tree("spare", spare) is not None
-    recorded = json.loads(load_record(state.record("spare"), "state") or b"")["saved_ns"]
+    recorded = pickle.loads(load_record(state.record("spare"), "state") or b"")["saved_ns"]
     # Another site in its place: the new one, its files dated before the record (as `cp -p` of an older copy).
     shutil.rmtree(spare)
     shutil.copytree(small.output, spare)

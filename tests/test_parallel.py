@@ -129,7 +129,7 @@ def test_the_replaced_site_is_kept_and_updated_into_the_next_one(tmp_path: Path)
     step("tampered-2")
 
     # An interrupted build leaves a spare tree without its manifest: it is thrown away, not trusted.
-    for manifest in spares.glob("spare-*.json"):
+    for manifest in spares.glob("spare-*.record"):
         manifest.write_text("{}")
     next(output.rglob("story-000012/index.html")).write_bytes(b"x")
     step("interrupted")
