@@ -41,6 +41,7 @@ from digest.search import (
     Shard,
     ShardUpdate,
     StaleRecords,
+    index_ahead,
     index_files,
     index_is_current,
     index_present,
@@ -262,15 +263,14 @@ class Builder:
                     started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
-        from digest.delta import index_ahead
-
         config = frame.config
         search = state.record("search")
         ahead = None
         if config.search and not self.recent_search and search.is_file():
             # `digest build` indexes the edited article's quarter again: started now, from the article
             # alone, Pagefind works while the page graph is loaded and the edit planned.
-            ahead = index_ahead(config, sources, tree.written_ns, load_state(search), RecordStore(state.search_records))
+            ahead = index_ahead(config, sources.content, tree.written_ns, load_state(search),
+                                RecordStore(state.search_records))
         try:
             return self._edit(frame, state, sources, tree, now, started, spare, ahead)
         finally:
@@ -452,7 +452,7 @@ class Builder:
             graph = PageGraph(site, frame.salt, frame.version)
             outputs = list(graph.plan())
             gc.freeze()
-            wanted = shards(site.articles, config.language_codes, frame.version) if config.search else ()
+            wanted = shards(site.editions, config.language_codes, frame.version) if config.search else ()
             result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
                 written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
             report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),

@@ -18,6 +18,7 @@ graph again would cost more than the edit. A full build starts the record afresh
 from __future__ import annotations
 
 import copyreg
+import io
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -35,7 +36,6 @@ from digest.output import Output
 from digest.render import known_environment
 from digest.search import (
     RECENT_LIMIT,
-    IndexAhead,
     Recent,
     RecordStore,
     ShardUpdate,
@@ -45,7 +45,7 @@ from digest.search import (
     shard_name,
     shards,
 )
-from digest.site import Site, link_article
+from digest.site import Site, StoredSite, link_article
 from digest.state import BuildState, Frame, Sources, Stamp, Unchanged
 
 MAX_EDITS = 50  # more changed files than this in one build: a full build is as quick
@@ -125,7 +125,9 @@ _ARTICLE_FIELDS = [f.name for f in fields(Article)]
 
 
 def save_record(state: BuildState, record: GraphRecord) -> None:
-    """Save the record of a full build, without the bodies it need not keep; its edits are dropped."""
+    """Save the record of a full build, without the bodies it need not keep; its edits are dropped. The
+    site is saved as a StoredSite (each article pickled apart): loaded, it makes only the articles an
+    edit reads."""
     kept = record.kept_bodies
 
     def article(item: Article) -> tuple[Any, ...]:
@@ -134,11 +136,25 @@ def save_record(state: BuildState, record: GraphRecord) -> None:
             values[_ARTICLE_FIELDS.index("body_html")] = ""
         return Article, tuple(values)
 
+    def pickler(file: Any) -> pickle.Pickler:
+        made = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+        made.dispatch_table = {**copyreg.dispatch_table, Article: article,  # type: ignore[dict-item]
+                               MappingProxyType: lambda items: (_proxy, (dict(items),)),
+                               Site: lambda site: (StoredSite.site, (StoredSite.of(site, pickled),))}
+        return made
+
+    buffer = io.BytesIO()
+    one = pickler(buffer)
+
+    def pickled(item: Article) -> bytes:
+        buffer.seek(0)
+        buffer.truncate()
+        one.clear_memo()  # (each article a pickle of its own)
+        one.dump(item)
+        return buffer.getvalue()
+
     def write(file: Any) -> None:
-        pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = {**copyreg.dispatch_table, Article: article,  # type: ignore[dict-item]
-                                  MappingProxyType: lambda items: (_proxy, (dict(items),))}
-        pickler.dump(replace(record, edits={}))
+        pickler(file).dump(replace(record, edits={}))
 
     state.forget_graph()
     state.write_pickle(state.graph_base(), write)
@@ -203,7 +219,7 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
         return EditPlan(outputs=(), record=record, search=lambda: SearchPlan((), dict(held)))
     if len(changed) > MAX_EDITS or any(path not in record.known for path in changed):
         return None  # not only articles changed
-    published = record.site.all_articles()
+    published = record.site.urls_by_source()
     edits = []
     for path in changed:
         old = record.known[path]
@@ -246,48 +262,14 @@ def plan_edit(frame: Frame, record: GraphRecord, sources: Sources, now: datetime
     return EditPlan(outputs=outputs, record=updated, search=search)
 
 
-def index_ahead(config: Config, sources: Sources, since_ns: int, held: Mapping[str, str],
-                store: RecordStore) -> IndexAhead | None:
-    """An edit build's search shard, indexed at once in the background from the one article file
-    changed since `since_ns` (the last build), read alone: the quarter it is in, with its new record.
-    Pagefind then works while the page graph is loaded and the edit planned; None if there is no
-    such single article, or nothing to index again for it. (Its links to other articles are not
-    resolved here: a search record holds the text, not the links' targets.)"""
-    fresh = [path for path, stamp in sources.content.items()
-             if not stamp[3] and stamp[0] > since_ns and path.endswith(".md")]
-    if len(fresh) != 1:
-        return None
-    path = Path(fresh[0])
-    try:
-        lang = path.relative_to(config.content_dir).parts[0]
-    except ValueError:
-        return None
-    if lang not in config.language_codes:
-        return None
-    article = load_article(config, lang, path, Collector())
-    if article is None or article.draft:
-        return None
-    name = shard_name(article)
-    loaded = store.load(name, held[name]) if name in held else None
-    if loaded is None:
-        return None
-    new = record(article)
-    records = list(loaded[0])
-    at = [position for position, item in enumerate(records) if item["url"] == new["url"]]
-    if len(at) != 1 or records[at[0]] == new:
-        return None
-    records[at[0]] = new
-    return IndexAhead(config.output_dir, name, records)
-
-
-def _read(config: Config, lang: str, path: Path, published: Sequence[Article]) -> Article | None:
-    """An article parsed and linked to the others, or None if anything is wrong with it (the full
-    build that follows says what)."""
+def _read(config: Config, lang: str, path: Path, published: Mapping[str, str]) -> Article | None:
+    """An article parsed and linked to the others (`published`: their URLs by source path), or None if
+    anything is wrong with it (the full build that follows says what)."""
     problems = Collector()
     article = load_article(config, lang, path, problems)
     if article is None or problems.problems:
         return None
-    linked = link_article(article, published, published, config, problems)
+    linked = link_article(article, published, {}, config, problems)
     return None if problems.problems else linked
 
 
@@ -302,7 +284,7 @@ def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mappi
     updates: list[ShardUpdate | Recent] = []
     listing = dict(held)
     for lang in frame.config.language_codes:
-        touched = shards(site.articles, [lang], frame.version, only=names)
+        touched = shards(site.editions, [lang], frame.version, only=names)
         if not touched:
             continue
         name = recent_name(lang)
@@ -342,7 +324,7 @@ def _search_updates(frame: Frame, site: Site, edits: Sequence[Edit], held: Mappi
             continue
         # Compaction: every quarter with superseded records indexed again, the recent shard dropped.
         listing.pop(name, None)
-        for shard in shards(site.articles, [lang], frame.version, only=superseded.keys()):
+        for shard in shards(site.editions, [lang], frame.version, only=superseded.keys()):
             replaced = {position: records[article_url] for position, article in enumerate(shard.articles)
                         if (article_url := "/" + urls.encode(article.url)) in records}
             updates.append(ShardUpdate(shard, held.get(shard.name, ""), replaced))

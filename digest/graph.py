@@ -17,9 +17,10 @@ outline, only the groups reading the edited articles need planning again (see di
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from digest.output import Output, file_fingerprint
 from digest.presentation import Presentation
 from digest.records import fingerprint
 from digest.render import PageContext, Renderer, hreflang
-from digest.site import Edition, Page, Site, Tag, paginate
+from digest.site import Edition, Page, Site, Tag, page_of, paginate
 from digest.sitemap import SitemapEntry
 from digest.theme import asset_files
 
@@ -170,7 +171,7 @@ class PageGraph:
         self._reading(group)
         kind, *where = group
         if kind == "article":
-            article = self._articles_by_file[where[0]]
+            article = self.site.article(where[0])
             yield self.article_page(article)
             if self.config.social_cards and not (article.image and article.image.has_picture):
                 yield self.social_card(article)
@@ -202,18 +203,21 @@ class PageGraph:
     # --- lookups, made once per graph
 
     @cached_property
-    def _articles_by_file(self) -> dict[str, Article]:
-        return {a.file: a for a in self.site.all_articles()}
-
-    @cached_property
     def _tags_by_slug(self) -> dict[tuple[str, str], Tag]:
         return {(tag.lang, tag.slug): tag for tags in self.site.tags.values() for tag in tags}
 
-    def _pages(self, key: tuple[str, ...], articles: tuple[Article, ...], first_url: str) -> tuple[Page, ...]:
+    def _pages(self, key: tuple[str, ...], articles: Sequence[Article], first_url: str) -> tuple[Page, ...]:
         """A list's pages, paginated once per graph."""
         if key not in self._paginated:
             self._paginated[key] = paginate(articles, self.config.per_page, first_url)
         return self._paginated[key]
+
+    def _page_of(self, key: tuple[str, ...], articles: Sequence[Article], first_url: str, number: int) -> Page:
+        """One page of a list: paginated whole if the plan went through it, else alone (an edit plans a
+        few pages of a list whose other articles it need not read)."""
+        if key in self._paginated:
+            return self._paginated[key][number - 1]
+        return page_of(articles, self.config.per_page, first_url, number)
 
     def _editions_of(self, code: str) -> dict[date, int]:
         """Day -> its index in the language's editions (newest first)."""
@@ -241,7 +245,7 @@ class PageGraph:
                           self.presentation.not_found, in_sitemap=False)
 
     def home_page(self, code: str, number: int) -> Output:
-        page = self._pages(("home", code), self.site.articles[code], urls.home(code))[number - 1]
+        page = self._page_of(("home", code), self.site.articles[code], urls.home(code), number)
         return self._page("home.html", page.url, code, (page.count, [self.card(a) for a in page.items]),
                           lambda: self.presentation.home(code, page))
 
@@ -261,7 +265,7 @@ class PageGraph:
     def tag_page(self, tag: Tag, number: int) -> Output:
         codes = self.config.language_codes
         elsewhere = tuple(tag.slug in self.tag_slugs[c] for c in codes)  # the switcher links there if so
-        page = self._pages(("tag", tag.lang, tag.slug), tag.articles, tag.url)[number - 1]
+        page = self._page_of(("tag", tag.lang, tag.slug), tag.articles, tag.url, number)
         return self._page("tag.html", page.url, tag.lang,
                           (tag.name, page.count, len(tag.articles), elsewhere, [self.card(a) for a in page.items]),
                           lambda: self.presentation.tag(tag, page))
@@ -339,8 +343,14 @@ class PageGraph:
         return fingerprint(self.version, self._card_theme.fingerprint)
 
     def news_sitemap(self) -> Output:
-        news = sitemap.news_articles(self.site.all_articles(), self.site.now)
-        fallback = "" if news else sitemap.news_fallback(self.site.all_articles(), self.site.now)
+        # Lists are newest first: the news sitemap's two days, and the newest article, are where they begin.
+        start = self.site.now - sitemap.NEWS_WINDOW
+        recent = [a for code in self.config.language_codes
+                  for a in itertools.takewhile(lambda a: a.date >= start, self.site.articles[code])]
+        news = sitemap.news_articles(recent, self.site.now)
+        fallback = "" if news else sitemap.news_fallback(
+            [a for code in self.config.language_codes for a in _newest(self.site.articles[code], self.site.now)],
+            self.site.now)
         return Output(urls.NEWS_SITEMAP, fingerprint(self.salt, "news", fallback, [self.card(a) for a in news]),
                       render=lambda: sitemap.news_sitemap(self.config, news, fallback))
 
@@ -388,3 +398,10 @@ class PageGraph:
             for asset in article.assets:
                 yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
 
+
+
+def _newest(articles: Sequence[Article], now: datetime) -> list[Article]:
+    """The articles of a list (newest first) dated at its newest instant up to `now`."""
+    published = (article for article in articles if article.date <= now)
+    first = next(published, None)
+    return [] if first is None else [first, *itertools.takewhile(lambda a: a.date == first.date, published)]

@@ -43,7 +43,11 @@ from digest.output import checked, exchange, remove_in_background
 from digest.records import fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from digest.config import Config
     from digest.content import Article
+    from digest.site import Edition
 
 BUNDLE = "pagefind"  # folder of the index inside the output
 SHARDS = "shards.json"  # the list of shards, per language, that search.js reads
@@ -64,16 +68,19 @@ class Shard:
     articles: tuple[Article, ...]
 
 
-def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[str], version: str,
+def shards(editions: Mapping[str, Sequence[Edition]], language_codes: Sequence[str], version: str,
            only: Container[str] | None = None) -> tuple[Shard, ...]:
-    """The shards of a site (or those named in `only`): per language (in config order), newest
-    quarter first. A shard's key holds its records' format, digest's `version` (the build's frame:
-    digest.state.Frame) and its articles, not the rest of the frame: a template edit indexes nothing again."""
+    """The shards of a site (or those named in `only`), from its editions: per language (in config order),
+    newest quarter first. A shard's key holds its records' format, digest's `version` (the build's frame:
+    digest.state.Frame) and its articles, not the rest of the frame: a template edit indexes nothing again.
+    (Only the articles of the shards asked for are read: an edit's site makes them when first read.)"""
     found = []
     for code in language_codes:
         quarters: dict[str, list[Article]] = {}
-        for article in articles.get(code, ()):  # newest first
-            quarters.setdefault(shard_name(article), []).append(article)
+        for edition in editions.get(code, ()):  # newest first, as the articles of each
+            name = quarter_name(code, edition.day)
+            if only is None or name in only:
+                quarters.setdefault(name, []).extend(edition.articles)
         for name, items in quarters.items():
             if only is None or name in only:
                 key = fingerprint(_FORMAT, version, [(a.url, a.digest) for a in items])
@@ -83,7 +90,11 @@ def shards(articles: Mapping[str, Sequence[Article]], language_codes: Sequence[s
 
 def shard_name(article: Article) -> str:
     """The shard an article is indexed in: its language and quarter."""
-    return f"{article.lang}-{article.date.year}-q{(article.date.month + 2) // 3}"
+    return quarter_name(article.lang, article.date)
+
+
+def quarter_name(lang: str, day: date) -> str:
+    return f"{lang}-{day.year}-q{(day.month + 2) // 3}"
 
 
 def pagefind_executable() -> Path:
@@ -181,7 +192,7 @@ class IndexInBackground:
 
 class IndexAhead:
     """One shard indexed in the background before the build knows it needs it: an edit build's guess
-    from the edited article alone (see delta.index_ahead), made while the page graph is loaded.
+    from the edited article alone (see index_ahead), made while the page graph is loaded.
     write_edited_index takes it if the records it indexed are exactly the ones the edit wants (the
     same records give the same index), else indexes the shard itself."""
 
@@ -203,6 +214,43 @@ class IndexAhead:
 
     def close(self) -> None:
         self.background.close()
+
+
+def index_ahead(config: Config, content: Mapping[str, tuple[int, int, int, bool]], since_ns: int,
+                held: Mapping[str, str], store: RecordStore) -> IndexAhead | None:
+    """An edit build's search shard, indexed at once in the background from the one article file
+    changed since `since_ns` (the last build), read alone: the quarter it is in, with its new record.
+    Pagefind then works while the page graph is loaded and the edit planned; None if there is no
+    such single article, or nothing to index again for it. (Its links to other articles are not
+    resolved here: a search record holds the text, not the links' targets.) `content`: the stamps of
+    the files under content/ (digest.state.Sources)."""
+    from digest.content import load_article
+    from digest.errors import Collector
+
+    fresh = [path for path, stamp in content.items() if not stamp[3] and stamp[0] > since_ns and path.endswith(".md")]
+    if len(fresh) != 1:
+        return None
+    path = Path(fresh[0])
+    try:
+        lang = path.relative_to(config.content_dir).parts[0]
+    except ValueError:
+        return None
+    if lang not in config.language_codes:
+        return None
+    article = load_article(config, lang, path, Collector())
+    if article is None or article.draft:
+        return None
+    name = shard_name(article)
+    loaded = store.load(name, held[name]) if name in held else None
+    if loaded is None:
+        return None
+    new = record(article)
+    records = list(loaded[0])
+    at = [position for position, item in enumerate(records) if item["url"] == new["url"]]
+    if len(at) != 1 or records[at[0]] == new:
+        return None
+    records[at[0]] = new
+    return IndexAhead(config.output_dir, name, records)
 
 
 @dataclass(frozen=True)

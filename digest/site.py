@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import pickle
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from types import MappingProxyType
+from typing import overload
 from urllib.parse import unquote
 
 from digest import urls
@@ -23,7 +26,7 @@ class Tag:
     lang: str
     slug: str
     name: str  # the most frequent spelling
-    articles: tuple[Article, ...]  # newest first
+    articles: Sequence[Article]  # newest first (a tuple, or Articles in a site loaded from a record)
 
     @property
     def url(self) -> str:
@@ -36,7 +39,7 @@ class Edition:
 
     lang: str
     day: date
-    articles: tuple[Article, ...]  # newest first
+    articles: Sequence[Article]  # newest first (a tuple, or Articles in a site loaded from a record)
 
     @property
     def url(self) -> str:
@@ -78,11 +81,17 @@ class Page:
 
 def paginate(items: Sequence[Article], per_page: int, first_url: str) -> tuple[Page, ...]:
     """Split a list into pages; an empty list still has one (empty) first page."""
-    count = max(1, -(-len(items) // per_page))
-    return tuple(
-        Page(number=n, count=count, items=tuple(items[(n - 1) * per_page : n * per_page]), first_url=first_url)
-        for n in range(1, count + 1)
-    )
+    return tuple(page_of(items, per_page, first_url, number) for number in range(1, _page_count(items, per_page) + 1))
+
+
+def page_of(items: Sequence[Article], per_page: int, first_url: str, number: int) -> Page:
+    """Page `number` of a list (see paginate)."""
+    return Page(number=number, count=_page_count(items, per_page),
+                items=tuple(items[(number - 1) * per_page : number * per_page]), first_url=first_url)
+
+
+def _page_count(items: Sequence[Article], per_page: int) -> int:
+    return max(1, -(-len(items) // per_page))
 
 
 def newest_first(articles: Sequence[Article]) -> tuple[Article, ...]:
@@ -94,12 +103,15 @@ def newest_first(articles: Sequence[Article]) -> tuple[Article, ...]:
 @dataclass(frozen=True)
 class Site:
     config: Config
-    articles: Mapping[str, tuple[Article, ...]]  # lang -> published articles, newest first
+    articles: Mapping[str, Sequence[Article]]  # lang -> published articles, newest first
     by_key: Mapping[str, Mapping[str, Article]]  # translation key -> lang -> article
     tags: Mapping[str, tuple[Tag, ...]]  # lang -> tags in slug order
     editions: Mapping[str, tuple[Edition, ...]]  # lang -> days with articles, newest first
     now: datetime = datetime(1970, 1, 1, tzinfo=UTC)  # the build's time (SOURCE_DATE_EPOCH, else now)
     scheduled: tuple[Article, ...] = ()  # dated after `now`, oldest first (left out unless --future)
+    # A site loaded from a page graph's record: how it was stored, and the articles replaced since.
+    stored: StoredSite | None = field(default=None, compare=False)
+    store: ArticleStore | None = field(default=None, compare=False)
 
     @property
     def digest(self) -> str:
@@ -125,10 +137,28 @@ class Site:
     def all_articles(self) -> tuple[Article, ...]:
         return tuple(a for code in self.config.language_codes for a in self.articles.get(code, ()))
 
+    def urls_by_source(self) -> Mapping[str, str]:
+        """Every published article's URL, by its Article.source_path (what body links name)."""
+        if self.stored is not None:
+            return self.stored.urls
+        return {article.source_path: article.url for article in self.all_articles()}
+
+    def article(self, file: str) -> Article:
+        """A published article, by its file."""
+        if self.store is not None:
+            return self.store[file]
+        return self._by_file[file]
+
+    @cached_property
+    def _by_file(self) -> dict[str, Article]:
+        return {a.file: a for a in self.all_articles()}
+
     def replacing(self, versions: Mapping[str, Article], now: datetime) -> Site:
         """The site at `now`, with articles (by file) replaced by new versions of the same outline
         (digest.graph.outline: same language, key, date, tags...): every list keeps its order, and
         only the lists that hold them are made again."""
+        if self.stored is not None and self.store is not None:
+            return self.stored.site({**self.store.versions, **versions}, now)
         if not versions:
             return replace(self, now=now)
 
@@ -156,6 +186,111 @@ class Site:
         )
 
 
+class ArticleStore:
+    """The articles of a site loaded from a page graph's record, kept pickled one by one and each made
+    on first use (an edit reads only the articles of the pages it plans), once: the lists of the site
+    share it. `versions` replace the stored articles of their files (the edits since the record)."""
+
+    def __init__(self, blobs: Mapping[str, bytes], versions: Mapping[str, Article]) -> None:
+        self.blobs = blobs
+        self.versions = dict(versions)
+        self._made: dict[str, Article] = dict(versions)
+
+    def __getitem__(self, file: str) -> Article:
+        article = self._made.get(file)
+        if article is None:
+            article = self._made[file] = pickle.loads(self.blobs[file])
+        return article
+
+
+class Articles(Sequence[Article]):
+    """A list of a stored site's articles, by file (see ArticleStore); a slice is a tuple of articles."""
+
+    __slots__ = ("files", "store")
+
+    def __init__(self, files: tuple[str, ...], store: ArticleStore) -> None:
+        self.files = files
+        self.store = store
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Article, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | tuple[Article, ...]:
+        if isinstance(index, slice):
+            return tuple(self.store[file] for file in self.files[index])
+        return self.store[self.files[index]]
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self.store[file] for file in self.files)
+
+
+class _ByKey(Mapping[str, Mapping[str, Article]]):
+    """Site.by_key of a stored site: translation key -> lang -> article, made when asked for."""
+
+    def __init__(self, files: Mapping[str, Mapping[str, str]], store: ArticleStore) -> None:
+        self.files = files
+        self.store = store
+
+    def __getitem__(self, key: str) -> Mapping[str, Article]:
+        return MappingProxyType({code: self.store[file] for code, file in self.files[key].items()})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+@dataclass(frozen=True)
+class StoredSite:
+    """A site as a page graph's record keeps it (digest.delta): its lists by article file, each
+    published article pickled apart (`blobs`, see ArticleStore)."""
+
+    config: Config
+    now: datetime
+    scheduled: tuple[Article, ...]
+    articles: dict[str, tuple[str, ...]]
+    by_key: dict[str, dict[str, str]]
+    tags: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]  # lang -> (slug, name, files) of each tag
+    editions: dict[str, tuple[tuple[date, tuple[str, ...]], ...]]  # lang -> (day, files) of each edition
+    urls: dict[str, str]  # Site.urls_by_source
+    blobs: dict[str, bytes]
+
+    @classmethod
+    def of(cls, site: Site, pickled: Callable[[Article], bytes]) -> StoredSite:
+        def files(articles: Sequence[Article]) -> tuple[str, ...]:
+            return tuple(article.file for article in articles)
+
+        return cls(config=site.config, now=site.now, scheduled=site.scheduled,
+                   articles={code: files(items) for code, items in site.articles.items()},
+                   by_key={key: {code: a.file for code, a in found.items()} for key, found in site.by_key.items()},
+                   tags={code: tuple((t.slug, t.name, files(t.articles)) for t in tags)
+                         for code, tags in site.tags.items()},
+                   editions={code: tuple((e.day, files(e.articles)) for e in editions)
+                             for code, editions in site.editions.items()},
+                   urls=dict(site.urls_by_source()),
+                   blobs={article.file: pickled(article) for article in site.all_articles()})
+
+    def site(self, versions: Mapping[str, Article] | None = None, now: datetime | None = None) -> Site:
+        """The site, its articles made when first read; `versions` replacing some (same outlines)."""
+        store = ArticleStore(self.blobs, versions or {})
+        return Site(
+            config=self.config,
+            articles=MappingProxyType({code: Articles(files, store) for code, files in self.articles.items()}),
+            by_key=_ByKey(self.by_key, store),
+            tags=MappingProxyType({code: tuple(Tag(code, slug, name, Articles(files, store))
+                                               for slug, name, files in tags) for code, tags in self.tags.items()}),
+            editions=MappingProxyType({code: tuple(Edition(code, day, Articles(files, store)) for day, files in days)
+                                       for code, days in self.editions.items()}),
+            now=self.now if now is None else now, scheduled=self.scheduled, stored=self, store=store)
+
+
 def scheduled_articles(loaded: Sequence[Article], now: datetime, include_drafts: bool = False) -> tuple[Article, ...]:
     """Articles dated after the build's time (drafts only with `include_drafts`), oldest first."""
     return tuple(sorted((a for a in loaded if a.date > now and (include_drafts or not a.draft)),
@@ -174,7 +309,9 @@ def build_site(config: Config, loaded: Sequence[Article], include_drafts: bool, 
     every_key = {a.key for a in loaded}
     scheduled = scheduled_articles(loaded, now, include_drafts)
     published = [a for a in loaded if (include_drafts or not a.draft) and (include_future or a.date <= now)]
-    published = [link_article(article, published, loaded, config, problems) for article in published]
+    urls_by_source = {article.source_path: article.url for article in published}
+    by_source = {article.source_path: article for article in loaded}
+    published = [link_article(article, urls_by_source, by_source, config, problems) for article in published]
 
     by_key: dict[str, dict[str, Article]] = defaultdict(dict)
     for article in sorted(published, key=lambda a: a.file):
@@ -233,13 +370,13 @@ EDITION_DAY = re.compile(r"^(0[1-9]|[12][0-9]|3[01])$")
 _ARTICLE_LINK = re.compile(re.escape(ARTICLE_LINK) + r'([^"#]*)')
 
 
-def link_article(article: Article, published: Sequence[Article], loaded: Sequence[Article],
-                   config: Config, problems: Collector) -> Article:
-    """Replace body links to other articles' source files with those articles' URLs."""
+def link_article(article: Article, urls_by_source: Mapping[str, str], known: Mapping[str, Article],
+                 config: Config, problems: Collector) -> Article:
+    """Replace body links to other articles' source files with those articles' URLs (`urls_by_source`:
+    of every published article, by Article.source_path; `known`: every article read, for what to say of
+    a link to one that is not published)."""
     if not article.article_links:
         return article
-    urls_by_source = {a.source_path: a.url for a in published}
-    known = {a.source_path: a for a in loaded}
     for link in article.article_links:
         if link.target not in urls_by_source:
             target = known.get(link.target)
