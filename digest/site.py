@@ -196,6 +196,11 @@ class ArticleStore:
         self.versions = dict(versions)
         self._made: dict[str, Article] = dict(versions)
 
+    @property
+    def made(self) -> frozenset[str]:
+        """The files of the articles made so far."""
+        return frozenset(self._made)
+
     def __getitem__(self, file: str) -> Article:
         article = self._made.get(file)
         if article is None:

@@ -13,6 +13,9 @@ import pytest
 
 from digest.build import Builder, BuildResult, build
 from digest.config import load_config
+from digest.delta import load_record, plan_edit
+from digest.records import build_time
+from digest.search import RecordStore
 from digest.state import BuildState, Frame, Sources
 from digest.theme import default_theme_dir
 
@@ -211,3 +214,36 @@ def test_search_follows_an_edit(make_site) -> None:
     # (the index compared by what it finds: the edit is in a recent shard that supersedes the quarter's record)
     found = search_index(site.output)["fr"]
     assert list(found) == ["/fr/2024/07/glacier/"] and "perd dix mètres" in found["/fr/2024/07/glacier/"]["content"]
+
+
+def test_an_edit_reads_only_the_articles_its_pages_show(make_site) -> None:
+    """The page graph's record keeps each article apart: planning an edit makes the edited article and
+    those shown beside it on the pages it plans, not the site's others (an edit must not grow with the
+    site); the build that follows equals a clean one."""
+    files = {f"fr/2024/a{n:03}.md": article(f"Article {n}", tags=f"[Thème {n % 2}]", body=f"Texte {n}.\n\nSuite {n}.",
+                                            date=f"2024-0{1 + n % 6}-{1 + n % 27:02}T08:{n % 60:02}:00+01:00")
+             for n in range(120)}
+    edited = Edited(make_site(files))
+    config = load_config(edited.config)
+    state = BuildState(config)
+    frame = Frame(config)
+
+    def planned() -> frozenset[str]:
+        record = load_record(state, build_time())
+        assert record is not None
+        plan = plan_edit(frame, record, Sources.scan(frame), build_time(), {}, RecordStore(state.search_records))
+        assert plan is not None and plan.outputs
+        store = plan.record.site.store
+        assert store is not None
+        return store.made
+
+    edited.edit("fr/2024/a050.md", "Suite 50.", "Suite 50, relue.")  # its page alone shows the body
+    # (and the newest, whose year every page's navigation leads to)
+    assert planned() == {"content/fr/2024/a050.md", "content/fr/2024/a053.md"}
+    assert edited.build().kind == "edit"
+    # The oldest article's card: on a page of each list that holds it (in no feed: not among the newest)
+    edited.edit("fr/2024/a054.md", "Article 54", "Article 54, relu")
+    made = planned()
+    assert "content/fr/2024/a054.md" in made and len(made) < 60  # its lists' pages, not the 120
+    assert edited.build().kind == "edit"
+    edited.assert_equals_clean_build()
