@@ -188,11 +188,10 @@ class Builder:
         config = frame.config
         recover(config, state)
         tree = state.load_tree("manifest", config.output_dir)  # what output/ holds, as the last build wrote it
-        spare = self._spare(state, tree)
+        spare = None  # (read only for a build with something to do)
         own = (self.wrote_ns, self.spare_ns) if self.trust_own_output else ()
-        for folder in (tree, spare):
-            if folder is not None and folder.written_ns not in own:
-                folder.check_in_background()  # on another core while the inputs are stamped and the graph loaded
+        if tree is not None and tree.written_ns not in own:
+            tree.check_in_background()  # on another core while the inputs are stamped and the graph loaded
         try:
             # Stamped before anything is read: a file changed during the build makes the next one run.
             previous = self.sources
@@ -205,6 +204,9 @@ class Builder:
             if done is None and tree is None:
                 done = self._borrow_current(config, state, sources, now, started)
             if done is None and tree is not None:
+                spare = self._spare(state, tree)
+                if spare is not None and spare.written_ns not in own:
+                    spare.check_in_background()
                 # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
                 with unscanned():
                     done = self._build_edit(frame, state, sources, tree, now, started, spare)

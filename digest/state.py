@@ -199,7 +199,7 @@ class BuildState:
             files, written_ns, saved_for = data.get("files"), data.get("saved_ns"), data.get("folder")
             # A record of the right shape but wrong types (damaged, or written by hand) is no record.
             if not isinstance(files, dict) or type(written_ns) is not int or \
-                    not all(isinstance(file, str) and isinstance(mark, str) for file, mark in files.items()):
+                    not {*map(type, files), *map(type, files.values())} <= {str}:
                 return None
             saved_where = tuple(saved_for) if isinstance(saved_for, list) else None
             self._remember_tree(path, files, written_ns, saved_where)
