@@ -24,6 +24,8 @@ from digest.output import (
     Output,
     Tree,
     WriteResult,
+    check_replaceable,
+    link_tree,
     locked,
     remove_in_background,
     write_in_place,
@@ -528,6 +530,7 @@ class Builder:
         before the swap, a `swap` record says what output/ holds if the staged folder is found in
         its place (see `recover`). `index` is the search shards the staged index holds.
         """
+        check_replaceable(config.output_dir)
         if previous is None:
             previous = state.load_tree("manifest", config.output_dir)
             if previous is not None and self._left_by_me(previous, self.wrote_ns):
@@ -557,8 +560,18 @@ class Builder:
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
         mount = os.path.ismount(config.output_dir)
+        # A first site (none replaced, none kept) gets its spare tree as a twin of hard links, made while the
+        # search index is finished: else the first edit would stage the whole site afresh (a link per file).
+        twin = keep_at if previous is None and borrowed is None and keep_at is not None and not mount else None
+        twin_ns: list[int] = []  # when it was made, if it was
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
+            if twin is not None and not twin.exists():
+                try:
+                    link_tree(staging, twin, [output.file for output in outputs])
+                    twin_ns.append(time.time_ns())
+                except OSError:  # (no hard links here, say): the first edit stages afresh
+                    remove_in_background(twin)
             files = place_index(staging)
             state.forget("sources")
             staged = identity(staging)
@@ -583,6 +596,9 @@ class Builder:
             state.save_tree("spare", previous.files, previous.written_ns, keep)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
+        elif twin is not None and twin_ns:
+            state.save_tree("spare", {output.file: output.fingerprint for output in outputs}, twin_ns[0], twin)
+            self.spare_ns = twin_ns[0]  # (made by this Builder: trusted as it left it)
         state.commit_graph_edits(swapped=True)  # an edit build's graph edits describe output/ now
         state.forget(SWAP)
         return result
@@ -718,6 +734,9 @@ def build(config_file: Path, output_dir: Path | None = None, base_url: str | Non
 
 
 def check_output_dir(config: Config) -> None:
+    """Refuse an output folder that cannot be one, before anything is read or written."""
+    if config.output_dir.exists() and not config.output_dir.is_dir():
+        raise SiteError([Problem(str(config.output_dir), None, "output folder exists and is not a folder")])
     output = config.output_dir.resolve()
     content = config.content_dir.resolve()
     if config.root.resolve().is_relative_to(output) or content.is_relative_to(output) or \

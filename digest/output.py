@@ -175,8 +175,6 @@ class Staging:
         self.output_dir = output_dir
         self.spare = spare
         self.folders: set[str] = set()  # made already, relative to the tree
-        if output_dir.exists() and not output_dir.is_dir():
-            raise _error(output_dir, "exists and is not a folder")
         try:
             output_dir.parent.mkdir(parents=True, exist_ok=True)
             if spare is not None:
@@ -364,6 +362,28 @@ def remove_in_background(folder: Path) -> None:
                          stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_replaceable(output_dir: Path) -> None:
+    """Refuse, before anything is staged, an output folder whose parent a new site cannot be moved into
+    (read-only, immutable): the staged site would be written in vain, and the spare tree spoiled."""
+    if os.path.ismount(output_dir):
+        return  # (written file by file: see copy_into)
+    try:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
+    except OSError as error:
+        raise _error(output_dir, f"cannot be written: {error.strerror}") from None
+
+
+def link_tree(source: Path, target: Path, files: Sequence[str]) -> None:
+    """A new folder `target` holding `files` of `source` as hard links (the same files: never write
+    through one)."""
+    target.mkdir()
+    for folder in sorted(folders_of(files)):  # a folder sorts before what it holds
+        os.mkdir(f"{target}/{folder}")
+    for file in files:
+        os.link(f"{source}/{checked(file)}", f"{target}/{file}")
 
 
 def inside(root: Path, relative: str) -> Path:
