@@ -25,7 +25,6 @@ from digest.output import (
     Tree,
     WriteResult,
     check_replaceable,
-    link_tree,
     locked,
     remove_in_background,
     write_in_place,
@@ -560,18 +559,8 @@ class Builder:
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
         mount = os.path.ismount(config.output_dir)
-        # A first site (none replaced, none kept) gets its spare tree as a twin of hard links, made while the
-        # search index is finished: else the first edit would stage the whole site afresh (a link per file).
-        twin = keep_at if previous is None and borrowed is None and keep_at is not None and not mount else None
-        twin_ns: list[int] = []  # when it was made, if it was
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
-            if twin is not None and not twin.exists():
-                try:
-                    link_tree(staging, twin, [output.file for output in outputs])
-                    twin_ns.append(time.time_ns())
-                except OSError:  # (no hard links here, say): the first edit stages afresh
-                    remove_in_background(twin)
             files = place_index(staging)
             state.forget("sources")
             staged = identity(staging)
@@ -596,9 +585,6 @@ class Builder:
             state.save_tree("spare", previous.files, previous.written_ns, keep)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
-        elif twin is not None and twin_ns:
-            state.save_tree("spare", {output.file: output.fingerprint for output in outputs}, twin_ns[0], twin)
-            self.spare_ns = twin_ns[0]  # (made by this Builder: trusted as it left it)
         state.commit_graph_edits(swapped=True)  # an edit build's graph edits describe output/ now
         state.forget(SWAP)
         return result

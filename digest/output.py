@@ -376,16 +376,6 @@ def check_replaceable(output_dir: Path) -> None:
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
 
 
-def link_tree(source: Path, target: Path, files: Sequence[str]) -> None:
-    """A new folder `target` holding `files` of `source` as hard links (the same files: never write
-    through one)."""
-    target.mkdir()
-    for folder in sorted(folders_of(files)):  # a folder sorts before what it holds
-        os.mkdir(f"{target}/{folder}")
-    for file in files:
-        os.link(f"{source}/{checked(file)}", f"{target}/{file}")
-
-
 def inside(root: Path, relative: str) -> Path:
     """root/relative, refusing any path that could land outside root (checked on the string: no I/O)."""
     return root / checked(relative)

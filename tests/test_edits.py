@@ -248,23 +248,3 @@ def test_an_edit_reads_only_the_articles_its_pages_show(make_site) -> None:
     assert edited.build().kind == "edit"
     edited.assert_equals_clean_build()
 
-
-def test_a_first_site_gets_a_spare_tree_of_links_that_the_first_edit_updates(edited: Edited) -> None:
-    """A first build replaces no site to keep as the spare tree: it makes one of hard links to its own
-    files (none written twice), so that the first edit updates a few files there and swaps it in,
-    rather than staging the whole site afresh."""
-    state = BuildState(load_config(edited.config))
-    spare_dir = state.spare_dir()
-    assert spare_dir is not None
-    spare = state.load_tree("spare", spare_dir)
-    assert spare is not None and spare.intact()
-    pages = {name for name in site_tree(edited.site.output) if not name.startswith("pagefind/")}
-    assert set(spare.files) == pages
-    page = "fr/2024/07/ain/index.html"
-    assert (spare_dir / page).stat().st_ino == (edited.site.output / page).stat().st_ino
-    folder = spare_dir.stat().st_ino
-    edited.edit("fr/2024/ain.md", "Aucun blessé.", "Un blessé léger.")
-    assert edited.build().kind == "edit"
-    assert edited.site.output.stat().st_ino == folder  # the spare tree, updated and swapped in
-    assert "Un blessé léger." in (edited.site.output / page).read_text()
-    edited.assert_equals_clean_build()
