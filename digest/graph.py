@@ -399,7 +399,6 @@ class PageGraph:
                 yield Output(asset.site_path, file_fingerprint(asset.file), source=asset.file)
 
 
-
 def _newest(articles: Sequence[Article], now: datetime) -> list[Article]:
     """The articles of a list (newest first) dated at its newest instant up to `now`."""
     published = (article for article in articles if article.date <= now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ from digest import __version__
 from digest.errors import Problem, SiteError
 
 _CHECKSUM = 16  # bytes of blake2b
+# What unpickling a record that checks out may still raise (written by another digest, or by hand and
+# sealed anew): such a record is no record.
+UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+                     IndexError, KeyError)
 
 
 def fingerprint(*parts: Any) -> str:

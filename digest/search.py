@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import urls
-from digest.errors import Problem, SiteError
+from digest.errors import Collector, Problem, SiteError
 from digest.output import checked, exchange, remove_in_background
 from digest.records import fingerprint, load_record, save_record, write_atomically
 
@@ -225,7 +225,6 @@ def index_ahead(config: Config, content: Mapping[str, tuple[int, int, int, bool]
     resolved here: a search record holds the text, not the links' targets.) `content`: the stamps of
     the files under content/ (digest.state.Sources)."""
     from digest.content import load_article
-    from digest.errors import Collector
 
     fresh = [path for path, stamp in content.items() if not stamp[3] and stamp[0] > since_ns and path.endswith(".md")]
     if len(fresh) != 1:

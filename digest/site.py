@@ -109,8 +109,7 @@ class Site:
     editions: Mapping[str, tuple[Edition, ...]]  # lang -> days with articles, newest first
     now: datetime = datetime(1970, 1, 1, tzinfo=UTC)  # the build's time (SOURCE_DATE_EPOCH, else now)
     scheduled: tuple[Article, ...] = ()  # dated after `now`, oldest first (left out unless --future)
-    # A site loaded from a page graph's record: how it was stored, and the articles replaced since.
-    stored: StoredSite | None = field(default=None, compare=False)
+    # A site loaded from a page graph's record: its articles, made when first read (see StoredSite).
     store: ArticleStore | None = field(default=None, compare=False)
 
     @property
@@ -139,8 +138,8 @@ class Site:
 
     def urls_by_source(self) -> Mapping[str, str]:
         """Every published article's URL, by its Article.source_path (what body links name)."""
-        if self.stored is not None:
-            return self.stored.urls
+        if self.store is not None:
+            return self.store.stored.urls
         return {article.source_path: article.url for article in self.all_articles()}
 
     def article(self, file: str) -> Article:
@@ -157,8 +156,8 @@ class Site:
         """The site at `now`, with articles (by file) replaced by new versions of the same outline
         (digest.graph.outline: same language, key, date, tags...): every list keeps its order, and
         only the lists that hold them are made again."""
-        if self.stored is not None and self.store is not None:
-            return self.stored.site({**self.store.versions, **versions}, now)
+        if self.store is not None:
+            return self.store.stored.site({**self.store.versions, **versions}, now)
         if not versions:
             return replace(self, now=now)
 
@@ -187,12 +186,13 @@ class Site:
 
 
 class ArticleStore:
-    """The articles of a site loaded from a page graph's record, kept pickled one by one and each made
-    on first use (an edit reads only the articles of the pages it plans), once: the lists of the site
-    share it. `versions` replace the stored articles of their files (the edits since the record)."""
+    """The articles of a site loaded from a page graph's record (`stored`), kept pickled one by one and
+    each made on first use (an edit reads only the articles of the pages it plans), once: the lists of
+    the site share it. `versions` replace the stored articles of their files (the edits since the record)."""
 
-    def __init__(self, blobs: Mapping[str, bytes], versions: Mapping[str, Article]) -> None:
-        self.blobs = blobs
+    def __init__(self, stored: StoredSite, versions: Mapping[str, Article]) -> None:
+        self.stored = stored
+        self.blobs = stored.blobs
         self.versions = dict(versions)
         self._made: dict[str, Article] = dict(versions)
 
@@ -284,7 +284,7 @@ class StoredSite:
 
     def site(self, versions: Mapping[str, Article] | None = None, now: datetime | None = None) -> Site:
         """The site, its articles made when first read; `versions` replacing some (same outlines)."""
-        store = ArticleStore(self.blobs, versions or {})
+        store = ArticleStore(self, versions or {})
         return Site(
             config=self.config,
             articles=MappingProxyType({code: Articles(files, store) for code, files in self.articles.items()}),
@@ -293,7 +293,7 @@ class StoredSite:
                                                for slug, name, files in tags) for code, tags in self.tags.items()}),
             editions=MappingProxyType({code: tuple(Edition(code, day, Articles(files, store)) for day, files in days)
                                        for code, days in self.editions.items()}),
-            now=self.now if now is None else now, scheduled=self.scheduled, stored=self, store=store)
+            now=self.now if now is None else now, scheduled=self.scheduled, store=store)
 
 
 def scheduled_articles(loaded: Sequence[Article], now: datetime, include_drafts: bool = False) -> tuple[Article, ...]:

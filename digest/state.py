@@ -40,7 +40,7 @@ from digest import __version__
 from digest.config import Config
 from digest.heap import unscanned
 from digest.output import Tree
-from digest.records import fingerprint, load_record, load_record_view, save_record
+from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, load_record_view, save_record
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
@@ -165,8 +165,7 @@ class BuildState:
         try:
             with unscanned():  # tens of thousands of objects
                 return pickle.loads(data[len(header):])  # (from the view: no copy)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
-                IndexError, KeyError):
+        except UNPICKLING_ERRORS:
             return None
 
     # --- the output folder and the spare tree
@@ -276,8 +275,7 @@ class BuildState:
         raw = load_record(self.record(name), "state")
         try:
             data = pickle.loads(raw) if raw is not None else None
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
-                IndexError, KeyError):
+        except UNPICKLING_ERRORS:
             return None
         if not isinstance(data, dict) or data.get("version") != __version__ or \
                 data.get("output_dir") != str(self.config.output_dir):
