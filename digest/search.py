@@ -459,7 +459,8 @@ class RecordStore:
         folder's index still holds (serve's folder and output/ share the store: each may hold its own
         version, and its next edit re-indexes from it)."""
         kept = {self._file(name, key).name}
-        for listing_file in self.folder.parent.glob("search-*.json"):
+        # (each output folder's listing: digest.state.BuildState.record("search"), "search-<tag>.record")
+        for listing_file in self.folder.parent.glob("search-*.record"):
             held = load_state(listing_file).get(name)
             if held is not None:
                 kept.add(self._file(name, held).name)
@@ -655,7 +656,9 @@ class _PagefindService:
     def _read(self) -> dict[str, Any]:
         stdout = self.process.stdout
         assert stdout is not None
-        while (end := self.pending.find(b",")) < 0:
+        scanned = 0  # (a large response comes in many chunks: each is searched once, not the whole buffer again)
+        while (end := self.pending.find(b",", scanned)) < 0:
+            scanned = len(self.pending)
             chunk = stdout.read1(1 << 16)
             if not chunk:
                 raise _error(f"pagefind stopped unexpectedly (exit code {self.process.poll()})")

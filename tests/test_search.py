@@ -310,3 +310,29 @@ def test_a_serve_killed_between_its_page_swap_and_its_search_step_is_repaired_by
     clean = site.root.parent / "clean"
     assert run_in(site.root, "build", "--output", str(clean)).exit_code == 0
     assert site_tree(folder, found=True) == site_tree(clean, found=True)
+
+
+def test_an_edit_build_keeps_the_records_another_output_folder_still_holds(make_site):
+    """serve's folder and output/ share the kept records: `digest build` re-indexing a quarter after an
+    edit prunes that quarter's older records, but not the version serve's folder holds (its next edit
+    re-indexes from them)."""
+    from digest.config import load_config
+    from digest.search import RecordStore, load_state
+    from digest.state import BuildState
+
+    site = searchable_site(make_site)
+    site.build_ok()
+    folder = site.root / ".digest-cache" / "serve"
+    Builder(site.root / "config.yaml", output_dir=folder, persistent=True, trust_own_output=True,
+            borrow_from=site.output).build()
+    serve_config = load_config(site.root / "config.yaml", output_dir=folder)
+    held_by_serve = load_state(BuildState(serve_config).record("search"))["fr-2024-q3"]
+    store = RecordStore(site.root / ".digest-cache" / "search-records")
+    assert store.has("fr-2024-q3", held_by_serve)
+
+    site.write("content/fr/2024/glacier.md", article("Le glacier recule", body="Le glacier fond. Moraine."))
+    site.build_ok()
+    held_by_output = load_state(BuildState(load_config(site.root / "config.yaml")).record("search"))["fr-2024-q3"]
+    assert held_by_output != held_by_serve
+    assert store.has("fr-2024-q3", held_by_output)
+    assert store.has("fr-2024-q3", held_by_serve), "the records serve's folder holds were pruned"
