@@ -125,11 +125,41 @@ def _holds(site_dir: Path, held: Mapping[str, str]) -> bool:
     return (site_dir / BUNDLE / SHARDS).is_file() and all((site_dir / BUNDLE / name).is_dir() for name in held)
 
 
+class Slots:
+    """How many shards are indexed at once: `narrow` while the pages are being rendered (the render
+    workers keep the cores busy), then, once `widen` is called, `wide` (the shards left are indexed
+    on every core instead of one Pagefind process finishing them alone)."""
+
+    def __init__(self, narrow: int, wide: int) -> None:
+        self.limit = max(1, narrow)
+        self.wide = max(1, wide, narrow)
+        self.busy = 0
+        self.changed = threading.Condition()
+
+    def widen(self) -> None:
+        with self.changed:
+            self.limit = self.wide
+            self.changed.notify_all()
+
+    @contextlib.contextmanager
+    def taken(self) -> Iterator[None]:
+        with self.changed:
+            self.changed.wait_for(lambda: self.busy < self.limit)
+            self.busy += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.busy -= 1
+                self.changed.notify_all()
+
+
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                store: RecordStore, workers: int = 1, stop: threading.Event | None = None) -> int:
+                store: RecordStore, slots: Slots | None = None, stop: threading.Event | None = None) -> int:
     """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`
     (the current output folder) holds already, as `old` says (see load_state), are hard-linked from it;
-    the others are indexed. Returns how many shards were indexed."""
+    the others are indexed, as many at a time as `slots` allow (default: one). Returns how many
+    shards were indexed."""
     bundle = target_dir / BUNDLE
     shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
     bundle.mkdir(parents=True)
@@ -140,7 +170,7 @@ def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | No
             shutil.copytree(previous, bundle / shard.name, copy_function=os.link)
         else:
             todo.append((shard, bundle / shard.name))
-    _index_all(todo, store, workers, stop)
+    _index_all(todo, store, slots or Slots(1, 1), stop)
     write_atomically(bundle / SHARDS, _manifest(wanted))
     return len(todo)
 
@@ -538,24 +568,25 @@ def plain_text(body_html: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, workers: int,
+def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, slots: Slots,
                stop: threading.Event | None = None) -> None:
-    """Index shards, several at a time (each is a Pagefind process of its own): largest first, so that
-    no worker is left with a big one at the end. Their records are kept in `store`."""
+    """Index shards, several at a time as `slots` allow (each is a Pagefind process of its own): largest
+    first, so that no worker is left with a big one at the end. Their records are kept in `store`."""
     todo = sorted(todo, key=lambda item: -len(item[0].articles))
 
     def index(shard: Shard, folder: Path) -> None:
-        if stop is not None and stop.is_set():
-            raise _error("search index not written: the build stopped")
-        records = [record(article) for article in shard.articles]
-        ids = _index(records, folder)
-        store.save(shard.name, shard.key, records, ids)
+        with slots.taken():
+            if stop is not None and stop.is_set():
+                raise _error("search index not written: the build stopped")
+            records = [record(article) for article in shard.articles]
+            ids = _index(records, folder)
+            store.save(shard.name, shard.key, records, ids)
 
-    if workers <= 1 or len(todo) <= 1:
+    if slots.wide <= 1 or len(todo) <= 1:
         for shard, folder in todo:
             index(shard, folder)
         return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ThreadPoolExecutor(max_workers=slots.wide) as pool:
         for _ in pool.map(lambda item: index(*item), todo):
             pass
 

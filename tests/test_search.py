@@ -336,3 +336,29 @@ def test_an_edit_build_keeps_the_records_another_output_folder_still_holds(make_
     assert held_by_output != held_by_serve
     assert store.has("fr-2024-q3", held_by_output)
     assert store.has("fr-2024-q3", held_by_serve), "the records serve's folder holds were pruned"
+
+
+def test_shards_are_indexed_one_at_a_time_while_pages_render_then_on_every_core():
+    """A cold build indexes one shard at a time beside the render workers, and once the pages are
+    written (Slots.widen), as many as there are cores: no core idles while one Pagefind finishes alone."""
+    import threading
+
+    from digest.search import Slots
+
+    slots = Slots(1, 2)
+    first = slots.taken()
+    first.__enter__()
+    second_in = threading.Event()
+
+    def second() -> None:
+        with slots.taken():
+            second_in.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not second_in.wait(0.3), "a second shard was indexed while the pages were being rendered"
+    slots.widen()
+    assert second_in.wait(5), "the pages are written and a shard still waits for the first"
+    thread.join()
+    first.__exit__(None, None, None)
+    assert slots.busy == 0
