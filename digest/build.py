@@ -453,12 +453,14 @@ class Builder:
         try:
             articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
             site = build_site(config, articles, self.include_drafts, self.include_future, now)
-            graph = PageGraph(site, frame.salt, frame.version)
-            outputs = list(graph.plan())
-            gc.freeze()
             wanted = shards(site.editions, config.language_codes, frame.version) if config.search else ()
-            result = self._write_tree(config, state, outputs, wanted) or WriteResult(  # None: output/ is this site
-                written=0, unchanged=len(outputs), manifest={output.file: output.fingerprint for output in outputs})
+            with self._full_write(config, state, wanted) as write:  # (Pagefind starts now, while pages are planned)
+                graph = PageGraph(site, frame.salt, frame.version)
+                outputs = list(graph.plan())
+                gc.freeze()
+                result = self._write_tree(config, state, outputs, wanted, write) or WriteResult(  # None: as output/
+                    written=0, unchanged=len(outputs),
+                    manifest={output.file: output.fingerprint for output in outputs})
             report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),
                                files=len(outputs), scheduled=len(site.scheduled),
                                next_due=site.scheduled[0].date if site.scheduled else None,
@@ -481,29 +483,36 @@ class Builder:
                            base_url=config.base_url, scheduled=report.scheduled, next_due=report.next_due,
                            future=self.include_future, kind=kind, drafts=report.drafts)
 
-    def _write_tree(self, config: Config, state: BuildState, outputs: list[Output],
-                    wanted: tuple[Shard, ...]) -> WriteResult | None:
-        """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
+    def _full_write(self, config: Config, state: BuildState, wanted: tuple[Shard, ...]) -> FullWrite:
+        """What a full build writes over: output/'s manifest (or the folder it borrows from) and its
+        search step, started at once."""
         store = RecordStore(state.search_records)
         if not self.persistent:
-            with full_index(config, state, wanted, False, store, self.workers) as search:
-                return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
-                                  progress=self._progress("write"))
+            return FullWrite(full_index(config, state, wanted, False, store, self.workers))
         previous = state.load_tree("manifest", config.output_dir)
+        borrowed = self._borrowed(config) if previous is None else None
+        return FullWrite(full_index(config, state, wanted, True, store, self.workers,
+                                    borrowed and (borrowed[0].folder, borrowed[1])),
+                         previous, borrowed[0] if borrowed else None)
+
+    def _write_tree(self, config: Config, state: BuildState, outputs: list[Output], wanted: tuple[Shard, ...],
+                    write: FullWrite) -> WriteResult | None:
+        """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
+        search = write.search
+        if not self.persistent:
+            return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
+                              progress=self._progress("write"))
+        previous = write.previous
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
-        borrowed = self._borrowed(config) if previous is None else None
-        with full_index(config, state, wanted, True, store, self.workers,
-                        borrowed and (borrowed[0].folder, borrowed[1])) as search:
 
-            def place_index(staging: Path) -> dict[str, str]:
-                files = search(staging)
-                state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
-                self.graph = None
-                return files
+        def place_index(staging: Path) -> dict[str, str]:
+            files = search(staging)
+            state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
+            self.graph = None
+            return files
 
-            result = self._stage(config, state, outputs, place_index, listing(wanted),
-                                 borrowed[0] if borrowed else None, previous)
+        result = self._stage(config, state, outputs, place_index, listing(wanted), write.borrowed, previous)
         state.forget(SEARCH_PENDING)  # the index is this site's
         return result
 
@@ -607,6 +616,22 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
             not all(tree.holds(output) for output in outputs):
         return False
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
+
+
+@dataclass(frozen=True)
+class FullWrite:
+    """A full build's write, before the pages are planned: its search step (running), and the tree
+    output/ holds (its manifest) or, for a first build, the one it borrows from."""
+
+    search: SearchStep
+    previous: Tree | None = None
+    borrowed: Tree | None = None
+
+    def __enter__(self) -> FullWrite:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.search.close()
 
 
 class SearchStep:
