@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +63,7 @@ from digest.theme import check_templates
 if TYPE_CHECKING:
     from digest.content import ArticleCache
     from digest.delta import EditPlan, GraphRecord
+    from digest.graph import PageGraph
     from digest.site import Site
 
 SEARCH_PENDING = "search-pending"  # the record of a deferred edit build whose search step has not finished
@@ -441,7 +443,7 @@ class Builder:
         config = frame.config
         # Only now the modules that parse and render: a build with nothing to do never loads them.
         from digest.content import ArticleCache, load_articles
-        from digest.delta import new_record, save_record
+        from digest.delta import save_record
         from digest.graph import PageGraph
         from digest.site import build_site
 
@@ -458,24 +460,41 @@ class Builder:
                 graph = PageGraph(site, frame.salt, frame.version)
                 outputs = list(graph.plan())
                 gc.freeze()
-                result = self._write_tree(config, state, outputs, wanted, write) or WriteResult(  # None: as output/
-                    written=0, unchanged=len(outputs),
-                    manifest={output.file: output.fingerprint for output in outputs})
-            report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),
-                               files=len(outputs), scheduled=len(site.scheduled),
-                               next_due=site.scheduled[0].date if site.scheduled else None,
-                               drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
-            if sources is not None:
-                self.articles.save(state.articles_dir)
+                report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),
+                                   files=len(outputs), scheduled=len(site.scheduled),
+                                   next_due=site.scheduled[0].date if site.scheduled else None,
+                                   drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
                 until = valid_until(site, now)
-                record = new_record(frame, sources, site, graph, self.articles.parsed(), until, report)
-                if record is not None:
-                    save_record(state, record)
+                # The parsed articles and the page graph's record are pickled while the pages are written
+                # (the main process only waits for its workers then), not after the swap on one core.
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-keep") as keeper:
+                    kept = keeper.submit(self._keep, frame, state, sources, site, graph, until, report) \
+                        if sources is not None else None
+                    result = self._write_tree(config, state, outputs, wanted, write) or WriteResult(  # None: as output/
+                        written=0, unchanged=len(outputs),
+                        manifest={output.file: output.fingerprint for output in outputs})
+                    cache, record, pickled = kept.result() if kept is not None else ({}, None, None)
+            if sources is not None:  # (the site written: what describes it, and the parsed articles, are kept)
+                self.articles.write(state.articles_dir, cache)
+                if record is not None and pickled is not None:
+                    save_record(state, pickled)
                     self._remember(state, record)
                 state.save_sources(sources.stamp, until, report)
         finally:
             gc.unfreeze()
         return self._result(config, report, result.written, started, "full")
+
+    def _keep(self, frame: Frame, state: BuildState, sources: Sources, site: Site, graph: PageGraph,
+              until: datetime | None, report: Unchanged
+              ) -> tuple[dict[int, bytes], GraphRecord | None, bytes | None]:
+        """What a full build keeps once its site is written, pickled: the parsed articles (the cache's
+        changed shards), the page graph's record."""
+        from digest.delta import new_record, pickled_record
+
+        assert self.articles is not None
+        cache = self.articles.pickled()
+        record = new_record(frame, sources, site, graph, self.articles.parsed(), until, report)
+        return cache, record, pickled_record(state, record) if record is not None else None
 
     def _result(self, config: Config, report: Unchanged, written: int, started: float, kind: str) -> BuildResult:
         return BuildResult(pages=report.pages, files=report.files, written=written,

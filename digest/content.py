@@ -213,16 +213,21 @@ class ArticleCache:
             self.dirty.update(_shard(file, self.SHARDS) for file in self.entries if file not in files)
             self.entries = {file: entry for file, entry in self.entries.items() if file in files}
 
-    def save(self, folder: Path) -> None:
-        """Keep the parsed articles for the next `digest build` (.digest-cache/): the shards that changed."""
+    def pickled(self) -> dict[int, bytes]:
+        """The shards that changed, pickled (by number) to be written by `write`: the parsed articles kept
+        for the next `digest build` (.digest-cache/)."""
         if not self.dirty:
-            return
+            return {}
         shards: list[dict[str, tuple[tuple[int, ...], Article]]] = [{} for _ in range(self.SHARDS)]
         for file, entry in self.entries.items():
             shards[_shard(file, self.SHARDS)][file] = entry
-        for number in sorted(self.dirty):
-            save_record(folder / f"{number:02}.pickle", "articles",
-                        pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]), protocol=pickle.HIGHEST_PROTOCOL))
+        return {number: pickle.dumps((CACHE_FORMAT, self.config_key, shards[number]), protocol=pickle.HIGHEST_PROTOCOL)
+                for number in sorted(self.dirty)}
+
+    def write(self, folder: Path, pickled: Mapping[int, bytes]) -> None:
+        """Write the shards `pickled` made (the cache unchanged since)."""
+        for number, data in pickled.items():
+            save_record(folder / f"{number:02}.pickle", "articles", data)
         self.dirty = set()
 
     @classmethod

@@ -124,10 +124,16 @@ def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 _ARTICLE_FIELDS = [f.name for f in fields(Article)]
 
 
-def save_record(state: BuildState, record: GraphRecord) -> None:
-    """Save the record of a full build, without the bodies it need not keep; its edits are dropped. The
-    site is saved as a StoredSite (each article pickled apart): loaded, it makes only the articles an
-    edit reads."""
+def save_record(state: BuildState, pickled: bytes) -> None:
+    """Save the record of a full build, as pickled_record made it."""
+    state.forget_graph()
+    state.save_pickled(state.graph_base(), pickled)
+
+
+def pickled_record(state: BuildState, record: GraphRecord) -> bytes:
+    """The record of a full build as save_record saves it, without the bodies it need not keep; its
+    edits are dropped. The site is pickled as a StoredSite (each article pickled apart): loaded, it
+    makes only the articles an edit reads. (Made while the pages are written: it reads nothing they change.)"""
     kept = record.kept_bodies
 
     def article(item: Article) -> tuple[Any, ...]:
@@ -156,8 +162,7 @@ def save_record(state: BuildState, record: GraphRecord) -> None:
     def write(file: Any) -> None:
         pickler(file).dump(replace(record, edits={}))
 
-    state.forget_graph()
-    state.write_pickle(state.graph_base(), write)
+    return state.pickled(write)
 
 
 def save_edits(state: BuildState, record: GraphRecord, pending: bool = False) -> None:

@@ -144,10 +144,17 @@ class BuildState:
     def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
         """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
         output folder."""
+        self.save_pickled(path, self.pickled(dump))
+
+    def pickled(self, dump: Callable[[BinaryIO], None]) -> bytes:
+        """What write_pickle saves, made now to be saved later (save_pickled)."""
         buffer = io.BytesIO()
         buffer.write(self._pickle_header)
         dump(buffer)
-        save_record(path, "pickle", buffer.getbuffer())
+        return buffer.getvalue()
+
+    def save_pickled(self, path: Path, data: bytes) -> None:
+        save_record(path, "pickle", data)
 
     @property
     def _pickle_header(self) -> bytes:
