@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -443,7 +443,6 @@ class Builder:
         config = frame.config
         # Only now the modules that parse and render: a build with nothing to do never loads them.
         from digest.content import ArticleCache, load_articles
-        from digest.delta import save_record
         from digest.graph import PageGraph
         from digest.site import build_site
 
@@ -465,36 +464,50 @@ class Builder:
                                    next_due=site.scheduled[0].date if site.scheduled else None,
                                    drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
                 until = valid_until(site, now)
-                # The parsed articles and the page graph's record are pickled while the pages are written
-                # (the main process only waits for its workers then), not after the swap on one core.
-                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-keep") as keeper:
-                    kept = keeper.submit(self._keep, frame, state, sources, site, graph, until, report) \
-                        if sources is not None else None
-                    result = self._write_tree(config, state, outputs, wanted, write) or WriteResult(  # None: as output/
-                        written=0, unchanged=len(outputs),
-                        manifest={output.file: output.fingerprint for output in outputs})
-                    cache, record, pickled = kept.result() if kept is not None else ({}, None, None)
-            if sources is not None:  # (the site written: what describes it, and the parsed articles, are kept)
-                self.articles.write(state.articles_dir, cache)
-                if record is not None and pickled is not None:
-                    save_record(state, pickled)
-                    self._remember(state, record)
-                state.save_sources(sources.stamp, until, report)
+                # What the build keeps (the parsed articles, the page graph's record) is pickled once the
+                # pages are written, while Pagefind finishes the index, into a folder of its own, and put in
+                # place once the site is output/'s: not after the swap on one core. (Not while the pages
+                # are written: the main process would grow beside its workers, at the build's peak.)
+                keep = state.keep_folder() if sources is not None else None
+                try:
+                    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-keep") as keeper:
+                        kept: list[Future[GraphRecord | None]] = []
+
+                        def keeping() -> None:
+                            if sources is not None and keep is not None and not kept:
+                                kept.append(keeper.submit(self._keep, frame, state, sources, site, graph, until,
+                                                          report, keep))
+
+                        result = self._write_tree(config, state, outputs, wanted, write, keeping) or WriteResult(
+                            written=0, unchanged=len(outputs),  # (None: output/ is this site already)
+                            manifest={output.file: output.fingerprint for output in outputs})
+                        keeping()
+                        record = kept[0].result() if kept else None
+                    if sources is not None and keep is not None:
+                        state.put_kept(keep)
+                        self.articles.saved()
+                        if record is not None:
+                            self._remember(state, record)
+                        state.save_sources(sources.stamp, until, report)
+                finally:
+                    if keep is not None:
+                        shutil.rmtree(keep, ignore_errors=True)
         finally:
             gc.unfreeze()
         return self._result(config, report, result.written, started, "full")
 
     def _keep(self, frame: Frame, state: BuildState, sources: Sources, site: Site, graph: PageGraph,
-              until: datetime | None, report: Unchanged
-              ) -> tuple[dict[int, bytes], GraphRecord | None, bytes | None]:
-        """What a full build keeps once its site is written, pickled: the parsed articles (the cache's
-        changed shards), the page graph's record."""
-        from digest.delta import new_record, pickled_record
+              until: datetime | None, report: Unchanged, folder: Path) -> GraphRecord | None:
+        """Save into `folder` (BuildState.keep_folder) what a full build keeps once its site is written:
+        the parsed articles (the cache's changed shards), the page graph's record (returned)."""
+        from digest.delta import new_record, save_record
 
         assert self.articles is not None
-        cache = self.articles.pickled()
+        self.articles.save(folder / "articles")
         record = new_record(frame, sources, site, graph, self.articles.parsed(), until, report)
-        return cache, record, pickled_record(state, record) if record is not None else None
+        if record is not None:
+            save_record(state, record, folder / "graph")
+        return record
 
     def _result(self, config: Config, report: Unchanged, written: int, started: float, kind: str) -> BuildResult:
         return BuildResult(pages=report.pages, files=report.files, written=written,
@@ -515,8 +528,9 @@ class Builder:
                          previous, borrowed[0] if borrowed else None)
 
     def _write_tree(self, config: Config, state: BuildState, outputs: list[Output], wanted: tuple[Shard, ...],
-                    write: FullWrite) -> WriteResult | None:
-        """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already."""
+                    write: FullWrite, pages_written: Callable[[], None]) -> WriteResult | None:
+        """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already.
+        `pages_written` is told when every page is, before the search index is waited for."""
         search = write.search
         if not self.persistent:
             return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
@@ -526,6 +540,7 @@ class Builder:
             return None
 
         def place_index(staging: Path) -> dict[str, str]:
+            pages_written()
             files = search(staging)
             state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
             self.graph = None

@@ -21,7 +21,7 @@ import copyreg
 import io
 import pickle
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -29,7 +29,7 @@ from typing import Any
 
 from digest import feeds, urls
 from digest.config import Config
-from digest.content import Article, load_article
+from digest.content import Article, article_reduced, load_article
 from digest.errors import Collector, Problem, SiteError
 from digest.graph import Group, PageGraph, Readers, outline
 from digest.output import Output
@@ -121,26 +121,15 @@ def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(items)
 
 
-_ARTICLE_FIELDS = [f.name for f in fields(Article)]
-
-
-def save_record(state: BuildState, pickled: bytes) -> None:
-    """Save the record of a full build, as pickled_record made it."""
-    state.forget_graph()
-    state.save_pickled(state.graph_base(), pickled)
-
-
-def pickled_record(state: BuildState, record: GraphRecord) -> bytes:
-    """The record of a full build as save_record saves it, without the bodies it need not keep; its
-    edits are dropped. The site is pickled as a StoredSite (each article pickled apart): loaded, it
-    makes only the articles an edit reads. (Made while the pages are written: it reads nothing they change.)"""
+def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
+    """Save the record of a full build at `path` (BuildState.keep_folder's `graph`), without the bodies
+    it need not keep; its edits are dropped. The site is pickled as a StoredSite (each article pickled
+    apart): loaded, it makes only the articles an edit reads. (Made while the pages are written: it
+    reads nothing they change.)"""
     kept = record.kept_bodies
 
     def article(item: Article) -> tuple[Any, ...]:
-        values = [getattr(item, name) for name in _ARTICLE_FIELDS]
-        if item.file not in kept:
-            values[_ARTICLE_FIELDS.index("body_html")] = ""
-        return Article, tuple(values)
+        return article_reduced(item, body=item.file in kept)
 
     def pickler(file: Any) -> pickle.Pickler:
         made = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -162,7 +151,7 @@ def pickled_record(state: BuildState, record: GraphRecord) -> bytes:
     def write(file: Any) -> None:
         pickler(file).dump(replace(record, edits={}))
 
-    return state.pickled(write)
+    state.write_pickle(path, write)
 
 
 def save_edits(state: BuildState, record: GraphRecord, pending: bool = False) -> None:

@@ -26,6 +26,7 @@ import contextlib
 import io
 import os
 import pickle
+import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,29 @@ class BuildState:
         """The stamps of the graph's two files: equal stamps, the same graph as when they were taken."""
         return stamp_of(self.graph_base()), stamp_of(self.graph_edits())
 
+    def keep_folder(self) -> Path:
+        """A new folder in the cache for what a full build keeps (the parsed articles' shards, under
+        `articles/`; the page graph's record, `graph`), written while its pages are and put in place by
+        `put_kept` once the site is written. Those a killed build left are removed first (under the
+        build lock: no other build owns them)."""
+        for leftover in self.config.cache_dir.glob(".keep-*.tmp"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        folder = self.config.cache_dir / f".keep-{os.getpid()}.tmp"
+        folder.mkdir(parents=True)
+        return folder
+
+    def put_kept(self, folder: Path) -> None:
+        """Move what keep_folder holds into place: each file replaced at once (a reader sees the old
+        record or the new one)."""
+        shards = folder / "articles"
+        if shards.is_dir():
+            self.articles_dir.mkdir(parents=True, exist_ok=True)
+            for shard in sorted(shards.iterdir()):
+                os.replace(shard, self.articles_dir / shard.name)
+        if (folder / "graph").is_file():
+            self.forget_graph()  # (its edits too)
+            os.replace(folder / "graph", self.graph_base())
+
     def forget_graph(self) -> None:
         self.graph_edits().unlink(missing_ok=True)
         self.graph_base().unlink(missing_ok=True)
@@ -144,17 +168,10 @@ class BuildState:
     def write_pickle(self, path: Path, dump: Callable[[BinaryIO], None]) -> None:
         """Save a pickle as a sealed record (digest's version, a checksum), after a header naming the
         output folder."""
-        self.save_pickled(path, self.pickled(dump))
-
-    def pickled(self, dump: Callable[[BinaryIO], None]) -> bytes:
-        """What write_pickle saves, made now to be saved later (save_pickled)."""
         buffer = io.BytesIO()
         buffer.write(self._pickle_header)
         dump(buffer)
-        return buffer.getvalue()
-
-    def save_pickled(self, path: Path, data: bytes) -> None:
-        save_record(path, "pickle", data)
+        save_record(path, "pickle", buffer.getbuffer())
 
     @property
     def _pickle_header(self) -> bytes:

@@ -199,3 +199,22 @@ def test_read_only_parent_without_an_output_folder_yet(site: Site) -> None:
     with read_only(parent):
         assert_refused_cleanly(site, ("--output", str(parent / "output")), r"cannot be written")
     assert list(parent.iterdir()) == []
+
+
+def test_what_a_killed_build_was_keeping_is_removed_and_never_taken_for_the_cache(site: Site) -> None:
+    """A full build writes the records it keeps (parsed articles, page graph) into .digest-cache/.keep-<pid>.tmp/
+    and moves them into place once its site is output/'s. One a killed build left is removed by the next
+    full build, which does not read it; a build leaves none behind (nor does one that fails once the
+    folder is made: see test_read_only_parent_of_the_output_folder, where the cache is left as it was)."""
+    site.build_ok()
+    cache = site.root / ".digest-cache"
+    leftover = cache / ".keep-999999.tmp"
+    (leftover / "articles").mkdir(parents=True)
+    (leftover / "articles" / "00.pickle").write_bytes(b"half a shard")
+    (leftover / "graph").write_bytes(b"half a graph")
+    shutil.rmtree(cache / "articles")
+    site.write("content/fr/2024/b.md", article("Un autre article", date="2024-07-17"))
+    site.build_ok()
+    assert not list(cache.glob(".keep-*")), "a folder of kept records was left in the cache"
+    assert sorted(p.name for p in (cache / "articles").iterdir()), "the parsed articles were not kept"
+    assert all(p.read_bytes() != b"half a shard" for p in (cache / "articles").iterdir())

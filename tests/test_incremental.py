@@ -415,3 +415,25 @@ def test_large_site_serial_incremental_equals_parallel_clean_build(make_site: Ma
     result = site.rebuild()
     assert result.written < result.files / 10, f"{result.written} of {result.files} files rewritten"
     site.assert_equals_clean_build()
+
+
+def test_the_parsed_articles_kept_read_back_the_same_and_pickling_them_leaves_their_texts_alone(make_site):
+    """The article cache pickles each body as UTF-8 bytes: a str of non-ASCII text pickled as it is
+    keeps a UTF-8 copy inside itself for as long as it lives (a build's main process held every French
+    body twice). Read back, the articles are the ones parsed."""
+    import sys
+
+    from digest.config import load_config
+    from digest.content import ArticleCache, load_articles
+
+    site = make_site({"fr/2024/ete.md": article("L'été à Genève", body="Chaleur «record» à Genève : 38 °C. " * 40),
+                      "fr/2024/ascii.md": article("Plain text", body="Nothing but ASCII.")})
+    config = load_config(site.root / "config.yaml")
+    cache = ArticleCache()
+    parsed = load_articles(config, cache)
+    sizes = [sys.getsizeof(a.body_html) + sys.getsizeof(a.summary) for a in parsed]
+    folder = site.root / "kept"
+    cache.save(folder)
+    assert [sys.getsizeof(a.body_html) + sys.getsizeof(a.summary) for a in parsed] == sizes
+    again = ArticleCache.load(folder)
+    assert sorted(again.parsed().values(), key=lambda a: a.file) == sorted(parsed, key=lambda a: a.file)
