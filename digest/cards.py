@@ -71,7 +71,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-5", Image.__version__, features.version("freetype2"), zlib_ng.ZLIBNG_VERSION, shaping(), digests,
+        return ("cards-6", Image.__version__, features.version("freetype2"), zlib_ng.ZLIBNG_VERSION, shaping(), digests,
                 self.colours, logo)
 
 
@@ -221,7 +221,7 @@ class _Writer:
         assert self.coverage is not None
         sign = -1 if self.card.rtl else 1
         options = tuple(sorted(self.options().items()))
-        space = self.width(" ", font)
+        space = _advance(" ", font, options)
         pen = 0.0
         for word in text.split(" "):
             if word:
@@ -231,12 +231,24 @@ class _Writer:
             pen += space
 
     def wrap(self, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-        """Lines on word boundaries (a word wider than a line is cut where it must be)."""
+        """Lines on word boundaries (a word wider than a line is cut where it must be). A line drawn word
+        by word is measured as it is drawn, each word's advance (measured once per process) and a space's
+        apart: no layout of each candidate line at each size."""
+        if self.word_by_word(text):
+            options = tuple(sorted(self.options().items()))
+            space = _advance(" ", font, options)
+
+            def measure(line: str) -> float:
+                return sum(_advance(word, font, options) for word in line.split(" ")) + space * line.count(" ")
+        else:
+            def measure(line: str) -> float:
+                return self.width(line, font)
+
         lines: list[str] = []
         current = ""
         for word in text.split():
             candidate = f"{current} {word}" if current else word
-            if self.width(candidate, font) <= width:
+            if measure(candidate) <= width:
                 current = candidate
                 continue
             if current:
@@ -345,7 +357,13 @@ _RIGHT_TO_LEFT = frozenset({"R", "AL"})
 def _word(text: str, font: ImageFont.FreeTypeFont, anchor: str,
           options: tuple[tuple[str, str], ...]) -> tuple[Image.Image, tuple[int, int], float]:
     """A word as coverage, where its top left corner lies from its anchor, and its advance."""
-    return (*_rendered.__wrapped__(text, font, anchor, options), font.getlength(text, **dict(options)))
+    return (*_rendered.__wrapped__(text, font, anchor, options), _advance(text, font, options))
+
+
+@lru_cache(maxsize=16384)
+def _advance(text: str, font: ImageFont.FreeTypeFont, options: tuple[tuple[str, str], ...]) -> float:
+    """How far a word moves the pen."""
+    return font.getlength(text, **dict(options))
 
 
 @lru_cache(maxsize=4096)
