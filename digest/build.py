@@ -464,34 +464,18 @@ class Builder:
                                    next_due=site.scheduled[0].date if site.scheduled else None,
                                    drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
                 until = valid_until(site, now)
-                # What the build keeps (the parsed articles, the page graph's record) is pickled once the
-                # pages are written, while Pagefind finishes the index, into a folder of its own, and put in
-                # place once the site is output/'s: not after the swap on one core. (Not while the pages
-                # are written: the main process would grow beside its workers, at the build's peak.)
-                keep = state.keep_folder() if sources is not None else None
-                try:
-                    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-keep") as keeper:
-                        kept: list[Future[GraphRecord | None]] = []
-
-                        def keeping() -> None:
-                            if sources is not None and keep is not None and not kept:
-                                kept.append(keeper.submit(self._keep, frame, state, sources, site, graph, until,
-                                                          report, keep))
-
-                        result = self._write_tree(config, state, outputs, wanted, write, keeping) or WriteResult(
-                            written=0, unchanged=len(outputs),  # (None: output/ is this site already)
-                            manifest={output.file: output.fingerprint for output in outputs})
-                        keeping()
-                        record = kept[0].result() if kept else None
-                    if sources is not None and keep is not None:
-                        state.put_kept(keep)
+                keep = None if sources is None else \
+                    (lambda folder: self._keep(frame, state, sources, site, graph, until, report, folder))
+                with Keeping(state, keep) as keeping:
+                    result = self._write_tree(config, state, outputs, wanted, write, keeping.start) or WriteResult(
+                        written=0, unchanged=len(outputs),  # (None: output/ is this site already)
+                        manifest={output.file: output.fingerprint for output in outputs})
+                    if sources is not None:
+                        record = keeping.put()
                         self.articles.saved()
                         if record is not None:
                             self._remember(state, record)
                         state.save_sources(sources.stamp, until, report)
-                finally:
-                    if keep is not None:
-                        shutil.rmtree(keep, ignore_errors=True)
         finally:
             gc.unfreeze()
         return self._result(config, report, result.written, started, "full")
@@ -650,6 +634,41 @@ def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], 
             not all(tree.holds(output) for output in outputs):
         return False
     return tree.untouched and (not wanted or index_is_current(tree.folder, wanted, state.record("search")))
+
+
+class Keeping:
+    """What a full build keeps for the next one (the parsed articles, the page graph's record: `write`
+    saves them into a folder), written in a thread once `start`ed, and `put` in place by the caller
+    once the site is output/'s. Started when the pages are written, while Pagefind finishes the index:
+    not after the swap on one core, nor while the pages are written (the main process would grow
+    beside its workers, at the build's peak). With no `write` (a build that keeps nothing), nothing."""
+
+    def __init__(self, state: BuildState, write: Callable[[Path], GraphRecord | None] | None) -> None:
+        self.state = state
+        self.write = write
+        self.folder = state.keep_folder() if write is not None else None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-keep")
+        self.future: Future[GraphRecord | None] | None = None
+
+    def start(self) -> None:
+        if self.future is None and self.write is not None and self.folder is not None:
+            self.future = self.pool.submit(self.write, self.folder)
+
+    def put(self) -> GraphRecord | None:
+        """What `write` returned, once its files are in place."""
+        self.start()
+        assert self.folder is not None and self.future is not None
+        record = self.future.result()
+        self.state.put_kept(self.folder)
+        return record
+
+    def __enter__(self) -> Keeping:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.shutdown(wait=True)  # (a build that failed: what it was writing is dropped below)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
