@@ -124,8 +124,8 @@ def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
     """Save the record of a full build at `path` (BuildState.keep_folder's `graph`), without the bodies
     it need not keep; its edits are dropped. The site is pickled as a StoredSite (each article pickled
-    apart): loaded, it makes only the articles an edit reads. (Made while the pages are written: it
-    reads nothing they change.)"""
+    apart): loaded, it makes only the articles an edit reads. (Made in a thread once the pages are
+    written, while Pagefind finishes: it reads nothing the rest of the build changes.)"""
     kept = record.kept_bodies
 
     def article(item: Article) -> tuple[Any, ...]:
