@@ -10,7 +10,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -517,15 +517,15 @@ class Builder:
         `pages_written` is told when every page is, before the search index is waited for."""
         search = write.search
         if not self.persistent:
-            return write_site(config.output_dir, outputs, finish=search, workers=self.workers,
-                              progress=self._progress("write"))
+            return write_site(config.output_dir, outputs, finish=lambda staging, _: search(staging),
+                              workers=self.workers, progress=self._progress("write"))
         previous = write.previous
         if previous is not None and holds_exactly(previous, outputs, wanted, state):
             return None
 
-        def place_index(staging: Path) -> dict[str, str]:
+        def place_index(staging: Path, kept: Container[str]) -> dict[str, str]:
             pages_written()
-            files = search(staging)
+            files = search(staging, kept)
             state.forget_graph()  # the graph of the site replaced: a new one is saved after the swap
             self.graph = None
             return files
@@ -543,7 +543,7 @@ class Builder:
         return None if tree is None else (tree, other.record("search"))
 
     def _stage(self, config: Config, state: BuildState, outputs: list[Output],
-               place_index: Callable[[Path], dict[str, str]], index: Mapping[str, str],
+               place_index: Callable[[Path, Container[str]], dict[str, str]], index: Mapping[str, str],
                borrowed: Tree | None = None, previous: Tree | None = None, workers: int | None = None,
                spare: Tree | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
@@ -571,13 +571,17 @@ class Builder:
             # Checked whole (or kept by this Builder), before the index is set aside below: each of
             # its files is then known to hold what the record says without a look at it.
             spare = replace(spare, trusted=True)
-        if spare is not None and (spare.folder / BUNDLE).is_dir():
-            # place_index writes the index whole: the spare's old one is set aside at once (one rename),
-            # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
+        # The search shards the spare holds as output/ does stay (place_index keeps those it reuses); if
+        # the spare is not known to be as recorded, its whole index is set aside at once (one rename),
+        # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
+        kept = same_shards(spare.files, previous.files) if spare is not None and spare.checked_whole and \
+            previous is not None else set()
+        if spare is not None and not kept and (spare.folder / BUNDLE).is_dir():
             with contextlib.suppress(OSError):
                 aside = config.cache_dir / f".{BUNDLE}-{os.getpid()}-{time.monotonic_ns()}.deleted"
                 os.rename(spare.folder / BUNDLE, aside)
                 remove_in_background(aside)
+        if spare is not None:
             spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
@@ -589,7 +593,7 @@ class Builder:
         mount = os.path.ismount(config.output_dir)
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
-            files = place_index(staging)
+            files = place_index(staging, kept)
             state.forget("sources")
             staged = identity(staging)
             if mount or staged is None:
@@ -699,13 +703,14 @@ class SearchStep:
         self.slots = slots  # widened once the pages are written
         self.background = IndexInBackground(config.output_dir, write) if config.search else None
 
-    def __call__(self, staging: Path, _written: int = 0) -> dict[str, str]:
+    def __call__(self, staging: Path, kept: Container[str] = ()) -> dict[str, str]:
+        """Place the index into the staged tree (which holds the shards `kept` as output/ does)."""
         if self.slots is not None:
             self.slots.widen()
         if self.background is None:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
-        self.background.place(staging)
+        self.background.place(staging, kept)
         return index_files(staging, self.held)
 
     def close(self) -> None:
@@ -778,6 +783,20 @@ def while_updated(spare: Mapping[str, str], outputs: list[Output]) -> dict[str, 
     files = {file: mark if wanted.get(file) == mark else UNKNOWN for file, mark in spare.items()}
     files.update(dict.fromkeys(wanted.keys() - files.keys(), UNKNOWN))
     return files
+
+
+def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
+    """The search shards (folders of pagefind/) that two trees' records say they hold alike: the same
+    files with the same fingerprints (a shard's files are fingerprinted with its key: see index_files)."""
+    def shards(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for file, mark in files.items():
+            if is_index_file(file) and file.count("/") >= 2:
+                found.setdefault(file.split("/", 2)[1], {})[file] = mark
+        return found
+
+    theirs = shards(current)
+    return {name for name, files in shards(spare).items() if theirs.get(name) == files}
 
 
 def is_index_file(file: str) -> bool:

@@ -155,24 +155,33 @@ class Slots:
 
 
 def write_index(target_dir: Path, wanted: Sequence[Shard], reuse_from: Path | None, old: Mapping[str, str],
-                store: RecordStore, slots: Slots | None = None, stop: threading.Event | None = None) -> int:
-    """Write the search index of a new site tree into target_dir/pagefind/: shards that `reuse_from`
-    (the current output folder) holds already, as `old` says (see load_state), are hard-linked from it;
-    the others are indexed, as many at a time as `slots` allow (default: one). Returns how many
-    shards were indexed."""
+                store: RecordStore, slots: Slots | None = None, stop: threading.Event | None = None) -> Reused:
+    """Write the search index of a new site tree into target_dir/pagefind/: the shards that `reuse_from`
+    (the current output folder) does not hold already, as `old` says (see load_state), indexed, as many
+    at a time as `slots` allow (default: one). The others are left to `IndexInBackground.place`: the
+    Reused returned names them."""
     bundle = target_dir / BUNDLE
-    shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
+    shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True)
-    todo = []
+    todo, reused = [], []
     for shard in wanted:
         previous = reuse_from / BUNDLE / shard.name if reuse_from is not None else None
         if previous is not None and old.get(shard.name) == shard.key and previous.is_dir():
-            shutil.copytree(previous, bundle / shard.name, copy_function=os.link)
+            reused.append(shard.name)
         else:
             todo.append((shard, bundle / shard.name))
     _index_all(todo, store, slots or Slots(1, 1), stop)
     write_atomically(bundle / SHARDS, _manifest(wanted))
-    return len(todo)
+    return Reused(reuse_from / BUNDLE if reuse_from is not None else None, tuple(reused))
+
+
+@dataclass(frozen=True)
+class Reused:
+    """The entries of an older index (`source`, its pagefind/ folder) a new one holds as they are:
+    hard-linked into the staged tree by `IndexInBackground.place`, unless that tree holds them already."""
+
+    source: Path | None
+    names: tuple[str, ...]
 
 
 class IndexInBackground:
@@ -182,6 +191,7 @@ class IndexInBackground:
     `place` the index into the staged tree, `close` to drop what is left (a build that failed)."""
 
     def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object]) -> None:
+        self.output_dir = output_dir
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp-search",
@@ -205,14 +215,34 @@ class IndexInBackground:
             raise self.error
         return self.result
 
-    def place(self, target_dir: Path) -> None:
-        """Wait for the index and move it into target_dir/pagefind/."""
-        self.wait()
-        shutil.rmtree(target_dir / BUNDLE, ignore_errors=True)
-        try:
-            os.rename(self.folder / BUNDLE, target_dir / BUNDLE)
-        except OSError:  # (another file system: a copy)
-            shutil.copytree(self.folder / BUNDLE, target_dir / BUNDLE)
+    def place(self, target_dir: Path, kept: Container[str] = ()) -> None:
+        """Wait for the index and move it into target_dir/pagefind/, with the entries it reuses (see
+        Reused) hard-linked from their folder, but those of `kept`: target_dir (a spare tree) holds
+        them already, as the output folder does. Whatever else target_dir's index held is set aside."""
+        result = self.wait()
+        reused = result if isinstance(result, Reused) else Reused(None, ())
+        in_place = set(kept) if reused.source == self.output_dir / BUNDLE else set()
+        bundle, fresh = target_dir / BUNDLE, self.folder / BUNDLE
+        if bundle.is_dir():
+            aside = self.folder.with_name(f"{self.folder.name}-aside")  # (a leftover is removed as staging folders are)
+            aside.mkdir(exist_ok=True)
+            with os.scandir(bundle) as entries:
+                for entry in entries:
+                    if entry.name not in in_place or entry.name not in reused.names:
+                        os.rename(entry.path, aside / entry.name)
+            remove_in_background(aside)  # (thousands of files: not while the build waits)
+        else:
+            bundle.mkdir(parents=True)
+        with os.scandir(fresh) as entries:
+            for entry in entries:
+                try:
+                    os.rename(entry.path, bundle / entry.name)
+                except OSError:  # (another file system: a copy)
+                    _copy(Path(entry.path), bundle / entry.name, shutil.copy2)
+        for name in reused.names:
+            if name not in in_place or not (bundle / name).exists():
+                assert reused.source is not None
+                _copy(reused.source / name, bundle / name, os.link)
 
     def close(self) -> None:
         self.stop.set()
@@ -329,32 +359,35 @@ def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, M
 
 
 def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate | Recent],
-                       store: RecordStore, ahead: IndexAhead | None = None) -> None:
-    """Write the search index of a tree staged after an edit into target_dir/pagefind/: the shards
-    the edit does not touch hard-linked from `reuse_from` (the output folder); the recent shards
-    indexed from their records, and the quarters an edit compacts indexed again from their kept records
-    with the edited articles' new ones; then shards.json, listing what each shard supersedes. The older
-    records are kept until `prune` (a build that fails or is killed may need them again)."""
+                       store: RecordStore, ahead: IndexAhead | None = None) -> Reused:
+    """Write the search index of a tree staged after an edit into target_dir/pagefind/: the recent
+    shards indexed from their records, and the quarters an edit compacts indexed again from their kept
+    records with the edited articles' new ones; then shards.json, listing what each shard supersedes.
+    The shards the edit does not touch are left to `IndexInBackground.place` (the Reused returned names
+    them, in `reuse_from`, the output folder). The older records are kept until `prune` (a build that
+    fails or is killed may need them again)."""
     bundle = target_dir / BUNDLE
-    shutil.rmtree(bundle, ignore_errors=True)  # a spare tree's index is out of date
+    shutil.rmtree(bundle, ignore_errors=True)
     bundle.mkdir(parents=True)
     redo = {update.name for update in updates}
-    langs = {update.lang for update in updates}
-    recents_dropped = {recent_name(lang) for lang in langs}  # compacted away, or indexed again below
+    recents_dropped = {recent_name(update.lang) for update in updates}  # compacted away, or indexed again below
     with os.scandir(reuse_from / BUNDLE) as entries:
-        for entry in entries:
-            if entry.name in redo or entry.name.startswith(".") or entry.name == SHARDS:
-                continue
-            if entry.name in recents_dropped:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                shutil.copytree(entry.path, bundle / entry.name, copy_function=os.link)
-            else:
-                os.link(entry.path, bundle / entry.name)
+        reused = tuple(sorted(entry.name for entry in entries
+                              if not (entry.name in redo or entry.name in recents_dropped
+                                      or entry.name.startswith(".") or entry.name == SHARDS)))
     languages = _languages(reuse_from)
     for update in updates:
         _write_shard(update, bundle / update.name, store, ahead)
     write_atomically(bundle / SHARDS, _shards_json(_edited_languages(languages, updates)))
+    return Reused(reuse_from / BUNDLE, reused)
+
+
+def _copy(source: Path, target: Path, copy: Callable[[str, str], object]) -> None:
+    """A file or a folder copied to `target` with `copy` (os.link: hard-linked)."""
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, copy_function=copy)
+    else:
+        copy(str(source), str(target))
 
 
 def update_index_in_place(site_dir: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore) -> None:

@@ -224,6 +224,41 @@ def test_digest_build_after_an_edit_writes_the_index_of_a_clean_build_byte_for_b
     assert tree(site.output) == tree(clean / "output")
 
 
+def test_edit_builds_keep_the_spare_trees_unchanged_shards_and_write_what_a_clean_build_writes(make_site, tmp_path):
+    """The tree an edit build stages is the site before last (the spare): its shards that output/ holds
+    alike stay where they are (their folders kept, not linked again file by file); the others are
+    replaced. Edits alternating between two quarters, each build equal to a clean build."""
+    import os
+    import shutil
+
+    from helpers import tree
+
+    site = make_site({
+        "fr/2023/ancien.md": article("Un ancien article", date="2023-11-20T08:00:00+01:00", body="Texte ancien."),
+        "fr/2024/glacier.md": article("Le glacier recule", date="2024-02-10T08:00:00+01:00", body="La glace fond."),
+        "fr/2024/lac.md": article("Le lac déborde", body="Le lac Léman monte."),
+    }, config=SEARCH_CONFIG)
+    site.build_ok()
+    edits = [("fr/2024/glacier.md", article("Le glacier recule", date="2024-02-10T08:00:00+01:00", body=body))
+             if n % 2 else ("fr/2024/lac.md", article("Le lac déborde", body=body))
+             for n, body in enumerate(["Le lac inonde Genève.", "La glace fond vite.", "Le lac baisse enfin.",
+                                       "La glace résiste."])]
+    kept_folder = []
+    for number, (file, text) in enumerate(edits):
+        site.write(f"content/{file}", text)
+        assert build(site.root / "config.yaml", workers=1).kind == "edit"
+        kept_folder.append(os.stat(site.output / "pagefind/fr-2023-q4").st_ino)
+        clean = tmp_path / f"clean-{number}"
+        shutil.copytree(site.root, clean, ignore=shutil.ignore_patterns("output", ".*"))
+        assert build(clean / "config.yaml", workers=1).kind == "full"
+        assert tree(site.output) == tree(clean / "output"), f"edit {number}"
+    # output/ alternates between two trees; the quarter no edit touched keeps its folder in each.
+    assert kept_folder[2] == kept_folder[0] and kept_folder[3] == kept_folder[1]
+    texts = {url: record["content"] for url, record in search_index(site.output)["fr"].items()}
+    assert [url for url, text in texts.items() if "baisse" in text] == ["/fr/2024/07/lac/"]
+    assert not any("inonde" in text or "fond vite" in text for text in texts.values())
+
+
 def test_records_hold_the_text_a_reader_sees_not_markup(make_site):
     site = make_site({"fr/2024/a.md": article(
         "Titre", tags="[Climat]", section="Sciences", image="{src: https://example.org/p.jpg, caption: La légende}",
