@@ -746,6 +746,9 @@ class Bench:
 
     def record(self, tool: str, scenario: str, size: int, run: int, cmd: list[str], cwd: Path,
                output: Path) -> Sample:
+        # No write-back pending from the measurement before (as `hyperfine --prepare sync`): a build writes
+        # tens of thousands of files, which the kernel would otherwise flush during the next one.
+        os.sync()
         load = os.getloadavg()[0]
         result = measure(cmd, cwd, self.args.timeout)
         written = re.search(r"(\d+) written", result.stdout)
