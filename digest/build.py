@@ -259,7 +259,7 @@ class Builder:
                    if not is_index_file(file)]
 
         self.graph = None
-        with edited_index(config, tree.folder, (), RecordStore(state.search_records), held) as place_index:
+        with edited_index(config, tree.folder, (), record_store(state), held) as place_index:
             result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
         if not state.adopt_sources(other):
             return None  # (the next build finds nothing to trust and builds in full)
@@ -276,7 +276,7 @@ class Builder:
             # `digest build` indexes the edited article's quarter again: started now, from the article
             # alone, Pagefind works while the page graph is loaded and the edit planned.
             ahead = index_ahead(config, sources.content, tree.written_ns, load_state(search),
-                                RecordStore(state.search_records))
+                                record_store(state))
         try:
             return self._edit(frame, state, sources, tree, now, started, spare, ahead)
         finally:
@@ -298,7 +298,7 @@ class Builder:
         record = self._remembered(state) or load_record(state, now)
         if record is None:
             return None
-        store = RecordStore(state.search_records)
+        store = record_store(state)
         plan = plan_edit(frame, record, sources, now, load_state(search) if config.search else {}, store,
                          RECENT_LIMIT if self.recent_search else 0)
         if plan is None:
@@ -502,7 +502,7 @@ class Builder:
     def _full_write(self, config: Config, state: BuildState, wanted: tuple[Shard, ...]) -> FullWrite:
         """What a full build writes over: output/'s manifest (or the folder it borrows from) and its
         search step, started at once."""
-        store = RecordStore(state.search_records)
+        store = record_store(state)
         if not self.persistent:
             return FullWrite(full_index(config, state, wanted, False, store, self.workers))
         previous = state.load_tree("manifest", config.output_dir)
@@ -797,6 +797,11 @@ def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str
 
     theirs = shards(current)
     return {name for name, files in shards(spare).items() if theirs.get(name) == files}
+
+
+def record_store(state: BuildState) -> RecordStore:
+    """The search records of the cache, pruned only of what no output folder's index holds."""
+    return RecordStore(state.search_records, lambda: state.records_of_every_folder("search"))
 
 
 def is_index_file(file: str) -> bool:

@@ -27,7 +27,7 @@ from digest.heap import unscanned
 from digest.i18n import translator
 from digest.images import ImageError, picture, size_of
 from digest.parallel import run_chunked
-from digest.records import load_record, save_record
+from digest.records import UNPICKLING_ERRORS, load_record, save_record
 from digest.slugs import slugify
 from digest.text import clean, clean_field
 
@@ -274,8 +274,7 @@ class ArticleCache:
                 data = load_record(folder / f"{number:02}.pickle", "articles")
                 try:
                     shards.append(pickle.loads(data) if data is not None else None)
-                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-                        ValueError):
+                except UNPICKLING_ERRORS:
                     shards.append(None)
         keys = {shard[1] for shard in shards if shard and shard[0] == CACHE_FORMAT}
         if len(keys) != 1:

@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from digest import urls
 from digest.errors import Collector, Problem, SiteError
 from digest.output import checked, exchange, remove_in_background
-from digest.records import fingerprint, load_record, save_record, write_atomically
+from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
     from datetime import date
@@ -493,8 +493,9 @@ class RecordStore:
     `key` the shard's fingerprint): an edit re-indexes its shard from them and the edited articles' new
     records, without reading every article of the quarter again."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, listings: Callable[[], Iterable[Path]]) -> None:
         self.folder = folder
+        self.listings = listings  # the index listing (see load_state) of every output folder sharing the store
 
     def _file(self, name: str, key: str) -> Path:
         return self.folder / f"{name}-{key}.pickle"
@@ -522,8 +523,7 @@ class RecordStore:
         folder's index still holds (serve's folder and output/ share the store: each may hold its own
         version, and its next edit re-indexes from it)."""
         kept = {self._file(name, key).name}
-        # (each output folder's listing: digest.state.BuildState.record("search"), "search-<tag>.record")
-        for listing_file in self.folder.parent.glob("search-*.record"):
+        for listing_file in self.listings():
             held = load_state(listing_file).get(name)
             if held is not None:
                 kept.add(self._file(name, held).name)
@@ -537,8 +537,7 @@ class RecordStore:
             return None
         try:
             found = pickle.loads(data)
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
-                IndexError):
+        except UNPICKLING_ERRORS:
             return None
         return found if isinstance(found, dict) else None
 

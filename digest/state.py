@@ -23,6 +23,7 @@ values of the wrong types, is no record, and the part it described is built agai
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import os
 import pickle
@@ -77,6 +78,10 @@ class BuildState:
 
     def record(self, name: str) -> Path:
         return self.config.cache_dir / f"{name}-{self.tag}.record"
+
+    def records_of_every_folder(self, name: str) -> list[Path]:
+        """The record `name` of every output folder that shares this cache (output/, serve's folder)."""
+        return sorted(self.config.cache_dir.glob(f"{glob.escape(name)}-{'[0-9a-f]' * len(self.tag)}.record"))
 
     def forget(self, *names: str) -> None:
         for name in names:

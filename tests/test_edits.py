@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import Builder, BuildResult, build
+from digest.build import Builder, BuildResult, build, record_store
 from digest.config import load_config
 from digest.delta import load_record, plan_edit
 from digest.records import build_time
-from digest.search import RecordStore
 from digest.state import BuildState, Frame, Sources
 from digest.theme import default_theme_dir
 
@@ -231,7 +230,7 @@ def test_an_edit_reads_only_the_articles_its_pages_show(make_site) -> None:
     def planned() -> frozenset[str]:
         record = load_record(state, build_time())
         assert record is not None
-        plan = plan_edit(frame, record, Sources.scan(frame), build_time(), {}, RecordStore(state.search_records))
+        plan = plan_edit(frame, record, Sources.scan(frame), build_time(), {}, record_store(state))
         assert plan is not None and plan.outputs
         store = plan.record.site.store
         assert store is not None

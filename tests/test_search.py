@@ -351,8 +351,9 @@ def test_an_edit_build_keeps_the_records_another_output_folder_still_holds(make_
     """serve's folder and output/ share the kept records: `digest build` re-indexing a quarter after an
     edit prunes that quarter's older records, but not the version serve's folder holds (its next edit
     re-indexes from them)."""
+    from digest.build import record_store
     from digest.config import load_config
-    from digest.search import RecordStore, load_state
+    from digest.search import load_state
     from digest.state import BuildState
 
     site = searchable_site(make_site)
@@ -362,7 +363,7 @@ def test_an_edit_build_keeps_the_records_another_output_folder_still_holds(make_
             borrow_from=site.output).build()
     serve_config = load_config(site.root / "config.yaml", output_dir=folder)
     held_by_serve = load_state(BuildState(serve_config).record("search"))["fr-2024-q3"]
-    store = RecordStore(site.root / ".digest-cache" / "search-records")
+    store = record_store(BuildState(load_config(site.root / "config.yaml")))
     assert store.has("fr-2024-q3", held_by_serve)
 
     site.write("content/fr/2024/glacier.md", article("Le glacier recule", body="Le glacier fond. Moraine."))
