@@ -695,8 +695,10 @@ class _PagefindService:
                 stdin.flush()
             except OSError as error:  # pagefind stopped: the reader says so
                 failure.append(error)
+            except ValueError:  # closed by __exit__ after the reader raised (pagefind refused a record)
+                pass
 
-        writer = threading.Thread(target=send, daemon=True)
+        writer = threading.Thread(target=send, daemon=True, name="digest-pagefind-send")
         writer.start()
         last_id = self.next_id - 1
         while True:  # responses may come out of order, and others in between: wait for the last one's

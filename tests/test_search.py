@@ -259,6 +259,34 @@ def test_edit_builds_keep_the_spare_trees_unchanged_shards_and_write_what_a_clea
     assert not any("inonde" in text or "fond vite" in text for text in texts.values())
 
 
+def test_a_record_pagefind_refuses_while_others_are_still_sent_is_an_error_not_a_thread_traceback(tmp_path):
+    """Pagefind answers a bad record at once, while the rest are still being written to it: the build
+    stops with its one-line error, and the thread writing them ends quietly (no traceback on stderr)."""
+    import threading
+    import time
+
+    import pytest
+
+    from digest.errors import SiteError
+    from digest.search import _index
+
+    uncaught: list[BaseException | None] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: uncaught.append(args.exc_value)
+    try:
+        records = [{"not": "a record"}] + [{"url": f"/fr/{n}/", "content": f"Le glacier {n} recule.",
+                                            "language": "fr", "meta": {"title": f"Article {n}"}}
+                                           for n in range(100_000)]
+        with pytest.raises(SiteError, match="pagefind failed"):
+            _index(records, tmp_path / "shard")
+        deadline = time.monotonic() + 10
+        while any(t.name == "digest-pagefind-send" for t in threading.enumerate()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        threading.excepthook = previous
+    assert uncaught == []
+
+
 def test_records_hold_the_text_a_reader_sees_not_markup(make_site):
     site = make_site({"fr/2024/a.md": article(
         "Titre", tags="[Climat]", section="Sciences", image="{src: https://example.org/p.jpg, caption: La légende}",
