@@ -574,9 +574,10 @@ class Builder:
         # The search shards the spare holds as output/ does stay (place_index keeps those it reuses); if
         # the spare is not known to be as recorded, its whole index is set aside at once (one rename),
         # not deleted file by file (thousands of unlinks and rmdirs in an edit that writes a few pages).
-        kept = same_shards(spare.files, previous.files) if spare is not None and spare.checked_whole and \
-            previous is not None else set()
-        if spare is not None and not kept and (spare.folder / BUNDLE).is_dir():
+        spare_index = spare is not None and (spare.folder / BUNDLE).is_dir()
+        kept = same_shards(spare.files, previous.files) if spare_index and spare is not None and \
+            spare.checked_whole and previous is not None else set()
+        if spare is not None and spare_index and not kept:
             with contextlib.suppress(OSError):
                 aside = config.cache_dir / f".{BUNDLE}-{os.getpid()}-{time.monotonic_ns()}.deleted"
                 os.rename(spare.folder / BUNDLE, aside)

@@ -221,14 +221,17 @@ class IndexInBackground:
         them already, as the output folder does. Whatever else target_dir's index held is set aside."""
         result = self.wait()
         reused = result if isinstance(result, Reused) else Reused(None, ())
-        in_place = set(kept) if reused.source == self.output_dir / BUNDLE else set()
+        keep = set(kept).intersection(reused.names) if reused.source == self.output_dir / BUNDLE else set()
         bundle, fresh = target_dir / BUNDLE, self.folder / BUNDLE
+        held: set[str] = set()  # the entries of `keep` target_dir holds
         if bundle.is_dir():
             aside = self.folder.with_name(f"{self.folder.name}-aside")  # (a leftover is removed as staging folders are)
             aside.mkdir(exist_ok=True)
             with os.scandir(bundle) as entries:
                 for entry in entries:
-                    if entry.name not in in_place or entry.name not in reused.names:
+                    if entry.name in keep:
+                        held.add(entry.name)
+                    else:
                         os.rename(entry.path, aside / entry.name)
             remove_in_background(aside)  # (thousands of files: not while the build waits)
         else:
@@ -240,7 +243,7 @@ class IndexInBackground:
                 except OSError:  # (another file system: a copy)
                     _copy(Path(entry.path), bundle / entry.name, shutil.copy2)
         for name in reused.names:
-            if name not in in_place or not (bundle / name).exists():
+            if name not in held:
                 assert reused.source is not None
                 _copy(reused.source / name, bundle / name, os.link)
 
