@@ -36,7 +36,6 @@ from digest.records import build_time
 from digest.search import (
     BUNDLE,
     RECENT_LIMIT,
-    IndexAhead,
     IndexInBackground,
     Recent,
     RecordStore,
@@ -44,7 +43,6 @@ from digest.search import (
     ShardUpdate,
     Slots,
     StaleRecords,
-    index_ahead,
     index_files,
     index_is_current,
     index_present,
@@ -269,22 +267,6 @@ class Builder:
                     started: float, spare: Tree | None = None) -> BuildResult | None:
         """After edits that keep every article's outline: stage the site with what shows the edited
         articles written again and every other file as output/ holds it, and swap it in."""
-        config = frame.config
-        search = state.record("search")
-        ahead = None
-        if config.search and not self.recent_search and search.is_file():
-            # `digest build` indexes the edited article's quarter again: started now, from the article
-            # alone, Pagefind works while the page graph is loaded and the edit planned.
-            ahead = index_ahead(config, sources.content, tree.written_ns, load_state(search),
-                                record_store(state))
-        try:
-            return self._edit(frame, state, sources, tree, now, started, spare, ahead)
-        finally:
-            if ahead is not None:
-                ahead.close()
-
-    def _edit(self, frame: Frame, state: BuildState, sources: Sources, tree: Tree, now: datetime,
-              started: float, spare: Tree | None, ahead: IndexAhead | None) -> BuildResult | None:
         from digest.delta import load_record, plan_edit, save_edits
 
         config = frame.config
@@ -328,8 +310,8 @@ class Builder:
         # in between, the next build plans against the site output/ really holds.
         save_edits(state, plan.record, pending=True)
         try:
-            with edited_index(config, config.output_dir, () if deferred else index.shards, store, held,
-                              ahead) as place_index:
+            with edited_index(config, config.output_dir, () if deferred else index.shards, store,
+                              held) as place_index:
                 # One process: all but a few files are linked or kept, no work worth forking for.
                 result = self._stage(config, state, outputs, place_index, held if config.search else {},
                                      previous=tree, workers=1, spare=spare)
@@ -744,10 +726,10 @@ def full_index(config: Config, state: BuildState, wanted: tuple[Shard, ...], reu
 
 
 def edited_index(config: Config, reuse_from: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore,
-                 held: Mapping[str, str], ahead: IndexAhead | None = None) -> SearchStep:
+                 held: Mapping[str, str]) -> SearchStep:
     """The index step of a build that keeps the index `reuse_from` holds but for `updates` (see
-    write_edited_index): the edited shards are indexed while the pages are staged (or were, `ahead`)."""
-    return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store, ahead), held)
+    write_edited_index): the edited shards are indexed while the pages are staged."""
+    return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store), held)
 
 
 def recover(config: Config, state: BuildState) -> None:

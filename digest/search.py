@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import glob
-import gzip
 import html
 import json
 import os
@@ -37,15 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest import urls
-from digest.errors import Collector, Problem, SiteError
+from digest import pagefind_format, urls
+from digest.errors import Problem, SiteError
 from digest.output import checked, exchange, remove_in_background
 from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from digest.config import Config
     from digest.content import Article
     from digest.site import Edition
 
@@ -55,7 +53,7 @@ SHARDS = "shards.json"  # the list of shards, per language, that search.js reads
 _UNUSED = re.compile(r"^pagefind-(component-ui|modular-ui|ui|highlight)\.")
 RECENT = "recent"  # the suffix of a language's shard of recently edited articles: "<lang>-recent"
 RECENT_LIMIT = 200  # records a recent shard may hold; more and the edit build compacts instead
-_FORMAT = 2  # bump when records change shape, so that no shard of an older digest is reused
+_FORMAT = 3  # bump when records or files change shape, so that no shard of an older digest is reused
 
 
 @dataclass(frozen=True)
@@ -185,10 +183,10 @@ class Reused:
 
 
 class IndexInBackground:
-    """An index written at once in a thread (`write(folder, stop)`: write_index, write_edited_index, or
-    one shard for IndexAhead), into a folder of its own beside `output_dir`: Pagefind then runs while
-    the pages are rendered or staged (the records are known before). `wait` for what `write` returned,
-    `place` the index into the staged tree, `close` to drop what is left (a build that failed)."""
+    """An index written at once in a thread (`write(folder, stop)`: write_index or write_edited_index),
+    into a folder of its own beside `output_dir`: Pagefind then runs while the pages are rendered or
+    staged (the records are known before). `wait` for what `write` returned, `place` the index into the
+    staged tree, `close` to drop what is left (a build that failed)."""
 
     def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object]) -> None:
         self.output_dir = output_dir
@@ -253,68 +251,6 @@ class IndexInBackground:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class IndexAhead:
-    """One shard indexed in the background before the build knows it needs it: an edit build's guess
-    from the edited article alone (see index_ahead), made while the page graph is loaded.
-    write_edited_index takes it if the records it indexed are exactly the ones the edit wants (the
-    same records give the same index), else indexes the shard itself."""
-
-    def __init__(self, output_dir: Path, name: str, records: list[dict[str, Any]]) -> None:
-        self.name = name
-        self.records = records
-        self.background = IndexInBackground(output_dir, lambda folder, _: _index(records, folder / name))
-
-    def take(self, name: str, records: Sequence[dict[str, Any]], target: Path) -> dict[str, str] | None:
-        """The fragment ids of the shard, moved to `target`, if it was indexed from these very records."""
-        if name != self.name or list(records) != self.records:
-            return None
-        try:
-            ids = self.background.wait()
-            os.rename(self.background.folder / name, target)
-        except Exception:  # (a guess: if it failed, the shard is indexed as usual)
-            return None
-        return ids if isinstance(ids, dict) else None
-
-    def close(self) -> None:
-        self.background.close()
-
-
-def index_ahead(config: Config, content: Mapping[str, tuple[int, int, int, bool]], since_ns: int,
-                held: Mapping[str, str], store: RecordStore) -> IndexAhead | None:
-    """An edit build's search shard, indexed at once in the background from the one article file
-    changed since `since_ns` (the last build), read alone: the quarter it is in, with its new record.
-    Pagefind then works while the page graph is loaded and the edit planned; None if there is no
-    such single article, or nothing to index again for it. (Its links to other articles are not
-    resolved here: a search record holds the text, not the links' targets.) `content`: the stamps of
-    the files under content/ (digest.state.Sources)."""
-    from digest.content import load_article
-
-    fresh = [path for path, stamp in content.items() if not stamp[3] and stamp[0] > since_ns and path.endswith(".md")]
-    if len(fresh) != 1:
-        return None
-    path = Path(fresh[0])
-    try:
-        lang = path.relative_to(config.content_dir).parts[0]
-    except ValueError:
-        return None
-    if lang not in config.language_codes:
-        return None
-    article = load_article(config, lang, path, Collector())
-    if article is None or article.draft:
-        return None
-    name = shard_name(article)
-    loaded = store.load(name, held[name]) if name in held else None
-    if loaded is None:
-        return None
-    new = record(article)
-    records = list(loaded[0])
-    at = [position for position, item in enumerate(records) if item["url"] == new["url"]]
-    if len(at) != 1 or records[at[0]] == new:
-        return None
-    records[at[0]] = new
-    return IndexAhead(config.output_dir, name, records)
-
-
 @dataclass(frozen=True)
 class ShardUpdate:
     """A shard to index again after an edit: the records it was indexed from (with fingerprint
@@ -362,7 +298,7 @@ def recent_key(records: Mapping[str, dict[str, Any]], superseded: Mapping[str, M
 
 
 def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[ShardUpdate | Recent],
-                       store: RecordStore, ahead: IndexAhead | None = None) -> Reused:
+                       store: RecordStore) -> Reused:
     """Write the search index of a tree staged after an edit into target_dir/pagefind/: the recent
     shards indexed from their records, and the quarters an edit compacts indexed again from their kept
     records with the edited articles' new ones; then shards.json, listing what each shard supersedes.
@@ -380,7 +316,7 @@ def write_edited_index(target_dir: Path, reuse_from: Path, updates: Sequence[Sha
                                       or entry.name.startswith(".") or entry.name == SHARDS)))
     languages = _languages(reuse_from)
     for update in updates:
-        _write_shard(update, bundle / update.name, store, ahead)
+        _write_shard(update, bundle / update.name, reuse_from / BUNDLE, store)
     write_atomically(bundle / SHARDS, _shards_json(_edited_languages(languages, updates)))
     return Reused(reuse_from / BUNDLE, reused)
 
@@ -393,6 +329,14 @@ def _copy(source: Path, target: Path, copy: Callable[[str, str], object]) -> Non
         copy(str(source), str(target))
 
 
+def _link(source: str, target: str) -> None:
+    """A file hard-linked, or copied where it cannot be (another file system)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def update_index_in_place(site_dir: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore) -> None:
     """serve's search step after an edit written in place: each edited shard indexed beside its place
     in site_dir/pagefind/ and exchanged for it (one atomic rename), then shards.json replaced. A page
@@ -403,7 +347,7 @@ def update_index_in_place(site_dir: Path, updates: Sequence[ShardUpdate | Recent
         # Written beside the folder (as staging folders are: one a killed build leaves is removed by the next).
         fresh = site_dir.parent / f".{site_dir.name}.{update.name}.{os.getpid()}.tmp-search"
         shutil.rmtree(fresh, ignore_errors=True)
-        _write_shard(update, fresh, store)
+        _write_shard(update, fresh, bundle, store)
         place = bundle / update.name
         if not fresh.is_dir():  # a recent shard left with no record: it goes (a few files: at once, in place)
             shutil.rmtree(place, ignore_errors=True)
@@ -427,25 +371,27 @@ def _languages(site_dir: Path) -> dict[str, list[dict[str, Any]]]:
     return dict(languages)
 
 
-def _write_shard(update: ShardUpdate | Recent, folder: Path, store: RecordStore, ahead: IndexAhead | None = None
-                 ) -> None:
+def _write_shard(update: ShardUpdate | Recent, folder: Path, previous: Path, store: RecordStore) -> None:
     """Index one edited shard into `folder` and keep its records: a recent shard from its records (none:
-    no folder), a compacted quarter from its kept records with the edited articles' new ones."""
+    no folder), a quarter from its kept records with the edited articles' new ones (its index in
+    `previous`, the index folder it replaces, rewritten if it can be: see edit_shard)."""
     if isinstance(update, Recent):
         if update.records:
-            _index([update.records[url] for url in sorted(update.records)], folder)
+            index_records([update.records[url] for url in sorted(update.records)], folder)
         store.save_recent(update)
         return
     name = update.shard.name
     kept = store.load(name, update.old_key)
     if kept is None or len(kept[0]) != len(update.shard.articles):
         raise StaleRecords(name)
-    records = kept[0]
+    old_records, old_ids = kept
+    records = list(old_records)
     for position, item in update.replaced.items():
         records[position] = item
-    ids = ahead.take(name, records, folder) if ahead is not None else None
+    ids = edit_shard(previous / name, update.lang, old_records, old_ids, update.replaced, folder)
     if ids is None:
-        ids = _index(records, folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        ids = index_records(records, folder)
     store.save(name, update.shard.key, records, ids, prune=False)
 
 
@@ -614,7 +560,7 @@ def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, slots: Sl
             if stop is not None and stop.is_set():
                 raise _error("search index not written: the build stopped")
             records = [record(article) for article in shard.articles]
-            ids = _index(records, folder)
+            ids = index_records(records, folder)
             store.save(shard.name, shard.key, records, ids)
 
     if slots.wide <= 1 or len(todo) <= 1:
@@ -626,30 +572,89 @@ def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, slots: Sl
             pass
 
 
-def _index(records: Sequence[dict[str, Any]], folder: Path) -> dict[str, str]:
+def index_records(records: Sequence[dict[str, Any]], folder: Path) -> dict[str, str]:
     """Index one shard's records into `folder`; returns each URL's fragment id. The files are asked for
     and written here, rather than by Pagefind (its WriteFiles answers before every file is on disk), so
-    that they are complete when this returns."""
+    that they are complete when this returns; the meta and word-index files compressed by digest
+    (see digest.pagefind_format: an edit writes them so too)."""
     with _PagefindService(pagefind_executable()) as service:
-        index = service.call({"type": "NewIndex", "config": {}})["index_id"]
-        service.call_many([{"type": "AddRecord", "index_id": index, **item} for item in records])
-        files = service.call({"type": "GetFiles", "index_id": index})["files"]
-    ids: dict[str, str] = {}
-    for file in files:
-        path = str(file["path"])
-        if _UNUSED.match(path):
-            continue
-        data = base64.b64decode(file["content"])
-        if path.startswith("fragment/") and path.endswith(".pf_fragment"):
-            fragment = gzip.decompress(data)
-            url = json.loads(fragment[fragment.index(b"{"):])["url"]
-            ids[url] = path[len("fragment/"):-len(".pf_fragment")]
-        if path == "pagefind-entry.json":  # languages in hash-map order: sorted, for reproducible builds
-            data = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        files = service.index(records)
+    for path, data in files.items():
         target = folder / checked(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        target.write_bytes(pagefind_format.repack(path, data))
+    return _fragment_ids(files)
+
+
+def _fragment_ids(files: Mapping[str, bytes]) -> dict[str, str]:
+    """Each page's URL -> its fragment's name, in a bundle's files."""
+    ids: dict[str, str] = {}
+    for path, data in files.items():
+        if path.startswith("fragment/") and path.endswith(".pf_fragment"):
+            ids[json.loads(pagefind_format.unpack(data))["url"]] = path[len("fragment/"):-len(".pf_fragment")]
     return ids
+
+
+def edit_shard(previous: Path, lang: str, old: Sequence[dict[str, Any]], old_ids: Mapping[str, str],
+                replaced: Mapping[int, dict[str, Any]], folder: Path) -> dict[str, str] | None:
+    """Index a shard again after an edit, into `folder`, without indexing the quarter again: Pagefind
+    indexes the replaced records alone, old and new versions, and the shard's index in `previous` (as
+    the last build wrote it from `old`) is written again with the old pages' words out and the new
+    ones in (digest.pagefind_format). Each URL's fragment id, or None where that cannot be done (an
+    article whose record Pagefind would drop or take in anew, a layout this digest does not know):
+    then the shard is indexed from its records."""
+    current = pagefind_format.FolderFiles(previous)
+    bundle = pagefind_format.read_bundle(current, lang)
+    if bundle is None or not replaced:
+        return None
+    positions = sorted(replaced)
+    with _PagefindService(pagefind_executable()) as service:
+        before_files = service.index([old[position] for position in positions])
+        after_files = service.index([replaced[position] for position in positions])
+    before = pagefind_format.read_bundle(before_files, lang)
+    after = pagefind_format.read_bundle(after_files, lang)
+    if before is None or after is None:
+        return None
+    before_urls = pagefind_format.page_urls(before_files, before)
+    after_urls = pagefind_format.page_urls(after_files, after)
+    page_of = {name: number for number, (name, _) in enumerate(bundle.pages)}
+    old_pages = {url: page_of.get(name) for url, name in old_ids.items()}
+    urls_wanted = [replaced[position]["url"] for position in positions]
+    if (before_urls is None or after_urls is None or sorted(before_urls) != sorted(urls_wanted)
+            or sorted(after_urls) != sorted(urls_wanted) or any(old_pages.get(url) is None for url in urls_wanted)):
+        return None  # (a record with no words, or records not those of the index: indexed as a whole)
+    before_pages = {number: old_pages[url] for number, url in enumerate(before_urls)}
+    new_pages = {}
+    for number, url in enumerate(after_urls):
+        fragment = after_files[f"fragment/{after.pages[number][0]}.pf_fragment"]
+        new_pages[number] = pagefind_format.NewPage(old_pages[url], fragment,
+                                                    pagefind_format.fragment_hash(lang, fragment),
+                                                    after.pages[number][1])
+
+    def old_hash(name: str) -> str:
+        return pagefind_format.fragment_hash(lang, current[f"fragment/{name}.pf_fragment"])
+
+    written = pagefind_format.replace_pages(bundle, before, after, before_pages, new_pages, old_hash)
+    if written is None:
+        return None
+    url_of = {old_pages[url]: url for url in old_ids if old_pages.get(url) is not None}
+    new_content = {page.number: page.fragment for page in new_pages.values()}
+    folder.mkdir(parents=True)
+    (folder / "fragment").mkdir()
+    (folder / "index").mkdir()
+    with os.scandir(previous) as entries:  # Pagefind's scripts and WebAssembly, as they were
+        for entry in entries:
+            if entry.is_file() and not entry.name.endswith(".pf_meta") and entry.name != pagefind_format.ENTRY:
+                _link(entry.path, str(folder / entry.name))
+    for number, name in enumerate(written.fragment_names):
+        target = folder / "fragment" / f"{name}.pf_fragment"
+        if number in new_content:
+            target.write_bytes(new_content[number])
+        else:
+            _link(str(previous / "fragment" / f"{bundle.pages[number][0]}.pf_fragment"), str(target))
+    for path, data in written.files.items():
+        (folder / path).write_bytes(data)
+    return {url_of[number]: name for number, name in enumerate(written.fragment_names)}
 
 
 class _PagefindService:
@@ -682,6 +687,22 @@ class _PagefindService:
 
     def call(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self.call_many([payload])
+
+    def index(self, records: Sequence[dict[str, Any]]) -> dict[str, bytes]:
+        """A new index of these records: its files (path -> content as Pagefind writes it), but the UI kits
+        digest does not use; pagefind-entry.json with its keys sorted."""
+        index = self.call({"type": "NewIndex", "config": {}})["index_id"]
+        self.call_many([{"type": "AddRecord", "index_id": index, **item} for item in records])
+        files: dict[str, bytes] = {}
+        for file in self.call({"type": "GetFiles", "index_id": index})["files"]:
+            path = str(file["path"])
+            if _UNUSED.match(path):
+                continue
+            data = base64.b64decode(file["content"])
+            if path == pagefind_format.ENTRY:  # languages in hash-map order: sorted, for reproducible builds
+                data = pagefind_format.entry_json(json.loads(data))
+            files[path] = data
+        return files
 
     def call_many(self, payloads: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Send the requests (from a thread, so that neither pipe fills up while the other waits) and

@@ -268,7 +268,7 @@ def test_a_record_pagefind_refuses_while_others_are_still_sent_is_an_error_not_a
     import pytest
 
     from digest.errors import SiteError
-    from digest.search import _index
+    from digest.search import index_records
 
     uncaught: list[BaseException | None] = []
     previous = threading.excepthook
@@ -278,7 +278,7 @@ def test_a_record_pagefind_refuses_while_others_are_still_sent_is_an_error_not_a
                                             "language": "fr", "meta": {"title": f"Article {n}"}}
                                            for n in range(100_000)]
         with pytest.raises(SiteError, match="pagefind failed"):
-            _index(records, tmp_path / "shard")
+            index_records(records, tmp_path / "shard")
         deadline = time.monotonic() + 10
         while any(t.name == "digest-pagefind-send" for t in threading.enumerate()) and time.monotonic() < deadline:
             time.sleep(0.01)
