@@ -26,6 +26,7 @@ from digest.output import (
     Tree,
     WriteResult,
     check_replaceable,
+    link_tree,
     locked,
     remove_in_background,
     write_in_place,
@@ -574,9 +575,14 @@ class Builder:
         # The site replaced is kept only if it holds nothing but what its manifest lists.
         keep = keep_at if previous is not None and previous.untouched else None
         mount = os.path.ismount(config.output_dir)
+        # With no site to keep, the new one is mirrored as it is written: the next build's spare.
+        mirror = keep_at if keep is None and spare is None and borrowed is None and not mount \
+            and not self.edit_in_place else None  # (serve edits its folder in place: no use for a spare)
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
             files = place_index(staging, kept)
+            if mirror is not None and mirror.is_dir() and (staging / BUNDLE).is_dir():
+                link_tree(staging / BUNDLE, mirror / BUNDLE)
             state.forget("sources")
             staged = identity(staging)
             if mount or staged is None:
@@ -591,7 +597,7 @@ class Builder:
         result = write_site(config.output_dir, outputs, finish=finish,
                             workers=self.workers if workers is None else workers,
                             previous=previous or borrowed, spare=spare, keep_old=keep,
-                            progress=self._progress("write"))
+                            progress=self._progress("write"), mirror=mirror)
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", result.manifest, self.wrote_ns, config.output_dir)
         write_listing(state.record("search"), index)
@@ -600,6 +606,9 @@ class Builder:
             state.save_tree("spare", previous.files, previous.written_ns, keep)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
+        elif result.mirrored and mirror is not None:
+            state.save_tree("spare", result.manifest, self.wrote_ns, mirror)
+            self.spare_ns = self.wrote_ns
         state.commit_graph_edits(swapped=True)  # an edit build's graph edits describe output/ now
         state.forget(SWAP)
         return result

@@ -61,6 +61,7 @@ class WriteResult:
     unchanged: int
     manifest: dict[str, str]  # file -> fingerprint, for the next incremental update
     kept_old: bool = False  # the replaced site was kept (as the next build's spare)
+    mirrored: bool = False  # the new site was mirrored (see Staging): that copy is the next build's spare
 
 
 def file_fingerprint(path: Path) -> str:
@@ -171,9 +172,12 @@ class Staging:
     date: then only the files that differ are touched, instead of all of them.
     """
 
-    def __init__(self, output_dir: Path, spare: Tree | None = None) -> None:
+    def __init__(self, output_dir: Path, spare: Tree | None = None, mirror: Path | None = None) -> None:
         self.output_dir = output_dir
         self.spare = spare
+        # A fresh tree may be mirrored (each file hard-linked into `mirror` too, in the workers): after a
+        # build with no site to keep, the next build's spare, so that its first edit stages a few files.
+        self.mirror = mirror if spare is None else None
         self.folders: set[str] = set()  # made already, relative to the tree
         try:
             output_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -184,6 +188,8 @@ class Staging:
             os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server
         except OSError as error:
             raise _error(output_dir, f"cannot be written: {error.strerror}") from None
+        if self.mirror is not None and not _can_link(self.path, self.mirror):
+            self.mirror = None  # (another file system: no spare, as before)
 
     def remove_stale(self, outputs: Sequence[Output]) -> None:
         """Delete the spare tree's files that the new site does not have (and folders left empty)."""
@@ -202,6 +208,8 @@ class Staging:
         parents = folders_of(folders_of(checked(output.file) for output in outputs))
         for folder in sorted(parents):  # a folder sorts before what it holds
             os.mkdir(f"{self.path}/{folder}")
+            if self.mirror is not None:
+                os.mkdir(f"{self.mirror}/{folder}")
         self.folders.update(parents)
 
     def write(self, output: Output, previous: Tree | None = None) -> bool:
@@ -214,25 +222,30 @@ class Staging:
         target = f"{self.path}/{relative}"
         folder = relative.rpartition("/")[0]
         if folder and folder not in self.folders:
-            try:
-                os.mkdir(f"{self.path}/{folder}")  # its parent exists (made by make_folders) ...
-            except FileExistsError:
-                pass  # (another worker wrote a file there first)
-            except FileNotFoundError:
-                os.makedirs(f"{self.path}/{folder}", exist_ok=True)  # ... but in a spare tree, maybe not
+            for tree in (self.path, self.mirror) if self.mirror is not None else (self.path,):
+                try:
+                    os.mkdir(f"{tree}/{folder}")  # its parent exists (made by make_folders) ...
+                except FileExistsError:
+                    pass  # (another worker wrote a file there first)
+                except FileNotFoundError:
+                    os.makedirs(f"{tree}/{folder}", exist_ok=True)  # ... but in a spare tree, maybe not
             self.folders.add(folder)
         if self.spare is not None:
             # Never write through an old file: it may be a hard link to a page of the live site.
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(target)
+        linked = False
         if previous is not None and previous.holds(output):
             try:
                 os.link(f"{previous.prefix}{relative}", target)
-                return False
+                linked = True
             except OSError:
                 pass  # no hard links here (another file system?): write it
-        output.write_to(target)
-        return self._changed(output, relative, target, previous)
+        if not linked:
+            output.write_to(target)
+        if self.mirror is not None:
+            os.link(target, f"{self.mirror}/{relative}")
+        return False if linked else self._changed(output, relative, target, previous)
 
     def _changed(self, output: Output, relative: str, target: str, previous: Tree | None) -> bool:
         """Whether the file written at `target` differs from the one the output folder holds now."""
@@ -280,6 +293,35 @@ class Staging:
             remove_in_background(self.path)  # half updated: useless now
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+        if self.mirror is not None:
+            remove_in_background(self.mirror)
+
+
+def _can_link(staging: Path, mirror: Path) -> bool:
+    """Make the folder `mirror`, if files of `staging` can be hard-linked into it."""
+    try:
+        mirror.mkdir(mode=0o777 & ~_umask(), parents=True)
+        probe = staging / ".digest-link-probe"
+        probe.touch()
+        try:
+            os.link(probe, mirror / probe.name)
+            os.unlink(mirror / probe.name)
+            return True
+        finally:
+            os.unlink(probe)
+    except OSError:
+        shutil.rmtree(mirror, ignore_errors=True)
+        return False
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file of `source` into `target` (made as needed), folder for folder."""
+    for folder, _, names in os.walk(source):
+        relative = os.path.relpath(folder, source)
+        into = target if relative == "." else target / relative
+        into.mkdir(exist_ok=True)
+        for name in names:
+            os.link(f"{folder}/{name}", into / name)
 
 
 def copy_into(staged: Path, mount: Path) -> None:
@@ -404,16 +446,18 @@ def checked(relative: str) -> str:
 def write_site(output_dir: Path, outputs: Sequence[Output],
                finish: Callable[[Path, int], Mapping[str, str] | None] | None = None,
                workers: int = 1, previous: Tree | None = None, spare: Tree | None = None,
-               keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None) -> WriteResult:
+               keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None,
+               mirror: Path | None = None) -> WriteResult:
     """Write every file into the next tree over `workers` processes, let `finish` complete it (the
     search index: it returns the files it wrote, file -> fingerprint, for the manifest), and swap it
     in with one atomic exchange. No file of `output_dir` is ever written in place.
 
-    The next tree is `spare` brought up to date, or else a fresh folder. Files that `previous` (the
-    current output folder) holds already are hard-linked from it instead of rendered. The replaced
-    site is moved to `keep_old` (to be the next build's spare), or deleted.
+    The next tree is `spare` brought up to date, or else a fresh folder (hard-linked into `mirror` as
+    it is written, if given: `finish` mirrors what it adds). Files that `previous` (the current output
+    folder) holds already are hard-linked from it instead of rendered. The replaced site is moved to
+    `keep_old` (to be the next build's spare), or deleted.
     """
-    staging = Staging(output_dir, spare)
+    staging = Staging(output_dir, spare, mirror)
     todo = _to_stage(outputs, spare, previous)
 
     def write(chunk: range) -> int:
@@ -437,7 +481,8 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
         staging.discard()
         raise
     kept_old = staging.commit(keep_old)
-    return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old)
+    return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old,
+                       mirrored=staging.mirror is not None)
 
 
 def _to_stage(outputs: Sequence[Output], spare: Tree | None, previous: Tree | None) -> Sequence[Output]:

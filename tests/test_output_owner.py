@@ -314,6 +314,30 @@ def test_a_folder_moved_to_the_spares_name_after_its_record_is_not_trusted(small
     assert site_tree(small.output) == first == clean_build(small)
 
 
+def test_the_first_edit_after_a_build_from_nothing_stages_into_the_copy_that_build_left(make_site) -> None:
+    """A build with no site to keep mirrors the new one as it writes it (hard links, search index
+    included) and keeps that copy as the spare: the first edit stages into it (the copy becomes
+    output/) instead of linking every file of the site into a fresh folder; the result is a clean build."""
+    from helpers import BASE_CONFIG
+
+    site = make_site({"fr/2024/a.md": article("Un article", tags="[Irak]"),
+                      "fr/2024/b.md": article("Un autre", date="2024-07-15T09:00:00+02:00", tags="[Irak]")},
+                     config=BASE_CONFIG.replace("search: false", "search: true"))
+    site.build_ok()
+    state = BuildState(load_config(site.root / "config.yaml"))
+    spare = state.spare_dir()
+    assert spare is not None and state.load_tree("spare", spare) is not None
+    files = {path.relative_to(site.output): os.stat(path).st_ino for path in site.output.rglob("*") if path.is_file()}
+    assert any(str(path).startswith("pagefind/") for path in files)
+    assert {path.relative_to(spare): os.stat(path).st_ino for path in spare.rglob("*") if path.is_file()} == files
+    copy = os.stat(spare).st_ino
+    site.write("content/fr/2024/a.md", article("Un article relu", tags="[Irak]"))
+    result = subprocess.run(command(site.root / "config.yaml"), capture_output=True, text=True, cwd=site.root)
+    assert result.returncode == 0, result.stderr
+    assert os.stat(site.output).st_ino == copy  # the copy, brought up to date, is output/ now
+    assert site_tree(site.output) == clean_build(site)
+
+
 def test_read_only_output_folder_gives_one_clear_line(small: Site) -> None:
     from test_crash_safety import read_only
 
