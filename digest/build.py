@@ -298,14 +298,20 @@ class Builder:
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
         prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
+        index_prefix = BUNDLE + "/"
         outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
                                     for file, mark in tree.files.items()
-                                    if file not in planned and not is_index_file(file))]
+                                    if file not in planned and not file.startswith(index_prefix))]
 
         # serve's: the pages first, with the index the output folder holds (as its record lists it);
         # the edited shards are indexed again and swapped in by a second build in the background.
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
+        if deferred:
+            # Until the search step is done, the index is behind the pages: no build may trust it as current.
+            # Marked before the swap (which makes the graph's edits its own): a process killed at any point
+            # after leaves this mark, and the next build indexes those shards again.
+            state.record(SEARCH_PENDING).touch()
 
         # The graph's edits, saved before the swap and made the graph's once it happened (see recover): killed
         # in between, the next build plans against the site output/ really holds.
@@ -321,11 +327,7 @@ class Builder:
             return None  # a shard's kept records are damaged: the full build indexes it from the articles
         # (Any other failure leaves them pending: the next build's `recover` knows whether the swap happened.)
         self._remember(state, plan.record)  # (its edits are the graph's now: see _stage)
-        if deferred:
-            # Until the search step is done, the index is behind the pages: no build may trust it as current
-            # (a process killed in between leaves this mark; the next build then indexes those shards again).
-            state.record(SEARCH_PENDING).touch()
-        elif config.search:
+        if not deferred and config.search:
             for update in index.shards:
                 store.prune(update.name, update.key)
         if deferred:
@@ -344,6 +346,10 @@ class Builder:
 
         config = frame.config
         state.forget("sources")  # until recorded again below, the folder is not known to be any inputs' site
+        if config.search:
+            # Marked before the graph's edits are saved: killed after that, the next build would find no edit
+            # to plan, and trust an index that may not hold them yet (cleared below if no shard is edited).
+            state.record(SEARCH_PENDING).touch()
         written = write_in_place(config.output_dir, plan.outputs, tree.files)
         # The graph before the manifest: killed in between, the folder is found not as recorded (its pages
         # newer than the manifest), and the next build plans from scratch, never from a graph behind it.
@@ -356,11 +362,11 @@ class Builder:
         if search is None:
             return None  # a shard's records were not kept: the full build indexes it from the articles
         if config.search and search.shards:
-            state.record(SEARCH_PENDING).touch()  # (as in _build_edit: the index is behind the pages)
             self._deferred = lambda: self._index_in_place(frame, state, manifest, search.shards, search.listing,
                                                           store, sources, record)
         else:
             state.save_sources(sources.stamp, record.valid_until, record.report)
+            state.forget(SEARCH_PENDING)  # (no shard edited: the index is this site's)
         return self._result(config, record.report, written, started, "edit")
 
     def _index_in_place(self, frame: Frame, state: BuildState, manifest: Mapping[str, str],
@@ -566,7 +572,9 @@ class Builder:
                 os.rename(spare.folder / BUNDLE, aside)
                 remove_in_background(aside)
         if spare is not None:
-            spare = replace(spare, files={file: mark for file, mark in spare.files.items() if not is_index_file(file)})
+            index_prefix = BUNDLE + "/"
+            spare = replace(spare, files={file: mark for file, mark in spare.files.items()
+                                          if not file.startswith(index_prefix)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
             state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder)
@@ -780,11 +788,15 @@ def while_updated(spare: Mapping[str, str], outputs: list[Output]) -> dict[str, 
 def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
     """The search shards (folders of pagefind/) that two trees' records say they hold alike: the same
     files with the same fingerprints (a shard's files are fingerprinted with its key: see index_files)."""
+    prefix = BUNDLE + "/"
+
     def shards(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
         for file, mark in files.items():
-            if is_index_file(file) and file.count("/") >= 2:
-                found.setdefault(file.split("/", 2)[1], {})[file] = mark
+            if file.startswith(prefix):  # (60,000 files at 10,000 x 2: no call per file)
+                name, slash, _ = file[len(prefix):].partition("/")
+                if slash:
+                    found.setdefault(name, {})[file] = mark
         return found
 
     theirs = shards(current)

@@ -37,7 +37,8 @@ CHUNK_SIZE = 20000  # Pagefind's default index_chunk_size: locations per word-in
 _LEVEL = 6  # (level 9 costs twice the time for 0.6 % less)
 
 Entry = list[Any]  # a page's locations of one word: [page number, locations, meta locations]
-Word = list[Any]  # [word, [Entry...], [[variant form, [Entry...]]...]]; page numbers absolute here
+Word = list[Any]  # [word, [Entry...], [[variant form, [Entry...]]...]]; each page number after the first
+# is the difference from the one before, as in the files (made absolute only for the words an edit touches)
 
 
 def pack(raw: bytes) -> bytes:
@@ -65,8 +66,8 @@ def full_hash(data: bytes) -> str:
 @dataclass
 class Bundle:
     """One language's index in a Pagefind bundle, decoded: its pages ([fragment name, word count], in
-    page-number order) and its words, sorted, with absolute page numbers; and, to write it again, its
-    entry file (pagefind-entry.json) and its word-index files' content (name -> CBOR)."""
+    page-number order) and its words, sorted (see Word); and, to write it again, its entry file
+    (pagefind-entry.json) and its word-index files' content (name -> CBOR)."""
 
     lang: str
     version: str
@@ -93,10 +94,6 @@ def read_bundle(files: Mapping[str, bytes], lang: str) -> Bundle | None:
         for chunk in meta[2]:
             raw = chunks[chunk[2]] = unpack(files[f"index/{chunk[2]}.pf_index"])
             words.extend(cbor2.loads(raw)[0])
-        for word in words:
-            _absolute(word[1])
-            for variant in word[2]:
-                _absolute(variant[1])
     except (KeyError, IndexError, TypeError, ValueError, OSError, cbor2.CBORDecodeError):
         return None
     return Bundle(lang, meta[0], meta[1], words, meta[5], entry, chunks)
@@ -137,9 +134,12 @@ def fragment_hash(lang: str, fragment: bytes) -> str:
     return f"{lang}_{full_hash(unpack(fragment))}"
 
 
-def _absolute(entries: list[Entry]) -> None:
-    for entry, number in zip(entries, accumulate(entry[0] for entry in entries), strict=True):
-        entry[0] = number
+def _absolute(entries: Sequence[Entry], pages: Mapping[int, int] | None = None) -> list[Entry]:
+    """Entries with absolute page numbers (renumbered by `pages`, if given)."""
+    numbers = accumulate(entry[0] for entry in entries)
+    if pages is not None:
+        numbers = (pages[number] for number in numbers)
+    return [[number, entry[1], entry[2]] for entry, number in zip(entries, numbers, strict=True)]
 
 
 def _deltas(entries: Sequence[Entry]) -> list[Entry]:
@@ -213,19 +213,20 @@ def replace_pages(old: Bundle, before: Bundle, after: Bundle, before_pages: Mapp
 
 
 def _renumbered(word: Word, pages: Mapping[int, int]) -> Word:
-    return [word[0], [[pages[entry[0]], entry[1], entry[2]] for entry in word[1]],
-            [[form, [[pages[entry[0]], entry[1], entry[2]] for entry in entries]] for form, entries in word[2]]]
+    """A word of a bundle with absolute page numbers, renumbered by `pages`."""
+    return [word[0], _absolute(word[1], pages), [[form, _absolute(entries, pages)] for form, entries in word[2]]]
 
 
 def _merged(old: Word | None, replaced: set[int], additions: Sequence[Word], text: str) -> Word | None:
-    """A word's entries with those of the replaced pages taken out and the new versions' put in; its
-    variants (forms with other diacritics) in Pagefind's order: by the first page each is on, on that
-    page those in the text before those only in meta fields, then by form. None if nothing is left."""
-    entries = [entry for entry in old[1] if entry[0] not in replaced] if old is not None else []
+    """A word's entries with those of the replaced pages taken out and the new versions' put in (given
+    with absolute page numbers: see _renumbered); its variants (forms with other diacritics) in
+    Pagefind's order: by the first page each is on, on that page those in the text before those only
+    in meta fields, then by form. None if nothing is left."""
+    entries = [entry for entry in _absolute(old[1]) if entry[0] not in replaced] if old is not None else []
     variants: dict[str, list[Entry]] = {}
     if old is not None:
         for form, items in old[2]:
-            variants[form] = [entry for entry in items if entry[0] not in replaced]
+            variants[form] = [entry for entry in _absolute(items) if entry[0] not in replaced]
     for word in additions:
         entries.extend(word[1])
         for form, items in word[2]:
@@ -239,7 +240,7 @@ def _merged(old: Word | None, replaced: set[int], additions: Sequence[Word], tex
     ordered.sort(key=lambda item: item[:3])
     if not entries and not ordered:
         return None
-    return [text, entries, [[form, items] for _, _, form, items in ordered]]
+    return [text, _deltas(entries), [[form, _deltas(items)] for _, _, form, items in ordered]]
 
 
 def _fragment_names(lang: str, old_names: Sequence[str | None], fulls: list[str | None],
@@ -281,8 +282,7 @@ def encode(old: Bundle, pages: Sequence[Sequence[Any]], words: Sequence[Word]) -
     files: dict[str, bytes] = {}
     names: set[str] = set()
     for chunk, bounds in zip(chunks, ranges, strict=True):
-        raw = cbor2.dumps([[[word[0], _deltas(word[1]), [[form, _deltas(items)] for form, items in word[2]]]
-                            for word in chunk]])
+        raw = cbor2.dumps([chunk])
         hashed = f"{lang}_{full_hash(raw)}"
         name = hashed[:base]
         while name in names:

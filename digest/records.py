@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from digest import __version__
 from digest.errors import Problem, SiteError
 
-_CHECKSUM = 16  # bytes of blake2b
+_CHECKSUM = 12  # bytes: the length and the CRC-32 of the data
 # What unpickling a record that checks out may still raise (written by another digest, or by hand and
 # sealed anew): such a record is no record.
 UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
@@ -74,7 +75,9 @@ def unseal_view(kind: str, blob: bytes) -> memoryview | None:
 
 
 def checksum(data: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(data, digest_size=_CHECKSUM).digest()
+    # Against a truncated or damaged file, not an adversary: CRC-32 reads a page graph's tens of
+    # megabytes three times as fast as blake2b, on every edit build.
+    return len(data).to_bytes(8, "little") + zlib.crc32(data).to_bytes(4, "little")
 
 
 def save_record(path: Path, kind: str, data: bytes) -> None:

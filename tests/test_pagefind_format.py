@@ -16,7 +16,8 @@ from lxml import html as lxml_html
 
 from digest import pagefind_format
 from digest.build import build
-from digest.search import edit_shard, index_records
+from digest.pagefind_run import edit_shard
+from digest.search import index_records
 
 from helpers import BASE_CONFIG, REPO, article
 
