@@ -20,8 +20,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(modules)
     ("locale and theme", {"i18n", "theme"}),
     ("content", {"content"}),
     ("site", {"site"}),
-    # Files of the site that are not pages: the sitemaps, the feeds, the share images.
-    ("formats", {"sitemap", "feeds", "cards"}),
+    # Files of the site that are not pages: the sitemaps, the feeds, the share images, Pagefind's index
+    # files (read and written by digest) and Pagefind run for them.
+    ("formats", {"sitemap", "feeds", "cards", "pagefind_format", "pagefind_run"}),
     # A page's bytes (render) and what it says of itself (presentation): they decide no page.
     ("render", {"render", "presentation"}),
     # What an output file is, and writing a site of them (its staging and swap).
