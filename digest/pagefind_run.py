@@ -174,6 +174,12 @@ def edit_shard(previous: Path, lang: str, old: Sequence[dict[str, Any]], old_ids
             or sorted(after_urls) != sorted(urls_wanted) or any(old_pages.get(url) is None for url in urls_wanted)):
         return None  # (a record with no words, or records not those of the index: indexed as a whole)
     before_pages = {number: old_pages[url] for number, url in enumerate(before_urls)}
+    for number, page in before_pages.items():
+        # The old versions Pagefind indexed now must be the pages the index holds: the same fragment (both
+        # names are prefixes of its hash) and word count. Else the records kept are not the index's.
+        mini, held = before.pages[number], bundle.pages[page]
+        if not (held[0].startswith(mini[0]) or mini[0].startswith(held[0])) or mini[1] != held[1]:
+            return None
     new_pages = {}
     for number, url in enumerate(after_urls):
         fragment = after_files[f"fragment/{after.pages[number][0]}.pf_fragment"]

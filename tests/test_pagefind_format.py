@@ -117,6 +117,19 @@ def test_an_article_pagefind_would_drop_is_left_to_a_whole_index(tmp_path: Path)
     assert files(tmp_path / "same") == files(tmp_path / "old")
 
 
+def test_records_that_are_not_those_of_the_index_are_left_to_a_whole_index(tmp_path: Path) -> None:
+    """The kept records must be the ones the shard was indexed from: an old version that is not what the
+    index holds (a record store out of step with the folder) is not taken out of it."""
+    rng = random.Random(5)
+    pool = sentences("fr")
+    records = [make_record(rng, "fr", number, pool, size=8) for number in range(10)]
+    ids = index_records(records, tmp_path / "old")
+    wrong = list(records)
+    wrong[3] = edited_variants(rng, records[3], "body", pool)
+    assert edit_shard(tmp_path / "old", "fr", wrong, ids, {3: records[3]}, tmp_path / "edit") is None
+    assert edit_shard(tmp_path / "old", "fr", records, ids, {3: wrong[3]}, tmp_path / "edit") is not None
+
+
 def test_a_layout_this_digest_does_not_know_is_not_read(tmp_path: Path) -> None:
     rng = random.Random(4)
     records = [make_record(rng, "fr", number, sentences("fr"), size=6) for number in range(5)]
