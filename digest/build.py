@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from digest.graph import PageGraph
     from digest.site import Site
 
+INDEX_PREFIX = BUNDLE + "/"  # the files of the search index, in the output folder (see is_index_file)
 SEARCH_PENDING = "search-pending"  # the record of a deferred edit build whose search step has not finished
 
 
@@ -298,10 +299,9 @@ class Builder:
         planned = {output.file for output in plan.outputs}
         # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
         prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
-        index_prefix = BUNDLE + "/"
         outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
                                     for file, mark in tree.files.items()
-                                    if file not in planned and not file.startswith(index_prefix))]
+                                    if file not in planned and not file.startswith(INDEX_PREFIX))]
 
         # serve's: the pages first, with the index the output folder holds (as its record lists it);
         # the edited shards are indexed again and swapped in by a second build in the background.
@@ -572,9 +572,8 @@ class Builder:
                 os.rename(spare.folder / BUNDLE, aside)
                 remove_in_background(aside)
         if spare is not None:
-            index_prefix = BUNDLE + "/"
             spare = replace(spare, files={file: mark for file, mark in spare.files.items()
-                                          if not file.startswith(index_prefix)})
+                                          if not file.startswith(INDEX_PREFIX)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
             state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder)
@@ -788,13 +787,11 @@ def while_updated(spare: Mapping[str, str], outputs: list[Output]) -> dict[str, 
 def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
     """The search shards (folders of pagefind/) that two trees' records say they hold alike: the same
     files with the same fingerprints (a shard's files are fingerprinted with its key: see index_files)."""
-    prefix = BUNDLE + "/"
-
     def shards(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
         for file, mark in files.items():
-            if file.startswith(prefix):  # (60,000 files at 10,000 x 2: no call per file)
-                name, slash, _ = file[len(prefix):].partition("/")
+            if file.startswith(INDEX_PREFIX):  # (60,000 files at 10,000 x 2: no call per file)
+                name, slash, _ = file[len(INDEX_PREFIX):].partition("/")
                 if slash:
                     found.setdefault(name, {})[file] = mark
         return found
@@ -810,7 +807,7 @@ def record_store(state: BuildState) -> RecordStore:
 
 def is_index_file(file: str) -> bool:
     """Whether a file of the output folder belongs to the search index (written by its own step)."""
-    return file.startswith(BUNDLE + "/")
+    return file.startswith(INDEX_PREFIX)
 
 
 def valid_until(site: Site, now: datetime) -> datetime | None:

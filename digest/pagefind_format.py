@@ -67,7 +67,7 @@ def full_hash(data: bytes) -> str:
 class Bundle:
     """One language's index in a Pagefind bundle, decoded: its pages ([fragment name, word count], in
     page-number order) and its words, sorted (see Word); and, to write it again, its entry file
-    (pagefind-entry.json) and its word-index files' content (name -> CBOR)."""
+    (pagefind-entry.json)."""
 
     lang: str
     version: str
@@ -75,7 +75,6 @@ class Bundle:
     words: list[Word]
     meta_fields: list[Any]
     entry: dict[str, Any]
-    chunks: dict[str, bytes]
 
 
 def read_bundle(files: Mapping[str, bytes], lang: str) -> Bundle | None:
@@ -90,13 +89,11 @@ def read_bundle(files: Mapping[str, bytes], lang: str) -> Bundle | None:
                 and meta[3] == [] and meta[4] == []):
             return None
         words: list[Word] = []
-        chunks: dict[str, bytes] = {}
         for chunk in meta[2]:
-            raw = chunks[chunk[2]] = unpack(files[f"index/{chunk[2]}.pf_index"])
-            words.extend(cbor2.loads(raw)[0])
+            words.extend(cbor2.loads(unpack(files[f"index/{chunk[2]}.pf_index"]))[0])
     except (KeyError, IndexError, TypeError, ValueError, OSError, cbor2.CBORDecodeError):
         return None
-    return Bundle(lang, meta[0], meta[1], words, meta[5], entry, chunks)
+    return Bundle(lang, meta[0], meta[1], words, meta[5], entry)
 
 
 class FolderFiles(Mapping[str, bytes]):
@@ -118,15 +115,6 @@ class FolderFiles(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def page_urls(files: Mapping[str, bytes], bundle: Bundle) -> list[str] | None:
-    """The URL of each page of a bundle, from its fragments (read: for the few pages Pagefind indexes
-    for an edit, not a whole shard)."""
-    try:
-        return [json.loads(unpack(files[f"fragment/{name}.pf_fragment"]))["url"] for name, _ in bundle.pages]
-    except (KeyError, TypeError, ValueError, OSError):
-        return None
 
 
 def fragment_hash(lang: str, fragment: bytes) -> str:
@@ -274,7 +262,7 @@ def _fragment_names(lang: str, old_names: Sequence[str | None], fulls: list[str 
 
 def encode(old: Bundle, pages: Sequence[Sequence[Any]], words: Sequence[Word]) -> dict[str, bytes]:
     """The meta file, word indexes and entry file of a bundle with these pages and words (the rest as in
-    `old`), as Pagefind writes them: path -> content, compressed (a word index `old` holds, as it was)."""
+    `old`), as Pagefind writes them: path -> content, compressed."""
     lang = old.lang
     base = len(lang) + 8
     chunks = _chunks(words)

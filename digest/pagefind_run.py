@@ -165,8 +165,8 @@ def edit_shard(previous: Path, lang: str, old: Sequence[dict[str, Any]], old_ids
     after = pagefind_format.read_bundle(after_files, lang)
     if before is None or after is None:
         return None
-    before_urls = pagefind_format.page_urls(before_files, before)
-    after_urls = pagefind_format.page_urls(after_files, after)
+    before_urls = _page_urls(before_files, before)
+    after_urls = _page_urls(after_files, after)
     page_of = {name: number for number, (name, _) in enumerate(bundle.pages)}
     old_pages = {url: page_of.get(name) for url, name in old_ids.items()}
     urls_wanted = [replaced[position]["url"] for position in positions]
@@ -211,6 +211,13 @@ def edit_shard(previous: Path, lang: str, old: Sequence[dict[str, Any]], old_ids
     for path, data in written.files.items():
         (folder / path).write_bytes(data)
     return {url_of[number]: name for number, name in enumerate(written.fragment_names)}
+
+
+def _page_urls(files: Mapping[str, bytes], bundle: pagefind_format.Bundle) -> list[str] | None:
+    """The URL of each page of a bundle, in page-number order (None if a page has no fragment)."""
+    url_of = {name: url for url, name in fragment_ids(files).items()}
+    names = [name for name, _ in bundle.pages]
+    return [url_of[name] for name in names] if url_of.keys() >= set(names) else None
 
 
 def _link(source: str, target: str) -> None:

@@ -8,12 +8,14 @@ the shards of its page's language, merged with Pagefind's `mergeIndex` (see asse
 finds them in `pagefind/shards.json`). Each shard has a fingerprint of its articles, recorded in the
 cache: a full build re-indexes only the shards whose articles changed; unchanged shards are reused.
 
-Pagefind cannot remove or replace a record in an index, so an edit build does not index a quarter
-again: the index is log-structured. The edited articles' new records go into a small shard of their
-language, `pagefind/<lang>-recent/` (indexed in a few hundredths of a second), and shards.json lists,
-for each older shard, the records a later shard supersedes (Pagefind's fragment id -> URL), which
-search.js drops when it merges. The next full build compacts: the quarters are indexed again and the
-recent shards go away (as does an edit build whose recent shard would hold more than RECENT_LIMIT).
+Pagefind cannot remove or replace a record in an index. `digest build`'s edit rewrites the edited
+article's quarter from Pagefind's index of the edited records alone (digest.pagefind_run.edit_shard):
+the files a clean build writes. `digest serve`'s edit puts the edited articles' new records into a
+small shard of their language, `pagefind/<lang>-recent/` (indexed in a few hundredths of a second), and
+shards.json lists, for each older shard, the records a later shard supersedes (Pagefind's fragment id
+-> URL), which search.js drops when it merges. The next full build compacts: the quarters are indexed
+again and the recent shards go away (as does an edit whose recent shard would hold more than
+RECENT_LIMIT).
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest import pagefind_format, urls
-from digest.errors import Problem, SiteError
 from digest.output import checked, exchange, remove_in_background
-from digest.pagefind_run import PagefindService, edit_shard, fragment_ids, pagefind_executable
+from digest.pagefind_run import PagefindService, edit_shard, error, fragment_ids, pagefind_executable
 from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
@@ -534,7 +535,7 @@ def _index_all(todo: Sequence[tuple[Shard, Path]], store: RecordStore, slots: Sl
     def index(shard: Shard, folder: Path) -> None:
         with slots.taken():
             if stop is not None and stop.is_set():
-                raise _error("search index not written: the build stopped")
+                raise error("search index not written: the build stopped")
             records = [record(article) for article in shard.articles]
             ids = index_records(records, folder)
             store.save(shard.name, shard.key, records, ids)
@@ -589,7 +590,3 @@ def indexed_shards(site_dir: Path) -> Iterator[tuple[str, Path]]:
     for lang, items in sorted(data.get("languages", {}).items()):
         for item in items:
             yield lang, site_dir / BUNDLE / item["bundle"]
-
-
-def _error(message: str) -> SiteError:
-    return SiteError([Problem("search", None, message)])
