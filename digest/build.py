@@ -209,7 +209,7 @@ class Builder:
                 done = self._borrow_current(config, state, sources, now, started)
             if done is None and tree is not None:
                 spare = self._spare(state, tree)
-                if spare is not None and spare.written_ns not in own:
+                if spare is not None and spare.written_ns not in own and not spare.verified:
                     spare.check_in_background()
                 # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
                 with unscanned():
@@ -277,8 +277,7 @@ class Builder:
             return None
         if self._left_by_me(tree, self.wrote_ns):
             tree = replace(tree, trusted=True)
-        elif not tree.intact():
-            return None
+        # (Whether output/ is intact is asked once the edit is planned: `find` looks meanwhile.)
         record = self._remembered(state) or load_record(state, now)
         if record is None:
             return None
@@ -293,32 +292,36 @@ class Builder:
         if index is None:
             return None
         if not plan.outputs and not index.shards:
+            if not tree.trusted and not tree.intact():
+                return None
             # output/ is the site of these inputs already (its records completed by `recover`): nothing to stage.
             state.save_sources(sources.stamp, record.valid_until, record.report)
             return self._result(config, record.report, 0, started, "edit")
-        planned = {output.file for output in plan.outputs}
-        # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
-        prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the rest of the loop)
-        outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
-                                    for file, mark in tree.files.items()
-                                    if file not in planned and not file.startswith(INDEX_PREFIX))]
 
         # serve's: the pages first, with the index the output folder holds (as its record lists it);
         # the edited shards are indexed again and swapped in by a second build in the background.
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
-        if deferred:
-            # Until the search step is done, the index is behind the pages: no build may trust it as current.
-            # Marked before the swap (which makes the graph's edits its own): a process killed at any point
-            # after leaves this mark, and the next build indexes those shards again.
-            state.record(SEARCH_PENDING).touch()
-
-        # The graph's edits, saved before the swap and made the graph's once it happened (see recover): killed
-        # in between, the next build plans against the site output/ really holds.
-        save_edits(state, plan.record, pending=True)
         try:
+            # The edited shards are indexed from here on, in a thread, while the pages are staged.
             with edited_index(config, config.output_dir, () if deferred else index.shards, store,
                               held) as place_index:
+                if not tree.trusted and not tree.intact():
+                    return None  # (the index written meanwhile is dropped)
+                planned = {output.file for output in plan.outputs}
+                # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
+                prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the loop)
+                outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
+                                            for file, mark in tree.files.items()
+                                            if file not in planned and not file.startswith(INDEX_PREFIX))]
+                if deferred:
+                    # Until the search step is done, the index is behind the pages: no build may trust it as
+                    # current. Marked before the swap (which makes the graph's edits its own): a process killed
+                    # at any point after leaves this mark, and the next build indexes those shards again.
+                    state.record(SEARCH_PENDING).touch()
+                # The graph's edits, saved before the swap and made the graph's once it happened (see
+                # recover): killed in between, the next build plans against the site output/ really holds.
+                save_edits(state, plan.record, pending=True)
                 # One process: all but a few files are linked or kept, no work worth forking for.
                 result = self._stage(config, state, outputs, place_index, held if config.search else {},
                                      previous=tree, workers=1, spare=spare)
@@ -556,9 +559,11 @@ class Builder:
             spare = self._spare(state, previous)
         if keep_at is not None and spare is None and keep_at.exists():
             remove_in_background(keep_at)  # left by a build that was interrupted: its state is unknown
-        if spare is not None and (self._left_by_me(spare, self.spare_ns) or spare.intact()):
-            # Checked whole (or kept by this Builder), before the index is set aside below: each of
-            # its files is then known to hold what the record says without a look at it.
+        if spare is not None and (self._left_by_me(spare, self.spare_ns) or (
+                spare.verified and previous is not None and previous.checked_whole) or spare.intact()):
+            # Checked whole (or kept by this Builder, or verified when set aside with output/ intact since),
+            # before the index is set aside below: each of its files is then known to hold what the record
+            # says without a look at it.
             spare = replace(spare, trusted=True)
         # The search shards the spare holds as output/ does stay (place_index keeps those it reuses); if
         # the spare is not known to be as recorded, its whole index is set aside at once (one rename),
@@ -576,7 +581,8 @@ class Builder:
                                           if not file.startswith(INDEX_PREFIX)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
-            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder)
+            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder,
+                            verified=spare.checked_whole)
         else:
             state.forget("spare")
         # The site replaced is kept only if it holds nothing but what its manifest lists.
@@ -585,6 +591,8 @@ class Builder:
         # With no site to keep, the new one is mirrored as it is written: the next build's spare.
         mirror = keep_at if keep is None and spare is None and borrowed is None and not mount \
             and not self.edit_in_place else None  # (serve edits its folder in place: no use for a spare)
+
+        swapped: dict[str, str] = {}  # what the swap record says output/ holds once swapped (see finish)
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
             files = place_index(staging, kept)
@@ -595,10 +603,10 @@ class Builder:
             if mount or staged is None:
                 state.forget("search", "manifest")  # replaced file by file: what it holds is unknown until done
             else:
-                manifest = {output.file: output.fingerprint for output in outputs}
-                manifest.update(files)
+                swapped.update((output.file, output.fingerprint) for output in outputs)
+                swapped.update(files)
                 state.save_swap(Swap(staged=staged, replaced=identity(config.output_dir), keep=keep is not None,
-                                     written_ns=time.time_ns(), files=manifest, index=dict(index)))
+                                     written_ns=time.time_ns(), files=swapped, index=dict(index)))
             return files
 
         result = write_site(config.output_dir, outputs, finish=finish,
@@ -606,15 +614,16 @@ class Builder:
                             previous=previous or borrowed, spare=spare, keep_old=keep,
                             progress=self._progress("write"), mirror=mirror)
         self.wrote_ns = time.time_ns()
-        state.save_tree("manifest", result.manifest, self.wrote_ns, config.output_dir)
+        manifest = swapped or result.manifest  # (the swap record's list, if saved: the same, pickled once)
+        state.save_tree("manifest", manifest, self.wrote_ns, config.output_dir)
         write_listing(state.record("search"), index)
         self.spare_ns = None
         if result.kept_old and previous is not None and keep is not None:
-            state.save_tree("spare", previous.files, previous.written_ns, keep)
+            state.save_tree("spare", previous.files, previous.written_ns, keep, verified=previous.checked_whole)
             if previous.trusted:
                 self.spare_ns = previous.written_ns
         elif result.mirrored and mirror is not None:
-            state.save_tree("spare", result.manifest, self.wrote_ns, mirror)
+            state.save_tree("spare", manifest, self.wrote_ns, mirror, verified=True)
             self.spare_ns = self.wrote_ns
         state.commit_graph_edits(swapped=True)  # an edit build's graph edits describe output/ now
         state.forget(SWAP)

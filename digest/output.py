@@ -81,6 +81,10 @@ class Tree:
     files: Mapping[str, str]
     written_ns: int
     trusted: bool = field(default=False, compare=False)
+    # A spare tree's: it was known to be as written when set aside (output/ then, checked whole). Its
+    # files are then what output/ holds now (the same inodes: output/ found intact says they are
+    # unchanged) or files no other folder holds (in the cache): no need to check it whole again.
+    verified: bool = field(default=False, compare=False)
 
     def holds(self, output: Output) -> bool:
         if self.files.get(output.file) != output.fingerprint:

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 from bisect import insort
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import accumulate, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,7 @@ class Bundle:
     words: list[Word]
     meta_fields: list[Any]
     entry: dict[str, Any]
+    encoded: list[bytes] | None = None  # each word's CBOR as read (written again as is unless edited)
 
 
 def read_bundle(files: Mapping[str, bytes], lang: str) -> Bundle | None:
@@ -89,11 +92,52 @@ def read_bundle(files: Mapping[str, bytes], lang: str) -> Bundle | None:
                 and meta[3] == [] and meta[4] == []):
             return None
         words: list[Word] = []
+        encoded: list[bytes] = []
         for chunk in meta[2]:
-            words.extend(cbor2.loads(unpack(files[f"index/{chunk[2]}.pf_index"]))[0])
-    except (KeyError, IndexError, TypeError, ValueError, OSError, cbor2.CBORDecodeError):
+            _read_words(unpack(files[f"index/{chunk[2]}.pf_index"]), words, encoded)
+    except (KeyError, IndexError, TypeError, ValueError, OSError, EOFError, cbor2.CBORDecodeError):
         return None
-    return Bundle(lang, meta[0], meta[1], words, meta[5], entry)
+    return Bundle(lang, meta[0], meta[1], words, meta[5], entry, encoded)
+
+
+def _read_words(raw: bytes, words: list[Word], encoded: list[bytes]) -> None:
+    """A word-index file's words (`[[word...]]`) appended to `words`, and the bytes that encode each one
+    to `encoded`: an edit encodes again only the words it changes (CBOR has no shared state: a list's
+    encoding is its header and its items' encodings, one after the other)."""
+    if raw[:1] != _array_header(1):
+        raise ValueError("not a word index")
+    count, start = _array_length(raw, 1)
+    stream = io.BytesIO(raw)
+    stream.seek(start)
+    decoder = cbor2.CBORDecoder(stream)
+    for _ in range(count):
+        words.append(decoder.decode())
+        end = stream.tell()
+        encoded.append(raw[start:end])
+        start = end
+    if start != len(raw):
+        raise ValueError("trailing bytes in a word index")
+
+
+def _array_header(length: int) -> bytes:
+    """CBOR's head of an array of `length` items (major type 4, in the fewest bytes)."""
+    if length < 24:
+        return bytes([0x80 + length])
+    for marker, size in ((0x98, 1), (0x99, 2), (0x9A, 4), (0x9B, 8)):
+        if length < 1 << (8 * size):
+            return bytes([marker]) + length.to_bytes(size, "big")
+    raise ValueError("array too long")
+
+
+def _array_length(raw: bytes, at: int) -> tuple[int, int]:
+    """The length of the CBOR array whose head starts at `at`, and where its first item starts."""
+    marker = raw[at]
+    if 0x80 <= marker < 0x98:
+        return marker - 0x80, at + 1
+    size = {0x98: 1, 0x99: 2, 0x9A: 4, 0x9B: 8}.get(marker)
+    if size is None:
+        raise ValueError("not a definite-length array")
+    return int.from_bytes(raw[at + 1:at + 1 + size], "big"), at + 1 + size
 
 
 class FolderFiles(Mapping[str, bytes]):
@@ -174,19 +218,20 @@ def replace_pages(old: Bundle, before: Bundle, after: Bundle, before_pages: Mapp
     touched: dict[str, list[Word]] = {word[0]: [] for word in before.words}
     for word in after.words:
         touched.setdefault(word[0], []).append(_renumbered(word, after_pages))
-    words: list[Word | None] = list(old.words)
+    # Each word with its encoding as read (None: to be encoded), or None once gone.
+    words: list[tuple[Word, bytes | None] | None] = list(zip(old.words, old.encoded or repeat(None)))
     at = {word[0]: position for position, word in enumerate(old.words) if word[0] in touched}
     fresh = []
     for text, additions in touched.items():
         position = at.get(text)
         merged = _merged(old.words[position] if position is not None else None, replaced, additions, text)
         if position is not None:
-            words[position] = merged  # (None: the word is gone)
+            words[position] = None if merged is None else (merged, None)
         elif merged is not None:
-            fresh.append(merged)
+            fresh.append((merged, None))
     kept = [word for word in words if word is not None]
     for word in fresh:
-        insort(kept, word, key=lambda item: item[0])
+        insort(kept, word, key=lambda item: item[0][0])
     pages = [list(page) for page in old.pages]
     fulls: list[str | None] = [None] * len(pages)
     for page in new_pages.values():
@@ -197,7 +242,7 @@ def replace_pages(old: Bundle, before: Bundle, after: Bundle, before_pages: Mapp
         return None
     for page, name in zip(pages, names, strict=True):
         page[0] = name
-    return Written(encode(old, pages, kept), names)
+    return Written(encode(old, pages, [word for word, _ in kept], [encoded for _, encoded in kept]), names)
 
 
 def _renumbered(word: Word, pages: Mapping[int, int]) -> Word:
@@ -260,17 +305,22 @@ def _fragment_names(lang: str, old_names: Sequence[str | None], fulls: list[str 
     return names
 
 
-def encode(old: Bundle, pages: Sequence[Sequence[Any]], words: Sequence[Word]) -> dict[str, bytes]:
+def encode(old: Bundle, pages: Sequence[Sequence[Any]], words: Sequence[Word],
+           encoded: Sequence[bytes | None] | None = None) -> dict[str, bytes]:
     """The meta file, word indexes and entry file of a bundle with these pages and words (the rest as in
-    `old`), as Pagefind writes them: path -> content, compressed."""
+    `old`), as Pagefind writes them: path -> content, compressed. `encoded`: each word's CBOR where known
+    (as read_bundle read it), else None."""
     lang = old.lang
     base = len(lang) + 8
     chunks = _chunks(words)
-    ranges = _ranges(chunks)
-    files: dict[str, bytes] = {}
+    ranges = _ranges([words[start:end] for start, end in chunks])
+    raws: dict[str, bytes] = {}  # path -> content, to compress
     names: set[str] = set()
-    for chunk, bounds in zip(chunks, ranges, strict=True):
-        raw = cbor2.dumps([chunk])
+    for (start, end), bounds in zip(chunks, ranges, strict=True):
+        known = encoded[start:end] if encoded is not None else repeat(None, end - start)
+        raw = b"".join([_array_header(1), _array_header(end - start),
+                        *(data if data is not None else cbor2.dumps(word)
+                          for word, data in zip(words[start:end], known, strict=True))])
         hashed = f"{lang}_{full_hash(raw)}"
         name = hashed[:base]
         while name in names:
@@ -279,10 +329,13 @@ def encode(old: Bundle, pages: Sequence[Sequence[Any]], words: Sequence[Word]) -
                 break
         names.add(name)
         bounds.append(name)
-        files[f"index/{name}.pf_index"] = pack(raw)
+        raws[f"index/{name}.pf_index"] = raw
     meta = cbor2.dumps([old.version, [list(page) for page in pages], ranges, [], [], old.meta_fields])
     meta_name = f"{lang}_{full_hash(meta)[:base]}"
-    files[f"pagefind.{meta_name}.pf_meta"] = pack(meta)
+    raws[f"pagefind.{meta_name}.pf_meta"] = meta
+    # Compressed on every core: zlib lets go of the interpreter while it works.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="digest-pack") as pool:
+        files = dict(zip(raws, pool.map(pack, raws.values()), strict=True))
     entry = json.loads(json.dumps(old.entry))
     entry["languages"][lang].update(hash=meta_name, page_count=len(pages))
     files[ENTRY] = entry_json(entry)
@@ -294,20 +347,18 @@ def entry_json(entry: Mapping[str, Any]) -> bytes:
     return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _chunks(words: Sequence[Word]) -> list[list[Word]]:
-    """Words cut into word-index files as Pagefind cuts them: a file ends once its words' page entries
-    and locations (variants not counted) reach CHUNK_SIZE."""
-    chunks: list[list[Word]] = []
-    chunk: list[Word] = []
-    size = 0
-    for word in words:
+def _chunks(words: Sequence[Word]) -> list[tuple[int, int]]:
+    """Words cut into word-index files as Pagefind cuts them (each file's start and end in `words`): a
+    file ends once its words' page entries and locations (variants not counted) reach CHUNK_SIZE."""
+    chunks: list[tuple[int, int]] = []
+    start = size = 0
+    for position, word in enumerate(words):
         size += sum(len(entry[1]) + len(entry[2]) + 1 for entry in word[1])
-        chunk.append(word)
         if size >= CHUNK_SIZE:
-            chunks.append(chunk)
-            chunk, size = [], 0
-    if chunk:
-        chunks.append(chunk)
+            chunks.append((start, position + 1))
+            start, size = position + 1, 0
+    if start < len(words):
+        chunks.append((start, len(words)))
     return chunks
 
 

@@ -66,6 +66,9 @@ class BuildState:
         self.config = config
         self.tag = fingerprint(str(config.output_dir))[:12]
         self.trees = trees  # tree records this process saved or read (a long-lived Builder's: serve's)
+        # Each file list pickled (see _files_data), by the mapping's identity: an edit build saves the same
+        # 65,000 entries (10,000 articles x 2) as the swap's, then the manifest's, and reads the spare's.
+        self.pickled: dict[int, tuple[Mapping[str, str], bytes]] = {}
 
     @property
     def articles_dir(self) -> Path:
@@ -219,26 +222,54 @@ class BuildState:
             return None
         known = self.trees.get(path) if self.trees is not None else None
         if known is not None and known[0] == stamp_of(path):
-            _, files, written_ns, saved_where = known
+            _, files, written_ns, saved_where, verified = known
         else:
             data = self._load(name)
             if data is None:
                 return None
-            files, written_ns, saved_for = data.get("files"), data.get("saved_ns"), data.get("folder")
-            # A record of the right shape but wrong types (damaged, or written by hand) is no record.
-            if not isinstance(files, dict) or type(written_ns) is not int or \
-                    not {*map(type, files), *map(type, files.values())} <= {str}:
+            files, written_ns, saved_for = self._files(data.get("files")), data.get("saved_ns"), data.get("folder")
+            if files is None or type(written_ns) is not int:
                 return None
             saved_where = tuple(saved_for) if isinstance(saved_for, list) else None
-            self._remember_tree(path, files, written_ns, saved_where)
-        return Tree(folder=folder, files=files, written_ns=written_ns) if saved_where == where else None
+            verified = data.get("verified") is True
+            self._remember_tree(path, files, written_ns, saved_where, verified)
+        if saved_where != where:
+            return None
+        return Tree(folder=folder, files=files, written_ns=written_ns, verified=verified)
 
-    def save_tree(self, name: str, files: Mapping[str, str], written_ns: int, folder: Path) -> None:
-        """Record what `folder` holds (see load_tree)."""
+    def save_tree(self, name: str, files: Mapping[str, str], written_ns: int, folder: Path,
+                  verified: bool = False) -> None:
+        """Record what `folder` holds (see load_tree; `verified`: see Tree)."""
         where = self._where(name, folder)
-        copy = dict(files)
-        self._save(name, {"saved_ns": written_ns, "files": copy, "folder": list(where) if where else None})
-        self._remember_tree(self.record(name), copy, written_ns, where)
+        data = self._files_data(files)
+        self._save(name, {"saved_ns": written_ns, "files": data, "folder": list(where) if where else None,
+                          "verified": verified})
+        if self.trees is not None:
+            self._remember_tree(self.record(name), dict(files), written_ns, where, verified)
+
+    def _files_data(self, files: Mapping[str, str]) -> bytes:
+        """A tree's files as a record holds them (pickled), pickled once per mapping (see `pickled`)."""
+        known = self.pickled.get(id(files))
+        if known is not None and known[0] is files:
+            return known[1]
+        data = pickle.dumps(dict(files), protocol=pickle.HIGHEST_PROTOCOL)
+        self.pickled[id(files)] = (files, data)
+        return data
+
+    def _files(self, data: object) -> dict[str, str] | None:
+        """The files a record's `data` lists, or None if it is not such a list (damaged, or written by
+        hand: a record of the right shape but wrong types is no record)."""
+        if not isinstance(data, bytes):
+            return None
+        try:
+            with unscanned():
+                files = pickle.loads(data)
+        except UNPICKLING_ERRORS:
+            return None
+        if not isinstance(files, dict) or not {*map(type, files), *map(type, files.values())} <= {str}:
+            return None
+        self.pickled[id(files)] = (files, data)
+        return files
 
     @staticmethod
     def _where(name: str, folder: Path) -> tuple[int, ...] | None:
@@ -247,15 +278,15 @@ class BuildState:
         and checked entry by entry: see Tree.intact) by its device and inode."""
         return folder_stamp(folder) if name == "spare" else identity(folder)
 
-    def _remember_tree(self, path: Path, files: dict[str, str], written_ns: int, where: tuple[int, ...] | None
-                       ) -> None:
+    def _remember_tree(self, path: Path, files: dict[str, str], written_ns: int, where: tuple[int, ...] | None,
+                       verified: bool) -> None:
         if self.trees is not None:
-            self.trees[path] = (stamp_of(path), MappingProxyType(files), written_ns, where)
+            self.trees[path] = (stamp_of(path), MappingProxyType(files), written_ns, where, verified)
 
     def save_swap(self, swap: Swap) -> None:
         """Saved just before a staged tree is swapped in: what output/ holds if that folder is in place."""
         self._save(SWAP, {"staged": list(swap.staged), "replaced": list(swap.replaced) if swap.replaced else None,
-                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": dict(swap.files),
+                          "keep": swap.keep, "saved_ns": swap.written_ns, "files": self._files_data(swap.files),
                           "index": dict(swap.index)})
 
     def load_swap(self) -> Swap | None:
@@ -263,10 +294,12 @@ class BuildState:
         try:
             if data is None:
                 return None
-            staged, replaced, files, index = data["staged"], data["replaced"], data["files"], data["index"]
+            staged, replaced, files, index = data["staged"], data["replaced"], self._files(data["files"]), data["index"]
+            if files is None:
+                return None
             swap = Swap(staged=(int(staged[0]), int(staged[1])),
                         replaced=(int(replaced[0]), int(replaced[1])) if replaced else None, keep=bool(data["keep"]),
-                        written_ns=int(data["saved_ns"]), files={str(f): str(m) for f, m in files.items()},
+                        written_ns=int(data["saved_ns"]), files=files,
                         index={str(name): str(key) for name, key in index.items()})
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
@@ -354,7 +387,7 @@ def folder_stamp(folder: Path) -> tuple[int, ...] | None:
 Stamp = tuple[int, int, int, bool]  # a file's (modification time, size, inode, is a folder)
 # Per record file: its stamp, and the files, time and folder it records (see BuildState.load_tree). A record
 # whose stamp moved (another process saved it, or it was forgotten) is read again.
-TreeMemo = dict[Path, tuple[Stamp, Mapping[str, str], int, tuple[int, ...] | None]]
+TreeMemo = dict[Path, tuple[Stamp, Mapping[str, str], int, tuple[int, ...] | None, bool]]
 
 
 @dataclass(frozen=True)

@@ -80,19 +80,48 @@ def test_an_edit_after_a_hand_made_change_in_output_equals_a_clean_build(make_si
     edited.assert_equals_clean_build()
 
 
-def test_a_file_changed_in_the_spare_tree_is_not_carried_into_the_site(make_site, finder: str) -> None:
+def _spare(site: Site):  # what the build records of the spare tree
+    state = BuildState(load_config(site.root / "config.yaml"))
+    folder = state.spare_dir()
+    assert folder is not None
+    tree = state.load_tree("spare", folder)
+    assert tree is not None
+    return tree
+
+
+def test_a_file_changed_in_a_spare_tree_set_aside_unchecked_is_not_carried_into_the_site(make_site,
+                                                                                      finder: str) -> None:
     edited = Edited(make_site(ARTICLES))
-    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
-    assert edited.build().kind == "edit"
-    spares = [path for path in (edited.site.root / ".digest-cache").glob("spare-*") if path.is_dir()]
-    assert len(spares) == 1
+    # A full build (the outline changed) sets the site it replaces aside without checking it whole first:
+    # the spare tree's record says so, and the next build checks it.
+    edited.edit("fr/2024/ain.md", "tags: [Irak]", "tags: [Irak, Syrie]")
+    assert edited.build().kind == "full"
+    assert not _spare(edited.site).verified
     time.sleep(0.01)
     # Written anew (not through the hard link output/ shares): only the spare copy changes.
-    page = spares[0] / PAGE
+    page = _spare(edited.site).folder / PAGE
     page.unlink()
     page.write_text("tampered in the cache")
-    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
     assert edited.build().kind == "edit"  # output/ is intact; the spare is updated file by file
+    edited.assert_equals_clean_build()
+
+
+def test_a_spare_tree_set_aside_by_an_edit_is_trusted_while_output_is_intact(make_site, finder: str) -> None:
+    """An edit build finds output/ intact before it sets it aside as the spare tree: the record says so.
+    The next build checks output/ only: the spare's files are output/'s (the same inodes, which that check
+    covers) or files only the cache holds."""
+    edited = Edited(make_site(ARTICLES))
+    assert _spare(edited.site).verified  # a first build's mirror: written by it
+    edited.edit("fr/2024/ain.md", "Deux drones", "Trois drones")
+    assert edited.build().kind == "edit"
+    assert _spare(edited.site).verified
+    time.sleep(0.01)
+    # Changed through the hard link output/ shares with the spare: output/'s check sees it.
+    (edited.site.output / PAGE).write_text("tampered")
+    assert os.path.samefile(edited.site.output / PAGE, _spare(edited.site).folder / PAGE)
+    edited.edit("fr/2024/ain.md", "Trois drones", "Quatre drones")
+    assert edited.build().kind == "full"
     edited.assert_equals_clean_build()
 
 

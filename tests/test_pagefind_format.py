@@ -83,6 +83,10 @@ def test_an_edit_rewrites_its_shard_as_pagefind_indexes_the_whole_quarter(lang: 
     again = pagefind_format.encode(bundle, bundle.pages, bundle.words)
     old = pagefind_format.FolderFiles(tmp_path / "old")
     assert {path: old[path] for path in again} == again
+    # Each word's bytes as read, written again without encoding it: the same files.
+    assert bundle.encoded is not None and len(bundle.encoded) == len(bundle.words)
+    assert pagefind_format.encode(bundle, bundle.pages, bundle.words, bundle.encoded) == again
+    assert pagefind_format.encode(bundle, bundle.pages, bundle.words, [b"\xf6"] * len(bundle.words)) != again
 
     kinds = ["body", "title", "accents", "new words", "body", "accents"]
     for round_number, kind in enumerate(kinds):
