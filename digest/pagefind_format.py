@@ -219,7 +219,8 @@ def replace_pages(old: Bundle, before: Bundle, after: Bundle, before_pages: Mapp
     for word in after.words:
         touched.setdefault(word[0], []).append(_renumbered(word, after_pages))
     # Each word with its encoding as read (None: to be encoded), or None once gone.
-    words: list[tuple[Word, bytes | None] | None] = list(zip(old.words, old.encoded or repeat(None)))
+    known: Sequence[bytes | None] = old.encoded or [None] * len(old.words)
+    words: list[tuple[Word, bytes | None] | None] = list(zip(old.words, known, strict=True))
     at = {word[0]: position for position, word in enumerate(old.words) if word[0] in touched}
     fresh = []
     for text, additions in touched.items():
