@@ -706,10 +706,10 @@ class SearchStep:
     records the new state, none is recorded: the swap may still fail. `close` when the build is over."""
 
     def __init__(self, config: Config, write: Callable[[Path, threading.Event], object], held: Mapping[str, str],
-                 slots: Slots | None = None) -> None:
+                 slots: Slots | None = None, forked: bool = False) -> None:
         self.held = held
         self.slots = slots  # widened once the pages are written
-        self.background = IndexInBackground(config.output_dir, write) if config.search else None
+        self.background = IndexInBackground(config.output_dir, write, forked) if config.search else None
 
     def __call__(self, staging: Path, kept: Container[str] = ()) -> dict[str, str]:
         """Place the index into the staged tree (which holds the shards `kept` as output/ does)."""
@@ -754,7 +754,10 @@ def edited_index(config: Config, reuse_from: Path, updates: Sequence[ShardUpdate
                  held: Mapping[str, str]) -> SearchStep:
     """The index step of a build that keeps the index `reuse_from` holds but for `updates` (see
     write_edited_index): the edited shards are indexed while the pages are staged."""
-    return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store), held)
+    # In a child process, where one can be forked: the rewrite of a shard is Python's work (decoding and
+    # encoding its words), which in a thread would take turns with the pages' for the one interpreter.
+    return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store), held,
+                      forked=bool(updates))
 
 
 def recover(config: Config, state: BuildState) -> None:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from html import escape, unescape
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 try:
     from digest import markdown_fast
@@ -46,6 +47,10 @@ def parser(allow_html: bool) -> MarkdownIt:
     # markdown-it's validateLink already refuses javascript:, vbscript:, file: and data: links;
     # with html off, raw HTML is rendered as text.
     # HTML5 output: void elements without a trailing slash (<hr>, <br>, <img>).
+    # (Imported here: most bodies take the fast path, and an edit build need not load markdown-it-py.)
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"html": allow_html, "xhtmlOut": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)

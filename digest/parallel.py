@@ -7,10 +7,18 @@ come back.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import multiprocessing
 import os
+import pickle
+import signal
+import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
+
+from digest.records import UNPICKLING_ERRORS
 
 R = TypeVar("R")
 
@@ -67,3 +75,86 @@ def run_chunked(task: Callable[[range], R], count: int, workers: int | None = No
 def _run(chunk: range) -> Any:
     assert _task is not None
     return _task(chunk)
+
+
+def can_fork() -> bool:
+    """Whether a child forked now would be sound: fork is there, and no other thread runs (a child
+    has only the thread that forked it, and locks another one held stay held in it forever)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+class Forked(Generic[R]):
+    """`task()` run in a forked child process, beside this one: its work (Python's, even) takes none
+    of this process's interpreter. `result()` waits for what it returned, or raises what it raised
+    (both pickled back through a pipe); `kill()` stops it. Only where `can_fork()`."""
+
+    def __init__(self, task: Callable[[], R]) -> None:
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(read)
+            _serve_task(task, write, parent)
+        os.close(write)
+        self.pid = pid
+        self.pipe = read
+        self.outcome: tuple[bool, Any] | None = None
+
+    def result(self) -> R:
+        if self.outcome is None:
+            chunks = []
+            while chunk := os.read(self.pipe, 1 << 20):
+                chunks.append(chunk)
+            self._reap()
+            try:
+                self.outcome = pickle.loads(b"".join(chunks))
+            except UNPICKLING_ERRORS:
+                self.outcome = (False, RuntimeError("a forked worker ended without its result"))
+        done, value = self.outcome
+        if not done:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def kill(self) -> None:
+        if self.outcome is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+            self.outcome = (False, RuntimeError("a forked worker was stopped"))
+
+    def _reap(self) -> None:
+        os.close(self.pipe)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _serve_task(task: Callable[[], Any], pipe: int, parent: int) -> NoReturn:
+    """In a forked child: run `task`, send its outcome, end (never returning into the parent's code)."""
+    try:
+        # Nothing the parent holds open stays open here (its build lock, say, would outlive a parent killed).
+        os.closerange(3, pipe)
+        os.closerange(pipe + 1, 1 << 16)
+        _die_with(parent)
+        gc.disable()  # short-lived: a collection would walk (and copy) the parent's whole heap
+        try:
+            outcome: tuple[bool, Any] = (True, task())
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # (what the parent re-raises)
+            try:
+                data = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                data = pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(pipe, view):]
+    finally:
+        os._exit(0)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this process is killed when `parent`, its parent, dies (a build killed mid-way leaves no
+    worker behind)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # (it died before that was asked)
+        os._exit(1)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from digest import pagefind_format, urls
 from digest.output import checked, exchange, remove_in_background
 from digest.pagefind_run import PagefindService, edit_shard, error, fragment_ids, pagefind_executable
+from digest.parallel import Forked, can_fork
 from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, save_record, write_atomically
 
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ class IndexInBackground:
     staged (the records are known before). `wait` for what `write` returned, `place` the index into the
     staged tree, `close` to drop what is left (a build that failed)."""
 
-    def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object]) -> None:
+    def __init__(self, output_dir: Path, write: Callable[[Path, threading.Event], object],
+                 forked: bool = False) -> None:
         self.output_dir = output_dir
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         # (named as the staging folders are: one a killed build leaves is removed by the next, see output.locked)
@@ -183,7 +185,10 @@ class IndexInBackground:
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(write,), daemon=True, name="digest-search-index")
-        self.thread.start()
+        # `forked`: written by a child process instead (see parallel.Forked), where that is sound.
+        self.child = Forked(lambda: write(self.folder, self.stop)) if forked and can_fork() else None
+        if self.child is None:
+            self.thread.start()
 
     def _run(self, write: Callable[[Path, threading.Event], object]) -> None:
         try:
@@ -193,6 +198,8 @@ class IndexInBackground:
 
     def wait(self) -> object:
         """What `write` returned, once it has (what it raised, raised here)."""
+        if self.child is not None:
+            return self.child.result()
         self.thread.join()
         if self.error is not None:
             raise self.error
@@ -232,7 +239,10 @@ class IndexInBackground:
 
     def close(self) -> None:
         self.stop.set()
-        self.thread.join()
+        if self.child is not None:
+            self.child.kill()
+        elif self.thread.is_alive():
+            self.thread.join()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
