@@ -22,7 +22,7 @@ from digest.config import Config, load_config
 from digest.errors import Problem, SiteError
 from digest.heap import unscanned
 from digest.output import (
-    Output,
+    SiteFiles,
     Tree,
     WriteResult,
     check_replaceable,
@@ -254,9 +254,7 @@ class Builder:
                 (config.search and not index_present(self.borrow_from, search)) or not state.adopt_graph(other):
             return None
         held = load_state(search) if config.search else {}
-        prefix = f"{self.borrow_from}/"
-        outputs = [Output(file, mark, source=prefix + file) for file, mark in tree.files.items()
-                   if not is_index_file(file)]
+        outputs = SiteFiles((), pages_of(tree.files), self.borrow_from)
 
         self.graph = None
         with edited_index(config, tree.folder, (), record_store(state), held) as place_index:
@@ -308,12 +306,8 @@ class Builder:
                               held) as place_index:
                 if not tree.trusted and not tree.intact():
                     return None  # (the index written meanwhile is dropped)
-                planned = {output.file for output in plan.outputs}
                 # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
-                prefix = f"{config.output_dir}/"  # (a string: a Path per file costs more than the loop)
-                outputs = [*plan.outputs, *(Output(file, mark, source=prefix + file)
-                                            for file, mark in tree.files.items()
-                                            if file not in planned and not file.startswith(INDEX_PREFIX))]
+                outputs = SiteFiles(plan.outputs, pages_of(tree.files), config.output_dir)
                 if deferred:
                     # Until the search step is done, the index is behind the pages: no build may trust it as
                     # current. Marked before the swap (which makes the graph's edits its own): a process killed
@@ -403,9 +397,7 @@ class Builder:
         """The second half of a deferred edit build (under the build lock): the site as the first half
         left it, with the edited shards indexed again, staged and swapped in whole."""
         config = frame.config
-        prefix = f"{config.output_dir}/"
-        outputs = [Output(file, mark, source=prefix + file)
-                   for file, mark in manifest.items() if not is_index_file(file)]
+        outputs = SiteFiles((), pages_of(manifest), config.output_dir)
 
         try:
             with edited_index(config, config.output_dir, updates, store, listed) as place_index:
@@ -449,9 +441,10 @@ class Builder:
             wanted = shards(site.editions, config.language_codes, frame.version) if config.search else ()
             with self._full_write(config, state, wanted) as write:  # (Pagefind starts now, while pages are planned)
                 graph = PageGraph(site, frame.salt, frame.version)
-                outputs = list(graph.plan())
+                planned = list(graph.plan())
+                outputs = SiteFiles(planned)
                 gc.freeze()
-                report = Unchanged(pages=sum(1 for output in outputs if output.file.endswith(".html")),
+                report = Unchanged(pages=sum(1 for output in planned if output.file.endswith(".html")),
                                    files=len(outputs), scheduled=len(site.scheduled),
                                    next_due=site.scheduled[0].date if site.scheduled else None,
                                    drafts=0 if self.include_drafts else sum(1 for a in articles if a.draft))
@@ -461,7 +454,7 @@ class Builder:
                 with Keeping(state, keep) as keeping:
                     result = self._write_tree(config, state, outputs, wanted, write, keeping.start) or WriteResult(
                         written=0, unchanged=len(outputs),  # (None: output/ is this site already)
-                        manifest={output.file: output.fingerprint for output in outputs})
+                        manifest=dict(outputs.fingerprints))
                     if sources is not None:
                         record = keeping.put()
                         self.articles.saved()
@@ -503,7 +496,7 @@ class Builder:
                                     borrowed and (borrowed[0].folder, borrowed[1])),
                          previous, borrowed[0] if borrowed else None)
 
-    def _write_tree(self, config: Config, state: BuildState, outputs: list[Output], wanted: tuple[Shard, ...],
+    def _write_tree(self, config: Config, state: BuildState, outputs: SiteFiles, wanted: tuple[Shard, ...],
                     write: FullWrite, pages_written: Callable[[], None]) -> WriteResult | None:
         """Write the site into a staged tree and swap it in; None if output/ holds exactly this site already.
         `pages_written` is told when every page is, before the search index is waited for."""
@@ -534,7 +527,7 @@ class Builder:
         tree = other.load_tree("manifest", self.borrow_from)
         return None if tree is None else (tree, other.record("search"))
 
-    def _stage(self, config: Config, state: BuildState, outputs: list[Output],
+    def _stage(self, config: Config, state: BuildState, outputs: SiteFiles,
                place_index: Callable[[Path, Container[str]], dict[str, str]], index: Mapping[str, str],
                borrowed: Tree | None = None, previous: Tree | None = None, workers: int | None = None,
                spare: Tree | None = None) -> WriteResult:
@@ -581,8 +574,8 @@ class Builder:
                                           if not file.startswith(INDEX_PREFIX)})
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
-            state.save_tree("spare", while_updated(spare.files, outputs), spare.written_ns, spare.folder,
-                            verified=spare.checked_whole)
+            state.save_tree("spare", while_updated(spare.files, outputs.fingerprints), spare.written_ns,
+                            spare.folder, verified=spare.checked_whole)
         else:
             state.forget("spare")
         # The site replaced is kept only if it holds nothing but what its manifest lists.
@@ -603,7 +596,7 @@ class Builder:
             if mount or staged is None:
                 state.forget("search", "manifest")  # replaced file by file: what it holds is unknown until done
             else:
-                swapped.update((output.file, output.fingerprint) for output in outputs)
+                swapped.update(outputs.fingerprints)
                 swapped.update(files)
                 state.save_swap(Swap(staged=staged, replaced=identity(config.output_dir), keep=keep is not None,
                                      written_ns=time.time_ns(), files=swapped, index=dict(index)))
@@ -638,7 +631,7 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def holds_exactly(tree: Tree, outputs: list[Output], wanted: tuple[Shard, ...], state: BuildState) -> bool:
+def holds_exactly(tree: Tree, outputs: SiteFiles, wanted: tuple[Shard, ...], state: BuildState) -> bool:
     """Whether the folder already is, file for file, what these outputs would write (and holds the
     search index of these same articles, if search is on)."""
     pages = sum(1 for file in tree.files if not is_index_file(file))
@@ -786,11 +779,10 @@ def recover(config: Config, state: BuildState) -> None:
 UNKNOWN = "?"  # a file that may be in a folder, or not, with bytes unknown: never fingerprinted so
 
 
-def while_updated(spare: Mapping[str, str], outputs: list[Output]) -> dict[str, str]:
+def while_updated(spare: Mapping[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
     """What a spare tree may be said to hold at any moment while it is brought up to date with
-    `outputs`: the files that are kept as they are, with their fingerprints; every other file the
-    update may write or delete as UNKNOWN (never held: written again, or deleted if not wanted)."""
-    wanted = {output.file: output.fingerprint for output in outputs}
+    the files `wanted` (file -> fingerprint): those kept as they are, with their fingerprints; every other
+    file the update may write or delete as UNKNOWN (never held: written again, or deleted if not wanted)."""
     files = {file: mark if wanted.get(file) == mark else UNKNOWN for file, mark in spare.items()}
     files.update(dict.fromkeys(wanted.keys() - files.keys(), UNKNOWN))
     return files
@@ -820,6 +812,11 @@ def record_store(state: BuildState) -> RecordStore:
 def is_index_file(file: str) -> bool:
     """Whether a file of the output folder belongs to the search index (written by its own step)."""
     return file.startswith(INDEX_PREFIX)
+
+
+def pages_of(files: Mapping[str, str]) -> dict[str, str]:
+    """A tree's files but its search index (the files of the pages)."""
+    return {file: mark for file, mark in files.items() if not file.startswith(INDEX_PREFIX)}
 
 
 def valid_until(site: Site, now: datetime) -> datetime | None:

@@ -64,6 +64,36 @@ class WriteResult:
     mirrored: bool = False  # the new site was mirrored (see Staging): that copy is the next build's spare
 
 
+class SiteFiles:
+    """The files of a site to write: the `planned` outputs, and every other file as the folder `kept_in`
+    holds it (`kept`: file -> fingerprint). An Output is made for a kept file only when it is asked for:
+    an edit keeps tens of thousands of files and stages a few (see _to_stage)."""
+
+    def __init__(self, planned: Iterable[Output], kept: Mapping[str, str] | None = None, kept_in: Path | None = None
+                 ) -> None:
+        self.planned = {output.file: output for output in planned}
+        self.kept = kept or {}
+        self.prefix = f"{kept_in}/" if kept_in is not None else ""  # (a string: cheaper per file than a Path)
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Every file -> its fingerprint (a planned output's, where a file is both)."""
+        marks = dict(self.kept)
+        marks.update((file, output.fingerprint) for file, output in self.planned.items())
+        return marks
+
+    def output(self, file: str) -> Output:
+        planned = self.planned.get(file)
+        return planned if planned is not None else Output(file, self.kept[file], source=self.prefix + file)
+
+    def __iter__(self) -> Iterator[Output]:
+        yield from self.planned.values()
+        yield from (self.output(file) for file in self.kept if file not in self.planned)
+
+    def __len__(self) -> int:
+        return len(self.fingerprints)
+
+
 def file_fingerprint(path: Path) -> str:
     stat = path.stat()
     return fingerprint(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -195,21 +225,20 @@ class Staging:
         if self.mirror is not None and not _can_link(self.path, self.mirror):
             self.mirror = None  # (another file system: no spare, as before)
 
-    def remove_stale(self, outputs: Sequence[Output]) -> None:
+    def remove_stale(self, wanted: Mapping[str, str]) -> None:
         """Delete the spare tree's files that the new site does not have (and folders left empty)."""
         if self.spare is None:
             return
-        wanted = {output.file for output in outputs}
-        for stale in sorted(set(self.spare.files) - wanted, reverse=True):
+        for stale in sorted(self.spare.files.keys() - wanted.keys(), reverse=True):
             _remove(self.path, inside(self.path, stale))
 
-    def make_folders(self, outputs: Sequence[Output]) -> None:
+    def make_folders(self, files: Iterable[str]) -> None:
         """Create the folders of a fresh tree that hold other folders, parents first, before the workers
         start. The many folders that hold only files (one per page) are made by the workers as they
         write, in parallel: on a large site, making them all here would keep one core idle for seconds."""
         if self.spare is not None:
             return  # they mostly exist: made as needed
-        parents = folders_of(folders_of(checked(output.file) for output in outputs))
+        parents = folders_of(folders_of(checked(file) for file in files))
         for folder in sorted(parents):  # a folder sorts before what it holds
             os.mkdir(f"{self.path}/{folder}")
             if self.mirror is not None:
@@ -447,7 +476,7 @@ def checked(relative: str) -> str:
     return relative
 
 
-def write_site(output_dir: Path, outputs: Sequence[Output],
+def write_site(output_dir: Path, outputs: SiteFiles,
                finish: Callable[[Path, int], Mapping[str, str] | None] | None = None,
                workers: int = 1, previous: Tree | None = None, spare: Tree | None = None,
                keep_old: Path | None = None, progress: Callable[[int, int], None] | None = None,
@@ -471,12 +500,12 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
         return written
 
     try:
-        staging.remove_stale(outputs)
-        staging.make_folders(outputs)
+        staging.remove_stale(outputs.fingerprints)
+        staging.make_folders(outputs.fingerprints)
         report = (lambda done: progress(done, len(todo))) if progress else None
         written = sum(run_chunked(write, len(todo), workers, report))
         extra = finish(staging.path, written) if finish is not None else None
-        manifest = {output.file: output.fingerprint for output in outputs}
+        manifest = dict(outputs.fingerprints)
         manifest.update(extra or {})
     except OSError as error:
         staging.discard()
@@ -489,14 +518,14 @@ def write_site(output_dir: Path, outputs: Sequence[Output],
                        mirrored=staging.mirror is not None)
 
 
-def _to_stage(outputs: Sequence[Output], spare: Tree | None, previous: Tree | None) -> Sequence[Output]:
+def _to_stage(outputs: SiteFiles, spare: Tree | None, previous: Tree | None) -> Sequence[Output]:
     """The outputs a staging must look at: with a spare tree known to be as recorded, all but those it
-    holds already, as output/ does (after an edit, all but a few files: no call, no look per file)."""
+    holds already, as output/ does (after an edit, all but a few files: no Output, no look per file)."""
     if spare is None or previous is None or not spare.checked_whole:
-        return outputs
+        return list(outputs)
     kept, current = spare.files, previous.files
-    return [output for output in outputs
-            if kept.get(output.file) != output.fingerprint or current.get(output.file) != output.fingerprint]
+    return [outputs.output(file) for file, mark in outputs.fingerprints.items()
+            if kept.get(file) != mark or current.get(file) != mark]
 
 
 def write_in_place(folder: Path, outputs: Sequence[Output], held: Mapping[str, str]) -> int:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -153,14 +154,23 @@ def edit_shard(previous: Path, lang: str, old: Sequence[dict[str, Any]], old_ids
     ones in (digest.pagefind_format). Each URL's fragment id, or None where that cannot be done (an
     article whose record Pagefind would drop or take in anew, a layout this digest does not know):
     then the shard is indexed from its records."""
-    current = pagefind_format.FolderFiles(previous)
-    bundle = pagefind_format.read_bundle(current, lang)
-    if bundle is None or not replaced:
+    if not replaced:
         return None
     positions = sorted(replaced)
-    with PagefindService(pagefind_executable()) as service:
-        before_files = service.index([old[position] for position in positions])
-        after_files = service.index([replaced[position] for position in positions])
+
+    def index_alone() -> tuple[dict[str, bytes], dict[str, bytes]]:
+        with PagefindService(pagefind_executable()) as service:
+            return (service.index([old[position] for position in positions]),
+                    service.index([replaced[position] for position in positions]))
+
+    # Pagefind indexes the old and new versions while the shard's index is read.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-pagefind") as pool:
+        alone = pool.submit(index_alone)
+        current = pagefind_format.FolderFiles(previous)
+        bundle = pagefind_format.read_bundle(current, lang)
+        before_files, after_files = alone.result()
+    if bundle is None:
+        return None
     before = pagefind_format.read_bundle(before_files, lang)
     after = pagefind_format.read_bundle(after_files, lang)
     if before is None or after is None:

@@ -52,7 +52,7 @@ BUNDLE = "pagefind"  # folder of the index inside the output
 SHARDS = "shards.json"  # the list of shards, per language, that search.js reads
 RECENT = "recent"  # the suffix of a language's shard of recently edited articles: "<lang>-recent"
 RECENT_LIMIT = 200  # records a recent shard may hold; more and the edit build compacts instead
-_FORMAT = 3  # bump when records or files change shape, so that no shard of an older digest is reused
+_FORMAT = 4  # bump when records or files change shape, so that no shard of an older digest is reused
 
 
 @dataclass(frozen=True)
