@@ -50,6 +50,7 @@ from digest.search import (
     listing,
     load_state,
     pagefind_executable,
+    shard_files,
     shards,
     update_index_in_place,
     write_edited_index,
@@ -195,7 +196,7 @@ class Builder:
         spare = None  # (read only for a build with something to do)
         own = (self.wrote_ns, self.spare_ns) if self.trust_own_output else ()
         if tree is not None and tree.written_ns not in own:
-            tree.check_in_background()  # on another core while the inputs are stamped and the graph loaded
+            tree.check_in_background()  # on other cores while the inputs are stamped and the graph loaded
         try:
             # Stamped before anything is read: a file changed during the build makes the next one run.
             previous = self.sources
@@ -207,10 +208,12 @@ class Builder:
             done = None if moved else self._unchanged(config, state, sources, tree, now, started)
             if done is None and tree is None:
                 done = self._borrow_current(config, state, sources, now, started)
-            if done is None and tree is not None:
+            if done is None and tree is not None and not state.tree_verified("spare"):
+                # (A verified spare is read when the pages are staged, after the search step has started.)
                 spare = self._spare(state, tree)
                 if spare is not None and spare.written_ns not in own and not spare.verified:
                     spare.check_in_background()
+            if done is None and tree is not None:
                 # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
                 with unscanned():
                     done = self._build_edit(frame, state, sources, tree, now, started, spare)
@@ -257,7 +260,7 @@ class Builder:
         outputs = SiteFiles((), pages_of(tree.files), self.borrow_from)
 
         self.graph = None
-        with edited_index(config, tree.folder, (), record_store(state), held) as place_index:
+        with edited_index(config, tree.folder, (), record_store(state), held, tree.files) as place_index:
             result = self._stage(config, state, outputs, place_index, held, borrowed=tree)
         if not state.adopt_sources(other):
             return None  # (the next build finds nothing to trust and builds in full)
@@ -303,7 +306,7 @@ class Builder:
         try:
             # The edited shards are indexed from here on, in a thread, while the pages are staged.
             with edited_index(config, config.output_dir, () if deferred else index.shards, store,
-                              held) as place_index:
+                              held, tree.files) as place_index:
                 if not tree.trusted and not tree.intact():
                     return None  # (the index written meanwhile is dropped)
                 # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
@@ -400,7 +403,7 @@ class Builder:
         outputs = SiteFiles((), pages_of(manifest), config.output_dir)
 
         try:
-            with edited_index(config, config.output_dir, updates, store, listed) as place_index:
+            with edited_index(config, config.output_dir, updates, store, listed, manifest) as place_index:
                 self._stage(config, state, outputs, place_index, listed, workers=1)
         except StaleRecords:
             # A shard's kept records are damaged: a full build indexes it from the articles.
@@ -699,9 +702,10 @@ class SearchStep:
     records the new state, none is recorded: the swap may still fail. `close` when the build is over."""
 
     def __init__(self, config: Config, write: Callable[[Path, threading.Event], object], held: Mapping[str, str],
-                 slots: Slots | None = None, forked: bool = False) -> None:
+                 slots: Slots | None = None, forked: bool = False, known: Mapping[str, str] | None = None) -> None:
         self.held = held
         self.slots = slots  # widened once the pages are written
+        self.known = known  # the manifest of the folder whose shards are reused (see index_files)
         self.background = IndexInBackground(config.output_dir, write, forked) if config.search else None
 
     def __call__(self, staging: Path, kept: Container[str] = ()) -> dict[str, str]:
@@ -712,7 +716,7 @@ class SearchStep:
             shutil.rmtree(staging / BUNDLE, ignore_errors=True)  # a spare tree's index is out of date
             return {}
         self.background.place(staging, kept)
-        return index_files(staging, self.held)
+        return index_files(staging, self.held, self.known)
 
     def close(self) -> None:
         if self.slots is not None:
@@ -744,13 +748,13 @@ def full_index(config: Config, state: BuildState, wanted: tuple[Shard, ...], reu
 
 
 def edited_index(config: Config, reuse_from: Path, updates: Sequence[ShardUpdate | Recent], store: RecordStore,
-                 held: Mapping[str, str]) -> SearchStep:
-    """The index step of a build that keeps the index `reuse_from` holds but for `updates` (see
-    write_edited_index): the edited shards are indexed while the pages are staged."""
+                 held: Mapping[str, str], known: Mapping[str, str]) -> SearchStep:
+    """The index step of a build that keeps the index `reuse_from` holds (as its manifest `known` lists
+    it) but for `updates` (see write_edited_index): the edited shards are indexed while the pages are staged."""
     # In a child process, where one can be forked: the rewrite of a shard is Python's work (decoding and
     # encoding its words), which in a thread would take turns with the pages' for the one interpreter.
     return SearchStep(config, lambda folder, _: write_edited_index(folder, reuse_from, updates, store), held,
-                      forked=bool(updates))
+                      forked=bool(updates), known=known)
 
 
 def recover(config: Config, state: BuildState) -> None:
@@ -791,17 +795,8 @@ def while_updated(spare: Mapping[str, str], wanted: Mapping[str, str]) -> dict[s
 def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
     """The search shards (folders of pagefind/) that two trees' records say they hold alike: the same
     files with the same fingerprints (a shard's files are fingerprinted with its key: see index_files)."""
-    def shards(files: Mapping[str, str]) -> dict[str, dict[str, str]]:
-        found: dict[str, dict[str, str]] = {}
-        for file, mark in files.items():
-            if file.startswith(INDEX_PREFIX):  # (60,000 files at 10,000 x 2: no call per file)
-                name, slash, _ = file[len(INDEX_PREFIX):].partition("/")
-                if slash:
-                    found.setdefault(name, {})[file] = mark
-        return found
-
-    theirs = shards(current)
-    return {name for name, files in shards(spare).items() if theirs.get(name) == files}
+    theirs = shard_files(current)
+    return {name for name, files in shard_files(spare).items() if theirs.get(name) == files}
 
 
 def record_store(state: BuildState) -> RecordStore:

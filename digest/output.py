@@ -163,8 +163,8 @@ class Tree:
         return bool(self.__dict__["_intact"])
 
     def check_in_background(self) -> None:
-        """Start the check `intact` answers, on another core while the build goes on: a stat per
-        entry (65,000 at 10,000 articles per language) costs the kernel 0.2 s wherever it is made."""
+        """Start the check `intact` answers, on other cores while the build goes on: a stat per entry
+        (65,000 at 10,000 articles per language) costs the kernel 0.2 s wherever it is made."""
         if "_check" not in self.__dict__ and "_intact" not in self.__dict__:
             self.__dict__["_check"] = _find_newer(self.folder, self.written_ns)
 
@@ -178,25 +178,53 @@ class Tree:
         return f"{self.folder}/"
 
 
-def _find_newer(folder: Path, since_ns: int) -> subprocess.Popen[bytes] | None:
-    """`find` started on the first entry under `folder` (itself included, followed if a link; no link
-    below it followed) modified after `since_ns`."""
+_MAX_FINDS = 8  # `find` processes a check starts at most (the kernel runs them on every core)
+
+
+def _find_newer(folder: Path, since_ns: int) -> list[subprocess.Popen[bytes]] | None:
+    """`find`s started for the first entry under `folder` (itself included, followed if a link; no link
+    below it followed) modified after `since_ns`: one for `folder` and its entries, the others for what
+    its folders hold, shared out (a check wanted at once, by a build with nothing else to do, takes a
+    fraction of the time on several cores)."""
     seconds, nanoseconds = divmod(since_ns, 1_000_000_000)
+    when = ["-newermt", f"@{seconds}.{nanoseconds:09d}", "-print", "-quit"]
+    root = os.path.abspath(folder)
     try:
-        return subprocess.Popen(["find", "-H", str(folder), "-newermt", f"@{seconds}.{nanoseconds:09d}",
-                                 "-print", "-quit"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env={"LC_ALL": "C", "PATH": os.environ.get("PATH", os.defpath)})
+        with os.scandir(root) as entries:
+            below = sorted(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
     except OSError:
         return None
+    commands = [["find", "-H", root, "-maxdepth", "1", *when]]
+    shares = _MAX_FINDS - 1
+    commands += [["find", *below[start::shares], *when] for start in range(min(len(below), shares))]
+    started = []
+    try:
+        for command in commands:
+            find = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env={"LC_ALL": "C", "PATH": os.environ.get("PATH", os.defpath)})
+            started.append(find)
+            # Below the build's own priority: they take the cores it leaves idle (a build that needs the answer
+            # at once waits for it, and they have every core then).
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, find.pid, 10)
+    except OSError:
+        _newer(started)  # (none left running)
+        return None
+    return started
 
 
-def _newer(find: subprocess.Popen[bytes] | None) -> bool | None:
+def _newer(finds: list[subprocess.Popen[bytes]] | None) -> bool | None:
     """What _find_newer found: whether an entry is newer; None if it could not tell (a folder it
     could not read, say)."""
-    if find is None:
+    if finds is None:
         return None
-    out, errors = find.communicate()
-    return None if find.returncode != 0 or errors else bool(out)
+    answers = []
+    for find in finds:
+        out, errors = find.communicate()
+        answers.append(None if find.returncode != 0 or errors else bool(out))
+    if None in answers or len(answers) == 0:
+        return None
+    return any(answers)
 
 
 class Staging:
