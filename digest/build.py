@@ -304,7 +304,7 @@ class Builder:
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
         try:
-            # The edited shards are indexed from here on, in a thread, while the pages are staged.
+            # The edited shards are indexed from here on (in a process forked for it), while the pages are staged.
             with edited_index(config, config.output_dir, () if deferred else index.shards, store,
                               held, tree.files) as place_index:
                 if not tree.trusted and not tree.intact():

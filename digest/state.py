@@ -69,6 +69,7 @@ class BuildState:
         self.trees = trees  # tree records this process saved or read (a long-lived Builder's: serve's)
         # Each file list pickled (see _files_data), by the mapping's identity: an edit build saves the same
         # 65,000 entries (10,000 articles x 2) as the swap's, then the manifest's, and reads the spare's.
+        # (A build never changes a file list once read or saved: a tree's lists are its records' values.)
         self.pickled: dict[int, tuple[Mapping[str, str], bytes]] = {}
 
     @property
