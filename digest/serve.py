@@ -11,6 +11,7 @@ a build succeeds again.
 from __future__ import annotations
 
 import errno
+import functools
 import html
 import logging
 import os
@@ -117,7 +118,23 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
             real = os.path.realpath(absolute_path)
             if real != real_root and not real.startswith(real_root + os.sep):
                 raise web.HTTPError(404)  # traversal or a symlink leading out: nothing to see
-            return super().validate_absolute_path(root, absolute_path)
+            valid = super().validate_absolute_path(root, absolute_path)
+            if valid is not None:
+                # The file read once, sized and sent from that: an edit renames a new version over it, and
+                # tornado would otherwise take the size of one version and send the bytes of the other.
+                try:
+                    with open(valid, "rb") as file:
+                        content = file.read()
+                except OSError:
+                    pass  # (tornado answers as it would)
+                else:
+                    self.read_once = content
+                    self.get_content = functools.partial(_part_of, content)  # type: ignore[method-assign]
+            return valid
+
+        def get_content_size(self) -> int:
+            content = getattr(self, "read_once", None)
+            return len(content) if content is not None else super().get_content_size()
 
         async def get(self, path: str, include_body: bool = True) -> None:
             if self.dev.problems:
@@ -166,6 +183,11 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
                 super().write_error(status_code, **kwargs)
 
     return SiteHandler
+
+
+def _part_of(content: bytes, _path: str, start: int | None = None, end: int | None = None) -> bytes:
+    """StaticFileHandler.get_content over bytes read already: bytes start to end (exclusive) of `content`."""
+    return content[start:end]
 
 
 def preview_builder(config_file: Path, config: Config, include_drafts: bool = False,

@@ -7,12 +7,14 @@ exit code 0 and no traceback.
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -632,3 +634,31 @@ def test_a_build_after_serving_equals_a_clean_build(make_site: MakeSite, serve: 
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("output", ".*"))
     assert CliRunner().invoke(main, ["build", "--config", str(copy / "config.yaml")]).exit_code == 0
     assert tree(site.output, folders=True) == tree(copy / "output", folders=True)
+
+
+def test_a_file_replaced_while_it_is_served_is_sent_whole(site: Site, serve: Callable[..., Server]) -> None:
+    """An edit renames new versions of pages over the old ones in serve's folder: a request answered
+    meanwhile gets one version whole (its length and its bytes), never the size of one and the bytes
+    of the other (tornado: "Tried to write N bytes less than Content-Length")."""
+    server = serve(site)
+    page = server.folder / ONE[1:] / "index.html"
+    versions = [page.read_bytes(), page.read_bytes().replace(b"</body>", b"<p>" + b"x" * 5000 + b"</p></body>")]
+    stop = threading.Event()
+
+    def flip() -> None:
+        number = 0
+        while not stop.is_set():
+            scratch = page.with_name(f".flip-{number % 2}.tmp")
+            scratch.write_bytes(versions[number % 2])
+            os.replace(scratch, page)
+            number += 1
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        bodies = [without_livereload(server.get(ONE).body) for _ in range(200)]
+    finally:
+        stop.set()
+        flipper.join()
+    assert all(body in versions for body in bodies)
+    assert "Traceback" not in server.output()
