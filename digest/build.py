@@ -36,6 +36,7 @@ from digest.parallel import jobs
 from digest.records import build_time
 from digest.search import (
     BUNDLE,
+    INDEX_PREFIX,
     RECENT_LIMIT,
     IndexInBackground,
     Recent,
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
     from digest.graph import PageGraph
     from digest.site import Site
 
-INDEX_PREFIX = BUNDLE + "/"  # the files of the search index, in the output folder (see is_index_file)
 SEARCH_PENDING = "search-pending"  # the record of a deferred edit build whose search step has not finished
 
 

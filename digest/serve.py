@@ -19,11 +19,11 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import click
 import watchfiles
@@ -105,6 +105,7 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
         """Serves only what is inside the output folder; shows build errors over HTML pages."""
 
         dev: ClassVar[DevServer] = server
+        opened: BinaryIO | None = None  # the file asked for (see validate_absolute_path)
 
         @classmethod
         def get_absolute_path(cls, root: str, path: str) -> str:
@@ -120,21 +121,24 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
                 raise web.HTTPError(404)  # traversal or a symlink leading out: nothing to see
             valid = super().validate_absolute_path(root, absolute_path)
             if valid is not None:
-                # The file read once, sized and sent from that: an edit renames a new version over it, and
+                # Opened once, sized and sent from that one file: an edit renames a new version over it, and
                 # tornado would otherwise take the size of one version and send the bytes of the other.
                 try:
-                    with open(valid, "rb") as file:
-                        content = file.read()
+                    self.opened = open(valid, "rb")  # noqa: SIM115 (closed in on_finish)
                 except OSError:
                     pass  # (tornado answers as it would)
                 else:
-                    self.read_once = content
-                    self.get_content = functools.partial(_part_of, content)  # type: ignore[method-assign]
+                    self.get_content = functools.partial(_part_of, self.opened)  # type: ignore[method-assign]
             return valid
 
         def get_content_size(self) -> int:
-            content = getattr(self, "read_once", None)
-            return len(content) if content is not None else super().get_content_size()
+            if self.opened is None:
+                return super().get_content_size()
+            return os.fstat(self.opened.fileno()).st_size
+
+        def on_finish(self) -> None:
+            if self.opened is not None:
+                self.opened.close()
 
         async def get(self, path: str, include_body: bool = True) -> None:
             if self.dev.problems:
@@ -185,9 +189,18 @@ def make_handler(server: DevServer) -> type[StaticFileHandler]:
     return SiteHandler
 
 
-def _part_of(content: bytes, _path: str, start: int | None = None, end: int | None = None) -> bytes:
-    """StaticFileHandler.get_content over bytes read already: bytes start to end (exclusive) of `content`."""
-    return content[start:end]
+def _part_of(file: BinaryIO, _path: str, start: int | None = None, end: int | None = None) -> Iterator[bytes]:
+    """StaticFileHandler.get_content over a file opened already: its bytes from start to end (exclusive),
+    in chunks."""
+    file.seek(start or 0)
+    remaining = None if end is None else end - (start or 0)
+    while remaining is None or remaining > 0:
+        chunk = file.read(1 << 16 if remaining is None else min(1 << 16, remaining))
+        if not chunk:
+            return
+        if remaining is not None:
+            remaining -= len(chunk)
+        yield chunk
 
 
 def preview_builder(config_file: Path, config: Config, include_drafts: bool = False,
