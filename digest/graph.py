@@ -133,7 +133,7 @@ class PageGraph:
         pages = [output for group in self.page_groups() for output in self.outputs(group)]
         # Which pages there are, their dates and versions: all follows from the articles' outlines. The
         # sitemap is the largest single file: first in line, so that no worker is left waiting for it.
-        yield Output(urls.SITEMAP, self.structure,
+        yield Output(urls.SITEMAP, self.structure, apart=True,
                      render=lambda: sitemap.sitemap(config, [page.sitemap() for page in pages if page.sitemap]))
         yield from self.outputs(("news",))
         yield from pages

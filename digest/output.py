@@ -17,11 +17,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from digest.errors import Problem, SiteError
-from digest.parallel import run_chunked
+from digest.parallel import Forked, pays, run_chunked
 from digest.records import fingerprint
 from digest.sitemap import SitemapEntry
 
@@ -38,6 +38,9 @@ class Output:
     render: Callable[[], bytes] | None = None
     source: Path | str | None = None
     sitemap: Callable[[], SitemapEntry] | None = field(default=None, compare=False)  # its entry, if listed
+    # Rendered in a process of its own when the site is written in parallel: it reads every page, and a
+    # worker that did would keep a copy of every memory page it touched (reference counts) to the end.
+    apart: bool = False
 
     def write_to(self, target: Path | str) -> None:
         if self.source is not None:
@@ -520,30 +523,42 @@ def write_site(output_dir: Path, outputs: SiteFiles,
     """
     staging = Staging(output_dir, spare, mirror)
     todo = _to_stage(outputs, spare, previous)
+    apart = [output for output in todo if output.apart] if pays(workers, len(todo)) else []
+    shared = [output for output in todo if not output.apart] if apart else todo
+    forked: list[Forked[bool]] = []
 
     def write(chunk: range) -> int:
         written = 0
         for index in chunk:
-            written += staging.write(todo[index], previous)
+            written += staging.write(shared[index], previous)
         return written
 
     try:
         staging.remove_stale(outputs.fingerprints)
         staging.make_folders(outputs.fingerprints)
-        report = (lambda done: progress(done, len(todo))) if progress else None
-        written = sum(run_chunked(write, len(todo), workers, report))
+        forked = [Forked(partial(staging.write, output, previous)) for output in apart]
+        report = (lambda done: progress(done + len(apart), len(todo))) if progress else None
+        written = sum(run_chunked(write, len(shared), workers, report))
+        written += sum(child.result() for child in forked)
         extra = finish(staging.path, written) if finish is not None else None
         manifest = dict(outputs.fingerprints)
         manifest.update(extra or {})
     except OSError as error:
+        _stop(forked)
         staging.discard()
         raise _error(output_dir, f"cannot be written: {error.strerror}") from None
     except BaseException:
+        _stop(forked)
         staging.discard()
         raise
     kept_old = staging.commit(keep_old)
     return WriteResult(written=written, unchanged=len(outputs) - written, manifest=manifest, kept_old=kept_old,
                        mirrored=staging.mirror is not None)
+
+
+def _stop(children: Iterable[Forked[bool]]) -> None:
+    for child in children:
+        child.kill()
 
 
 def _to_stage(outputs: SiteFiles, spare: Tree | None, previous: Tree | None) -> Sequence[Output]:
