@@ -75,6 +75,7 @@ ROWS = ([(label, scenario) for label in VARIANTS for scenario in DIGEST_SCENARIO
 EDITED_INDEX = 0.5  # which article the edit scenarios change: the one in the middle of the corpus
 SAMPLE_EVERY = 0.05
 GIB = 1024
+PEAK_LOG = os.environ.get("DIGEST_BENCH_PEAK_LOG", "")  # a file: every new peak of a sampled tree, with its parts
 SERVE_FOLDER = Path(".digest-cache") / "serve"  # where digest serve builds (never output/)
 
 
@@ -163,6 +164,20 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
+def _log_peak(elapsed: float, total_kb: int, parts: list[tuple[int, int]]) -> None:
+    """Append to PEAK_LOG a new peak: when, and each process's share of it (which moment a peak is)."""
+    shares = []
+    for pid, kb in parts:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                name = cmdline.read().replace(b"\0", b" ")[:70].decode(errors="replace").strip()
+        except OSError:
+            name = "?"
+        shares.append(f"{pid} {kb // 1024} MB {name}")
+    with open(PEAK_LOG, "a") as log:
+        log.write(f"t={elapsed:.2f} s tree {total_kb // 1024} MB: " + " | ".join(shares) + "\n")
+
+
 class TreeSampler:
     """The peak of the summed PSS of a process tree, sampled every SAMPLE_EVERY seconds while in the block."""
 
@@ -173,8 +188,13 @@ class TreeSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        start = time.monotonic()
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree_pids(self.root)))
+            parts = [(pid, _pss_kb(pid)) for pid in _tree_pids(self.root)]
+            total = sum(kb for _, kb in parts)
+            if total > self.peak_kb and PEAK_LOG:
+                _log_peak(time.monotonic() - start, total, parts)
+            self.peak_kb = max(self.peak_kb, total)
             self._stop.wait(SAMPLE_EVERY)
 
     @property
