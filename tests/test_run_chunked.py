@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -136,3 +139,41 @@ def test_an_output_apart_that_fails_leaves_the_site_untouched(tmp_path: Path) ->
     assert sorted(path.name for path in site.iterdir()) == ["index.html"]
     assert (site / "index.html").read_text() == "old"
     assert _no_child_left()
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        if ") Z " in stat:  # ended, not yet reaped
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_helpers_die_with_a_killed_build(tmp_path: Path) -> None:
+    """A build killed mid-way (kill -9) leaves no helper rendering on behind it."""
+    script = textwrap.dedent(f"""
+        import os, time
+        from digest.parallel import run_chunked
+        caller = os.getpid()
+
+        def task(chunk):
+            if os.getpid() != caller:
+                open(os.path.join({str(tmp_path)!r}, str(os.getpid())), "w").close()  # a helper, working
+            time.sleep(60)
+
+        run_chunked(task, 3000, workers=3)
+    """)
+    build = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    helpers = {int(path.name) for path in tmp_path.iterdir()}
+    assert len(helpers) == 2
+    build.kill()
+    build.wait()
+    assert all(_gone(pid) for pid in helpers)
