@@ -8,6 +8,7 @@ import json
 import os
 import re
 import textwrap
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -201,3 +202,17 @@ def run_in(root: Path, *args: str) -> Result:
         return CliRunner().invoke(main, list(args))
     finally:
         os.chdir(previous)
+
+
+def process_gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process `pid` ends within `within` seconds (a zombie, ended but not yet reaped, counts)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        if ") Z " in stat:
+            return True
+        time.sleep(0.02)
+    return False

@@ -18,24 +18,9 @@ from digest.errors import Problem, SiteError
 from digest.parallel import Forked, can_fork
 from digest.search import IndexInBackground
 
+from helpers import process_gone
+
 pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork here (or a thread runs in this test process)")
-
-
-def _gone(pid: int, within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        # (a zombie still answers: reaped by its parent, or by init once the parent is gone)
-        try:
-            if ") Z " in Path(f"/proc/{pid}/stat").read_text():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.02)
-    return False
 
 
 def test_the_result_comes_from_another_process() -> None:
@@ -43,7 +28,7 @@ def test_the_result_comes_from_another_process() -> None:
     pid, parent, value = child.result()
     assert pid != os.getpid() and parent == os.getpid() and value == [("a", 1), ("b", 2)]
     assert child.result() == (pid, parent, value)  # (asked again: the same)
-    assert _gone(pid)
+    assert process_gone(pid)
 
 
 def test_an_error_is_raised_in_the_parent_as_it_was() -> None:
@@ -55,11 +40,11 @@ def test_an_error_is_raised_in_the_parent_as_it_was() -> None:
     assert raised.value.problems[0].message == "a problem found in the child"
 
 
-def test_a_stopped_child_is_gone() -> None:
+def test_a_stopped_child_isprocess_gone() -> None:
     child = Forked(lambda: time.sleep(60))
     started = time.monotonic()
     child.kill()
-    assert time.monotonic() - started < 5 and _gone(child.pid)
+    assert time.monotonic() - started < 5 and process_gone(child.pid)
     with pytest.raises(RuntimeError):
         child.result()
 
@@ -88,7 +73,7 @@ def test_a_child_dies_with_its_parent(tmp_path: Path) -> None:
     pid = int(parent.stdout.readline())
     parent.kill()
     parent.wait()
-    assert _gone(pid)
+    assert process_gone(pid)
 
 
 def test_an_index_is_written_by_a_child_only_where_forking_is_sound(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from digest.errors import SiteError
 from digest.output import Output, SiteFiles, write_site
 from digest.parallel import run_chunked
 
+from helpers import process_gone
+
 COUNT = 3000  # enough items to be worth forking for
 
 
@@ -141,19 +143,6 @@ def test_an_output_apart_that_fails_leaves_the_site_untouched(tmp_path: Path) ->
     assert _no_child_left()
 
 
-def _gone(pid: int, within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return True
-        if ") Z " in stat:  # ended, not yet reaped
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_helpers_die_with_a_killed_build(tmp_path: Path) -> None:
     """A build killed mid-way (kill -9) leaves no helper rendering on behind it."""
     script = textwrap.dedent(f"""
@@ -176,4 +165,4 @@ def test_helpers_die_with_a_killed_build(tmp_path: Path) -> None:
     assert len(helpers) == 2
     build.kill()
     build.wait()
-    assert all(_gone(pid) for pid in helpers)
+    assert all(process_gone(pid) for pid in helpers)
