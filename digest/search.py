@@ -185,10 +185,11 @@ class IndexInBackground:
         self.result: object = None
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(write,), daemon=True, name="digest-search-index")
-        # `forked`: written by a child process instead (see parallel.Forked), where that is sound.
+        # `forked`: written by a child process (see parallel.Forked) where that is sound, else by a thread.
         self.child = Forked(lambda: write(self.folder, self.stop)) if forked and can_fork() else None
-        if self.child is None:
+        self.thread = None if self.child is not None else \
+            threading.Thread(target=self._run, args=(write,), daemon=True, name="digest-search-index")
+        if self.thread is not None:
             self.thread.start()
 
     def _run(self, write: Callable[[Path, threading.Event], object]) -> None:
@@ -201,6 +202,7 @@ class IndexInBackground:
         """What `write` returned, once it has (what it raised, raised here)."""
         if self.child is not None:
             return self.child.result()
+        assert self.thread is not None
         self.thread.join()
         if self.error is not None:
             raise self.error
@@ -242,7 +244,7 @@ class IndexInBackground:
         self.stop.set()
         if self.child is not None:
             self.child.kill()
-        elif self.thread.is_alive():
+        elif self.thread is not None:
             self.thread.join()
         shutil.rmtree(self.folder, ignore_errors=True)
 
