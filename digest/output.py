@@ -21,7 +21,7 @@ from functools import cached_property, partial
 from pathlib import Path
 
 from digest.errors import Problem, SiteError
-from digest.parallel import Forked, pays, run_chunked
+from digest.parallel import Forked, pays, run_chunked, write_all
 from digest.records import fingerprint
 from digest.sitemap import SitemapEntry
 
@@ -51,9 +51,7 @@ class Output:
         # Plain system calls: Python's buffered files ask the terminal and the position of each file.
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view):]
+            write_all(descriptor, data)
         finally:
             os.close(descriptor)
 

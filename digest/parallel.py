@@ -20,6 +20,7 @@ import signal
 import struct
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Generic, NoReturn, TypeVar
 
 from digest.records import UNPICKLING_ERRORS
@@ -116,10 +117,9 @@ class _Shared(Generic[R]):
         try:
             _die_with(parent)
             while index := self._take():
-                outcome = self._outcome(index - 1)
-                data = pickle.dumps((index - 1, outcome), protocol=pickle.HIGHEST_PROTOCOL)
-                _write_all(answers, _LENGTH.pack(len(data)) + data)
-                if not outcome[0]:
+                done, outcome = _pickled_outcome(partial(self.task, self.chunks[index - 1]))
+                write_all(answers, _LENGTH.pack(_TOKEN.size + len(outcome)) + _TOKEN.pack(index - 1) + outcome)
+                if not done:
                     break
         finally:
             os._exit(0)
@@ -129,16 +129,6 @@ class _Shared(Generic[R]):
         token = os.read(self.tokens, _TOKEN.size)
         return _TOKEN.unpack(token)[0] + 1 if token else 0
 
-    def _outcome(self, index: int) -> tuple[bool, Any]:
-        try:
-            return True, self.task(self.chunks[index])
-        except BaseException as error:  # (re-raised by the parent)
-            try:
-                pickle.dumps(error)
-            except Exception:
-                error = RuntimeError(f"{type(error).__name__}: {error}")
-            return False, error
-
     def run(self, progress: Callable[[int], None] | None) -> list[R]:
         done = 0
 
@@ -146,7 +136,8 @@ class _Shared(Generic[R]):
             nonlocal done
             if isinstance(answer, int):  # a helper ended (its answers are in the queue before this)
                 return
-            index, (ok, value) = pickle.loads(answer)
+            index = _TOKEN.unpack_from(answer)[0]
+            ok, value = pickle.loads(memoryview(answer)[_TOKEN.size:])
             if not ok:
                 raise value
             self.results[index] = value
@@ -212,7 +203,8 @@ class _Shared(Generic[R]):
         os.close(self.tokens)
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def write_all(descriptor: int, data: bytes) -> None:
+    """Write every byte of `data` (os.write may take only part of it)."""
     view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view):]
@@ -271,9 +263,7 @@ class Forked(Generic[R]):
             self.outcome = (False, RuntimeError("a forked worker was stopped"))
 
     def _reap(self) -> None:
-        os.close(self.pipe)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        _reap(self.pid, self.pipe)
 
 
 def _serve_task(task: Callable[[], Any], pipe: int, parent: int) -> NoReturn:
@@ -284,19 +274,22 @@ def _serve_task(task: Callable[[], Any], pipe: int, parent: int) -> NoReturn:
         os.closerange(pipe + 1, 1 << 16)
         _die_with(parent)
         gc.disable()  # short-lived: a collection would walk (and copy) the parent's whole heap
-        try:
-            outcome: tuple[bool, Any] = (True, task())
-            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as error:  # (what the parent re-raises)
-            try:
-                data = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                data = pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
-        view = memoryview(data)
-        while view:
-            view = view[os.write(pipe, view):]
+        write_all(pipe, _pickled_outcome(task)[1])
     finally:
         os._exit(0)
+
+
+def _pickled_outcome(task: Callable[[], Any]) -> tuple[bool, bytes]:
+    """Run `task` (in a forked child): whether it returned, and (True, what it returned) or (False, what
+    it raised) pickled for the parent, which re-raises it (as a RuntimeError naming it, if it cannot be
+    pickled)."""
+    try:
+        return True, pickle.dumps((True, task()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as error:
+        try:
+            return False, pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return False, pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 def _die_with(parent: int) -> None:
