@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,19 @@ def _no_child_left() -> bool:
     return False
 
 
+def _in_helpers(action: Callable[[range], object]) -> Callable[[range], int]:
+    """A task that does `action` on each chunk a forked helper takes (not on the calling process's)."""
+    caller = os.getpid()
+
+    def task(chunk: range) -> int:
+        time.sleep(0.005)  # (long enough that both processes take chunks)
+        if os.getpid() != caller:
+            action(chunk)
+        return len(chunk)
+
+    return task
+
+
 def test_chunks_are_shared_by_the_caller_and_a_helper_results_in_order() -> None:
     caller = os.getpid()
     done: list[int] = []
@@ -48,16 +62,11 @@ def test_chunks_are_shared_by_the_caller_and_a_helper_results_in_order() -> None
 
 
 def test_a_helpers_error_is_raised_in_the_caller() -> None:
-    caller = os.getpid()
-
-    def task(chunk: range) -> int:
-        time.sleep(0.005)
-        if os.getpid() != caller:
-            raise ValueError(f"bad item {chunk.start}")
-        return len(chunk)
+    def fail(chunk: range) -> None:
+        raise ValueError(f"bad item {chunk.start}")
 
     with pytest.raises(ValueError, match="bad item"):
-        run_chunked(task, COUNT, workers=2)
+        run_chunked(_in_helpers(fail), COUNT, workers=2)
     assert _no_child_left()
 
 
@@ -80,34 +89,21 @@ def test_an_error_of_the_callers_own_chunk_stops_the_helpers() -> None:
 
 
 def test_a_helper_killed_midway_is_an_error_not_a_hang() -> None:
-    caller = os.getpid()
-
-    def task(chunk: range) -> int:
-        time.sleep(0.005)
-        if os.getpid() != caller:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return len(chunk)
-
     with pytest.raises(RuntimeError, match="ended without its results"):
-        run_chunked(task, COUNT, workers=2)
+        run_chunked(_in_helpers(lambda _: os.kill(os.getpid(), signal.SIGKILL)), COUNT, workers=2)
     assert _no_child_left()
 
 
 def test_an_error_that_cannot_be_pickled_is_told_by_name() -> None:
-    caller = os.getpid()
-
     class Unpicklable(Exception):
         def __reduce__(self):  # type: ignore[no-untyped-def]
             raise TypeError("no")
 
-    def task(chunk: range) -> int:
-        time.sleep(0.005)
-        if os.getpid() != caller:
-            raise Unpicklable("deep inside")
-        return len(chunk)
+    def fail(_: range) -> None:
+        raise Unpicklable("deep inside")
 
     with pytest.raises(RuntimeError, match="Unpicklable: deep inside"):
-        run_chunked(task, COUNT, workers=2)
+        run_chunked(_in_helpers(fail), COUNT, workers=2)
     assert _no_child_left()
 
 
