@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest import sitemap
+from digest.blobs import DamagedRecord
 from digest.config import Config, load_config
 from digest.errors import Problem, SiteError
 from digest.heap import unscanned
@@ -216,7 +217,12 @@ class Builder:
             if done is None and tree is not None:
                 # An edit allocates little but holds the whole graph: collecting would only scan it again and again.
                 with unscanned():
-                    done = self._build_edit(frame, state, sources, tree, now, started, spare)
+                    try:
+                        done = self._build_edit(frame, state, sources, tree, now, started, spare)
+                    except DamagedRecord:  # (read before the swap: the graph's pending edits describe no site)
+                        state.commit_graph_edits(swapped=False)
+                        state.forget_graph()
+                        self.graph = None
         finally:
             for folder in (tree, spare):
                 if folder is not None:
@@ -795,8 +801,9 @@ def while_updated(spare: Mapping[str, str], wanted: Mapping[str, str]) -> dict[s
 def same_shards(spare: Mapping[str, str], current: Mapping[str, str]) -> set[str]:
     """The search shards (folders of pagefind/) that two trees' records say they hold alike: the same
     files with the same fingerprints (a shard's files are fingerprinted with its key: see index_files)."""
-    theirs = shard_files(current)
-    return {name for name, files in shard_files(spare).items() if theirs.get(name) == files}
+    mine = shard_files(spare)
+    theirs = shard_files(current)  # (last: the index step asks for output/'s again, see index_files)
+    return {name for name, files in mine.items() if theirs.get(name) == files}
 
 
 def record_store(state: BuildState) -> RecordStore:

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from digest import feeds, urls
+from digest.blobs import Apart, Unpickled
 from digest.config import Config
 from digest.content import Article, article_reduced, load_article
 from digest.errors import Collector, Problem, SiteError
@@ -78,7 +79,7 @@ class GraphRecord:
     salt: str  # Frame.salt of the build: right as long as `frame` is the same
     frame: str  # Frame.inputs of the build (Sources.frame)
     content: dict[str, Stamp]  # every file and folder under content/
-    known: dict[str, Known]  # by path under content/, every article file read
+    known: Unpickled[Known]  # by path under content/, every article file read
     site: Site  # as linked; bodies only for the articles in `kept_bodies`
     kept_bodies: frozenset[str]  # Article.file of the articles kept with their body
     readers: Readers
@@ -90,7 +91,7 @@ class GraphRecord:
         """The record with these edits applied: a new record (this one is left as it was)."""
         versions = {edit.known.file: edit.article for edit in edits if edit.article is not None}
         return replace(self, content={**self.content, **{edit.path: edit.stamp for edit in edits}},
-                       known={**self.known, **{edit.path: edit.known for edit in edits}},
+                       known=self.known.updated({edit.path: edit.known for edit in edits}),
                        site=self.site.replacing(versions, now),
                        kept_bodies=self.kept_bodies.union(versions),
                        edits={**self.edits, **{edit.path: edit for edit in edits}})
@@ -123,19 +124,22 @@ def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 
 def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
     """Save the record of a full build at `path` (BuildState.keep_folder's `graph`), without the bodies
-    it need not keep; its edits are dropped. The site is pickled as a StoredSite (each article pickled
-    apart): loaded, it makes only the articles an edit reads. (Made in a thread once the pages are
-    written, while Pagefind finishes: it reads nothing the rest of the build changes.)"""
+    it need not keep; its edits are dropped. What an edit needs of a few articles only is kept apart
+    (digest.blobs): each article (the site pickled as a StoredSite), what the graph knows of each file,
+    the groups that read it. (Made in a thread once the pages are written, while Pagefind finishes: it
+    reads nothing the rest of the build changes.)"""
     kept = record.kept_bodies
 
     def article(item: Article) -> tuple[Any, ...]:
         return article_reduced(item, body=item.file in kept)
 
-    def pickler(file: Any) -> pickle.Pickler:
+    def pickler(file: Any, apart: Callable[[Apart], Any] | None = None) -> pickle.Pickler:
         made = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
         made.dispatch_table = {**copyreg.dispatch_table, Article: article,  # type: ignore[dict-item]
                                MappingProxyType: lambda items: (_proxy, (dict(items),)),
                                Site: lambda site: (StoredSite.site, (StoredSite.of(site, pickled),))}
+        if apart is not None:
+            made.dispatch_table[Apart] = apart
         return made
 
     buffer = io.BytesIO()
@@ -148,10 +152,15 @@ def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
         one.dump(item)
         return buffer.getvalue()
 
-    def write(file: Any) -> None:
-        pickler(file).dump(replace(record, edits={}))
+    def write(file: Any, apart: Callable[[Apart], Any]) -> None:
+        readers = Readers(cards=_apart(record.readers.cards), bodies=_apart(record.readers.bodies))
+        pickler(file, apart).dump(replace(record, edits={}, known=Unpickled(record.known.apart()), readers=readers))
 
-    state.write_pickle(path, write)
+    state.write_graph(path, write)
+
+
+def _apart(values: Mapping[str, Any]) -> Unpickled[Any]:
+    return Unpickled(Unpickled({}, values).apart())
 
 
 def save_edits(state: BuildState, record: GraphRecord, pending: bool = False) -> None:
@@ -163,7 +172,7 @@ def save_edits(state: BuildState, record: GraphRecord, pending: bool = False) ->
 
 
 def load_record(state: BuildState, now: datetime) -> GraphRecord | None:
-    base = state.read_pickle(state.graph_base())
+    base = state.read_graph(state.graph_base())
     if not isinstance(base, GraphRecord):
         return None
     edits = state.read_pickle(state.graph_edits()) if state.graph_edits().is_file() else []
@@ -183,8 +192,9 @@ def new_record(frame: Frame, sources: Sources, site: Site, graph: PageGraph, par
              for path, article in parsed.items()}
     kept = frozenset(a.file for code in site.config.language_codes
                      for a in site.articles[code][: feeds.FEED_LENGTH])
-    return GraphRecord(salt=frame.salt, frame=sources.frame, content=dict(sources.content), known=known, site=site,
-                       kept_bodies=kept, readers=graph.readers, valid_until=valid_until, report=report)
+    return GraphRecord(salt=frame.salt, frame=sources.frame, content=dict(sources.content),
+                       known=Unpickled({}, known), site=site, kept_bodies=kept, readers=graph.readers,
+                       valid_until=valid_until, report=report)
 
 
 def _known(article: Article, published: bool) -> Known:

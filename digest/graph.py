@@ -18,7 +18,8 @@ outline, only the groups reading the edited articles need planning again (see di
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -40,12 +41,13 @@ if TYPE_CHECKING:
 Group = tuple[Any, ...]  # ("article", file), ("home", lang, number), ("tag", lang, slug, number), ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Readers:
-    """Per article file, the groups whose outputs show its card, and those that show its body."""
+    """Per article file, the groups whose outputs show its card, and those that show its body (a
+    stored graph's kept pickled, see digest.blobs.Unpickled: an edit reads those of its articles)."""
 
-    cards: dict[str, set[Group]] = field(default_factory=dict)
-    bodies: dict[str, set[Group]] = field(default_factory=dict)
+    cards: Mapping[str, AbstractSet[Group]] = field(default_factory=dict)
+    bodies: Mapping[str, AbstractSet[Group]] = field(default_factory=dict)
 
     def of(self, file: str, card_changed: bool) -> set[Group]:
         """The groups to plan again after an edit of `file` (its card too, or only its body)."""
@@ -97,7 +99,9 @@ class PageGraph:
         self.salt = fingerprint(salt, site.digest) if self.renderer.uses_site else salt
         # Lists and links show an article's card (all but its body), unless a theme shows bodies there too.
         self.bodies_everywhere = self.renderer.bodies_beyond_own_page
-        self.readers = Readers()
+        self._card_readers: dict[str, set[Group]] = {}  # (filled while planning: see card and body)
+        self._body_readers: dict[str, set[Group]] = {}
+        self.readers = Readers(self._card_readers, self._body_readers)
         self._group: Group = ()
         self._paginated: dict[tuple[str, ...], tuple[Page, ...]] = {}
         self._edition_index: dict[str, dict[date, int]] = {}
@@ -118,11 +122,11 @@ class PageGraph:
         """An article's card, as the current group shows it (its fingerprint: see content.Article)."""
         if self.bodies_everywhere:
             return self.body(article)
-        self.readers.cards.setdefault(article.file, set()).add(self._group)
+        self._card_readers.setdefault(article.file, set()).add(self._group)
         return article.card
 
     def body(self, article: Article) -> str:
-        self.readers.bodies.setdefault(article.file, set()).add(self._group)
+        self._body_readers.setdefault(article.file, set()).add(self._group)
         return article.digest
 
     # --- the plan

@@ -8,6 +8,7 @@ import hashlib
 import os
 import pickle
 import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,16 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old bytes or the new ones, never half of them."""
+def write_atomically(path: Path, data: bytes | Sequence[bytes | memoryview]) -> None:
+    """Write a file (its bytes, or its parts in order) so that readers see the old bytes or the new
+    ones, never half of them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    with open(temporary, "wb") as file:
+        if isinstance(data, bytes):
+            file.write(data)
+        else:
+            file.writelines(data)
     os.replace(temporary, path)
 
 
@@ -47,14 +53,14 @@ def build_time() -> datetime:
                                  f"1970-01-01 00:00 UTC, not {value!r}")]) from None
 
 
-def _header(kind: str) -> bytes:
+def record_header(kind: str) -> bytes:
     return f"digest {__version__} {kind}\n".encode()
 
 
 def seal(kind: str, data: bytes) -> bytes:
     """A record's bytes as saved: a header naming digest's version and the kind of record, then a
     checksum of the data, then the data."""
-    return _header(kind) + checksum(data) + data
+    return record_header(kind) + checksum(data) + data
 
 
 def unseal(kind: str, blob: bytes) -> bytes | None:
@@ -66,7 +72,7 @@ def unseal(kind: str, blob: bytes) -> bytes | None:
 
 def unseal_view(kind: str, blob: bytes) -> memoryview | None:
     """unseal's data as a view of `blob`: no copy (a page graph is tens of megabytes)."""
-    header = _header(kind)
+    header = record_header(kind)
     if not blob.startswith(header):
         return None
     start = len(header) + _CHECKSUM

@@ -436,7 +436,21 @@ def index_files(site_dir: Path, held: Mapping[str, str], known: Mapping[str, str
 
 
 def shard_files(manifest: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """A manifest's index files (file -> fingerprint), by shard (the folder of pagefind/ they are in)."""
+    """A manifest's index files (file -> fingerprint), by shard (the folder of pagefind/ they are in).
+    (An edit build asks twice of output/'s manifest, never changed once recorded: the last answer is
+    kept, for that very mapping.)"""
+    last = _last_grouped
+    if last and last[0] is manifest:
+        return last[1]
+    shards = _shard_files(manifest)
+    _last_grouped[:] = [manifest, shards]
+    return shards
+
+
+_last_grouped: list[Any] = []  # [manifest, its shard_files]
+
+
+def _shard_files(manifest: Mapping[str, str]) -> dict[str, dict[str, str]]:
     shards: dict[str, dict[str, str]] = {}
     for file, mark in manifest.items():
         if file.startswith(INDEX_PREFIX):  # (60,000 files at 10,000 x 2: no call per file)

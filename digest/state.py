@@ -39,7 +39,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
-from digest import __version__
+from digest import __version__, blobs
 from digest.config import Config
 from digest.heap import unscanned
 from digest.output import Tree
@@ -47,6 +47,7 @@ from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, load_rec
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
+GRAPH = "graph"  # the kind of a page graph's record (see digest.blobs)
 
 
 @dataclass(frozen=True)
@@ -149,22 +150,15 @@ class BuildState:
     def adopt_graph(self, other: BuildState) -> bool:
         """Take over the page graph of another output folder of the same site (serve's folder, starting
         from output/'s): its records copied as they are, with this folder's name in their header."""
-        copies = []
-        for theirs, mine in ((other.graph_base(), self.graph_base()), (other.graph_edits(), self.graph_edits())):
-            data = load_record(theirs, "pickle") if theirs.is_file() else b""
-            if data is None:
-                return False
-            if data:
-                if not data.startswith(other._pickle_header):
-                    return False
-                data = self._pickle_header + data[len(other._pickle_header):]
-            copies.append((mine, data))
-        if not copies[0][1]:
-            return False  # no graph there
+        theirs = other.graph_edits()
+        edits = load_record(theirs, "pickle") if theirs.is_file() else b""
+        if edits is None or (edits and not edits.startswith(other._pickle_header)):
+            return False
         self.forget_graph()
-        for path, data in copies:
-            if data:
-                save_record(path, "pickle", data)
+        if not blobs.copy(other.graph_base(), self.graph_base(), GRAPH, other._pickle_header, self._pickle_header):
+            return False  # (no graph there)
+        if edits:
+            save_record(self.graph_edits(), "pickle", self._pickle_header + edits[len(other._pickle_header):])
         return True
 
     def adopt_sources(self, other: BuildState) -> bool:
@@ -182,6 +176,17 @@ class BuildState:
         buffer.write(self._pickle_header)
         dump(buffer)
         save_record(path, "pickle", buffer.getbuffer())
+
+    def write_graph(self, path: Path, dump: Callable[[BinaryIO, Callable[[blobs.Apart], Any]], None]) -> None:
+        """Save a page graph's record (see digest.blobs: `dump` pickles its structure, with the given
+        reducer for the values it keeps apart), after a header naming the output folder."""
+        blobs.write(path, GRAPH, self._pickle_header, dump)
+
+    def read_graph(self, path: Path) -> Any:
+        """What write_graph saved (its blobs read when asked for), or None (missing, damaged, or of
+        another version or folder)."""
+        with unscanned():  # tens of thousands of objects
+            return blobs.read(path, GRAPH, self._pickle_header)
 
     @property
     def _pickle_header(self) -> bytes:

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "digest"
 
 # Lowest first. A module may import its own layer or a lower one; each layer names what it adds.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(modules)) for name, modules in (
-    ("utilities", {"digest", "errors", "records", "files", "urls", "charset", "text", "slugs", "yamlfile",
+    ("utilities", {"digest", "errors", "records", "blobs", "files", "urls", "charset", "text", "slugs", "yamlfile",
                    "parallel", "heap", "progress", "similarity", "markdown_fast", "markdown", "images", "ui_strings"}),
     ("config", {"config"}),
     ("locale and theme", {"i18n", "theme"}),

@@ -131,10 +131,32 @@ def _flip_a_byte(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _flip_a_byte_at(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x20
+    path.write_bytes(bytes(data))
+
+
+def _flip_a_blob(state: BuildState, part: str, file: str) -> None:
+    """Flip a byte of what the page graph's record keeps apart (digest.blobs) of one article file: what
+    it knows of it (`known`, by path), or the groups that show its body (`bodies`, by Article.file)."""
+    record = state.read_graph(state.graph_base())
+    stored = record.known.blobs if part == "known" else record.readers.bodies.blobs
+    key = next(key for key in stored.index if key.endswith(file))
+    place = stored.index[key]
+    _flip_a_byte_at(state.graph_base(), stored.file.blobs_at + (place >> 64) + ((place >> 32) & 0xFFFFFFFF) // 2)
+
+
 # The damage, and the build it leaves possible: without the graph or the manifest, a full build; without
-# the spare tree's record, still an edit (staged in a fresh folder).
+# the spare tree's record, still an edit (staged in a fresh folder). The graph's record keeps what it holds
+# of each article apart, each part checked when read: damage where the edit reads, a full build; where it
+# does not read, still an edit (and the right site).
 DAMAGES: dict[str, tuple[Callable[[BuildState], None], str]] = {
-    "a byte of the page graph flipped": (lambda state: _flip_a_byte(state.graph_base()), "full"),
+    "a byte of the page graph's structure flipped": (lambda state: _flip_a_byte_at(state.graph_base(), 200), "full"),
+    "a byte of the page graph flipped where the edit reads": (
+        lambda state: _flip_a_blob(state, "bodies", "fr/2024/ain.md"), "full"),
+    "a byte of the page graph flipped where the edit does not read": (
+        lambda state: _flip_a_blob(state, "known", "fr/2024/brouillon.md"), "edit"),
     "the graph's edits cut short": (lambda state: state.graph_edits().write_bytes(
         state.graph_edits().read_bytes()[:-40]), "full"),
     "a byte of the spare tree's record flipped": (lambda state: _flip_a_byte(state.record("spare")), "edit"),
