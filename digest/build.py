@@ -52,6 +52,7 @@ from digest.search import (
     listing,
     load_state,
     pagefind_executable,
+    pages_of,
     shard_files,
     shards,
     update_index_in_place,
@@ -390,7 +391,7 @@ class Builder:
             # A shard's kept records are damaged: a full build indexes it from the articles.
             self._build_all(frame, state, sources, build_time(), time.perf_counter())
             return
-        pages = {file: mark for file, mark in manifest.items() if not is_index_file(file)}
+        pages = pages_of(manifest)
         self.wrote_ns = time.time_ns()
         state.save_tree("manifest", {**pages, **index_files(config.output_dir, listed)}, self.wrote_ns,
                         config.output_dir)
@@ -579,8 +580,7 @@ class Builder:
                 os.rename(spare.folder / BUNDLE, aside)
                 remove_in_background(aside)
         if spare is not None:
-            spare = replace(spare, files={file: mark for file, mark in spare.files.items()
-                                          if not file.startswith(INDEX_PREFIX)})
+            spare = replace(spare, files=pages_of(spare.files))
         # From here until the new records are saved, the spare folder is only partly what its record said.
         if spare is not None:
             state.save_tree("spare", while_updated(spare.files, outputs.fingerprints), spare.written_ns,
@@ -814,11 +814,6 @@ def record_store(state: BuildState) -> RecordStore:
 def is_index_file(file: str) -> bool:
     """Whether a file of the output folder belongs to the search index (written by its own step)."""
     return file.startswith(INDEX_PREFIX)
-
-
-def pages_of(files: Mapping[str, str]) -> dict[str, str]:
-    """A tree's files but its search index (the files of the pages)."""
-    return {file: mark for file, mark in files.items() if not file.startswith(INDEX_PREFIX)}
 
 
 def valid_until(site: Site, now: datetime) -> datetime | None:

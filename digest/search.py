@@ -436,28 +436,36 @@ def index_files(site_dir: Path, held: Mapping[str, str], known: Mapping[str, str
 
 
 def shard_files(manifest: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """A manifest's index files (file -> fingerprint), by shard (the folder of pagefind/ they are in).
-    (An edit build asks twice of output/'s manifest, never changed once recorded: the last answer is
-    kept, for that very mapping.)"""
-    last = _last_grouped
-    if last and last[0] is manifest:
-        return last[1]
-    shards = _shard_files(manifest)
-    _last_grouped[:] = [manifest, shards]
-    return shards
+    """A manifest's index files (file -> fingerprint), by shard (the folder of pagefind/ they are in)."""
+    return split_manifest(manifest)[1]
 
 
-_last_grouped: list[Any] = []  # [manifest, its shard_files]
+def pages_of(manifest: Mapping[str, str]) -> dict[str, str]:
+    """A manifest's files but the search index's."""
+    return split_manifest(manifest)[0]
 
 
-def _shard_files(manifest: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def split_manifest(manifest: Mapping[str, str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A manifest's files but the index's, and the index's by shard, in one pass. (An edit build asks
+    several times of output/'s manifest and the spare's, never changed once recorded: the last two
+    answers are kept, for those very mappings.)"""
+    for known, split in _last_split:
+        if known is manifest:
+            return split
+    pages: dict[str, str] = {}
     shards: dict[str, dict[str, str]] = {}
     for file, mark in manifest.items():
         if file.startswith(INDEX_PREFIX):  # (60,000 files at 10,000 x 2: no call per file)
             name, slash, _ = file[len(INDEX_PREFIX):].partition("/")
             if slash:
                 shards.setdefault(name, {})[file] = mark
-    return shards
+        else:
+            pages[file] = mark
+    _last_split[:] = [*_last_split[-1:], (manifest, (pages, shards))]
+    return pages, shards
+
+
+_last_split: list[tuple[Mapping[str, str], tuple[dict[str, str], dict[str, dict[str, str]]]]] = []
 
 
 def _fingerprinted_with(files: Mapping[str, str], key: str) -> bool:

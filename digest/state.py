@@ -466,8 +466,11 @@ class Sources:
     @cached_property
     def stamp(self) -> str:
         # (Pickled, not fingerprint's repr: a third of the time for 20,000 stamps. Compared only with
-        # the stamp this same digest saved: see BuildState.unchanged.)
-        content = pickle.dumps(sorted(self.content.items()), protocol=4)
+        # the stamp this same digest saved: see BuildState.unchanged. In the order scanned, not sorted:
+        # a scan of the same folders lists them alike, and a stamp that differs for the same inputs
+        # only costs the shortcut (the build then finds no article changed), where sorting 100,000
+        # stamps cost every build a tenth of a second.)
+        content = pickle.dumps(self.content, protocol=4)
         return hashlib.blake2b(self.frame.encode() + b"\0" + content, digest_size=16).hexdigest()
 
     @classmethod
