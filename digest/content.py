@@ -117,13 +117,19 @@ class Article:
     summary: str
     related: tuple[str, ...]
     draft: bool
-    body_html: str
+    # The body's HTML, UTF-8 and compressed (see body_html): a build holds every article in memory, and
+    # its forked renderers end up with their own copy of most of it (see digest.parallel).
+    body_packed: bytes
     assets: tuple[Asset, ...]
     extra: Mapping[str, Any]
     lines: Mapping[str, int]  # front matter key -> line, for messages about cross-article problems
     article_links: tuple[ArticleLink, ...] = ()
     corrections: tuple[Correction, ...] = ()
     sources: tuple[Source, ...] = ()  # every source, the main one (`source`) first
+
+    @property
+    def body_html(self) -> str:
+        return unpack_body(self.body_packed)
 
     @property
     def modified(self) -> datetime:
@@ -171,18 +177,28 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
                          f"(move it to content/<lang>/, languages: {', '.join(config.language_codes)})")
 
 
+def pack_body(html: str) -> bytes:
+    """A body as Article.body_packed holds it: a third of its size as a str, for a twentieth of a
+    millisecond to unpack (the few times a build reads it: its page, the feeds, its search record)."""
+    return zlib.compress(html.encode("utf-8", "surrogatepass"), 1) if html else b""
+
+
+def unpack_body(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8", "surrogatepass") if packed else ""
+
+
 _FIELDS = tuple(f.name for f in fields(Article))
-_ENCODED = tuple(_FIELDS.index(name) for name in ("body_html", "summary"))
+_ENCODED = tuple(_FIELDS.index(name) for name in ("summary",))
 
 
 def article_reduced(article: Article, body: bool = True) -> tuple[Callable[..., Article], tuple[Any, ...]]:
     """How an article is pickled (a pickler's dispatch table entry; `body` False: without its body):
-    its long texts as UTF-8 bytes. Pickling a str of non-ASCII text keeps a UTF-8 copy of it inside
-    the str for as long as it lives: done in a build's main process, that doubled the memory of
-    every French body (~70 MB at 10,000 x 2 articles, and dirtied pages shared with the workers)."""
+    its summary as UTF-8 bytes (its body is bytes already). Pickling a str of non-ASCII text keeps a
+    UTF-8 copy of it inside the str for as long as it lives: done in a build's main process, that
+    doubled the memory of every French text (and dirtied pages shared with the workers)."""
     values = [getattr(article, name) for name in _FIELDS]
     if not body:
-        values[_FIELDS.index("body_html")] = ""
+        values[_FIELDS.index("body_packed")] = b""
     for at in _ENCODED:
         values[at] = values[at].encode("utf-8", "surrogatepass")
     return article_unreduced, (tuple(values),)
@@ -490,7 +506,7 @@ class _ArticleReader:
             lang=self.lang, key=key, slug=slug, url=url, title=title, date=when,
             updated=updated, source=source, sources=sources, image=image, tags=tags, section=section,
             summary=summary, related=related, draft=draft,
-            body_html=rendered.html, assets=tuple(self.assets.values()),
+            body_packed=pack_body(rendered.html), assets=tuple(self.assets.values()),
             extra=extra, lines=dict(self.lines),
             article_links=tuple(self.article_links), corrections=corrections,
         )

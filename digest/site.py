@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from digest import urls
 from digest.blobs import Apart
 from digest.config import Config
-from digest.content import ARTICLE_LINK, Article
+from digest.content import ARTICLE_LINK, Article, pack_body
 from digest.errors import Collector
 from digest.records import build_time, fingerprint
 
@@ -391,7 +391,7 @@ def link_article(article: Article, urls_by_source: Mapping[str, str], known: Map
             problems.add(article.file, link.line, f"link to content/{link.target}, which is {reason}")
     body = _ARTICLE_LINK.sub(
         lambda m: config.base_path + urls.encode(urls_by_source.get(unquote(m.group(1)), "")), article.body_html)
-    return replace(article, body_html=body, digest=fingerprint(article.digest, body))
+    return replace(article, body_packed=pack_body(body), digest=fingerprint(article.digest, body))
 
 
 def _tags(lang: str, articles: Sequence[Article]) -> tuple[Tag, ...]:

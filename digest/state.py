@@ -41,13 +41,16 @@ from typing import Any, BinaryIO
 
 from digest import __version__, blobs
 from digest.config import Config
+from digest.content import CACHE_FORMAT
 from digest.heap import unscanned
 from digest.output import Tree
 from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, load_record_view, save_record
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
-GRAPH = "graph"  # the kind of a page graph's record (see digest.blobs)
+# The kind of a page graph's record (see digest.blobs): it pickles articles, so the layout of their classes
+# is part of it (a record of another layout is no record).
+GRAPH = f"graph {fingerprint(CACHE_FORMAT)[:12]}"
 
 
 @dataclass(frozen=True)
@@ -466,11 +469,9 @@ class Sources:
     @cached_property
     def stamp(self) -> str:
         # (Pickled, not fingerprint's repr: a third of the time for 20,000 stamps. Compared only with
-        # the stamp this same digest saved: see BuildState.unchanged. In the order scanned, not sorted:
-        # a scan of the same folders lists them alike, and a stamp that differs for the same inputs
-        # only costs the shortcut (the build then finds no article changed), where sorting 100,000
-        # stamps cost every build a tenth of a second.)
-        content = pickle.dumps(self.content, protocol=4)
+        # the stamp this same digest saved: see BuildState.unchanged. Sorted: serve's stamps, updated
+        # file by file, list them in another order than a scan, for the same inputs.)
+        content = pickle.dumps(sorted(self.content.items()), protocol=4)
         return hashlib.blake2b(self.frame.encode() + b"\0" + content, digest_size=16).hexdigest()
 
     @classmethod

@@ -437,3 +437,23 @@ def test_the_parsed_articles_kept_read_back_the_same_and_pickling_them_leaves_th
     assert [sys.getsizeof(a.body_html) + sys.getsizeof(a.summary) for a in parsed] == sizes
     again = ArticleCache.load(folder)
     assert sorted(again.parsed().values(), key=lambda a: a.file) == sorted(parsed, key=lambda a: a.file)
+
+
+def test_a_body_is_held_packed_and_reads_back_as_rendered(make_site):
+    """A build holds every article in memory (and its forked renderers a copy of most of it): a body is
+    held compressed, a fraction of its size as text, and reads back exactly as Markdown rendered it."""
+    import sys
+
+    from digest.config import load_config
+    from digest.content import ArticleCache, load_articles
+
+    body = "Chaleur « record » à Genève : 38 °C, l’été s’installe.\n\n" * 60 + "Fin, 😀."
+    site = make_site({"fr/2024/ete.md": article("L'été à Genève", body=body)})
+    parsed = load_articles(load_config(site.root / "config.yaml"), ArticleCache())
+    (only,) = parsed
+    assert only.body_html.startswith("<p>Chaleur « record » à Genève : 38 °C, l’été s’installe.</p>\n")
+    assert only.body_html.endswith("<p>Fin, 😀.</p>\n")
+    assert sys.getsizeof(only.body_packed) * 4 < sys.getsizeof(only.body_html)
+    site.build_ok()
+    page = site.output / only.url.strip("/") / "index.html"
+    assert page.read_text().count("l’été s’installe.</p>") == 60
