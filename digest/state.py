@@ -33,7 +33,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -41,16 +41,22 @@ from typing import Any, BinaryIO
 
 from digest import __version__, blobs
 from digest.config import Config
-from digest.content import CACHE_FORMAT
 from digest.heap import unscanned
 from digest.output import Tree
 from digest.records import UNPICKLING_ERRORS, fingerprint, load_record, load_record_view, save_record
 from digest.theme import template_dirs
 
 ARTICLES = "articles"  # folder of the parsed-article cache
-# The kind of a page graph's record (see digest.blobs): it pickles articles, so the layout of their classes
-# is part of it (a record of another layout is no record).
-GRAPH = f"graph {fingerprint(CACHE_FORMAT)[:12]}"
+
+
+@cache
+def graph_kind() -> str:
+    """The kind of a page graph's record (see digest.blobs): it pickles articles, so the layout of their
+    classes is part of it (a record of another layout is no record). (Imported here only by the builds
+    that read or save a graph: a build with nothing to do never loads the parser.)"""
+    from digest.content import CACHE_FORMAT
+
+    return f"graph {fingerprint(CACHE_FORMAT)[:12]}"
 
 
 @dataclass(frozen=True)
@@ -158,7 +164,8 @@ class BuildState:
         if edits is None or (edits and not edits.startswith(other._pickle_header)):
             return False
         self.forget_graph()
-        if not blobs.copy(other.graph_base(), self.graph_base(), GRAPH, other._pickle_header, self._pickle_header):
+        if not blobs.copy(other.graph_base(), self.graph_base(), graph_kind(), other._pickle_header,
+                          self._pickle_header):
             return False  # (no graph there)
         if edits:
             save_record(self.graph_edits(), "pickle", self._pickle_header + edits[len(other._pickle_header):])
@@ -183,13 +190,13 @@ class BuildState:
     def write_graph(self, path: Path, dump: Callable[[BinaryIO, Callable[[blobs.Apart], Any]], None]) -> None:
         """Save a page graph's record (see digest.blobs: `dump` pickles its structure, with the given
         reducer for the values it keeps apart), after a header naming the output folder."""
-        blobs.write(path, GRAPH, self._pickle_header, dump)
+        blobs.write(path, graph_kind(), self._pickle_header, dump)
 
     def read_graph(self, path: Path) -> Any:
         """What write_graph saved (its blobs read when asked for), or None (missing, damaged, or of
         another version or folder)."""
         with unscanned():  # tens of thousands of objects
-            return blobs.read(path, GRAPH, self._pickle_header)
+            return blobs.read(path, graph_kind(), self._pickle_header)
 
     @property
     def _pickle_header(self) -> bytes:
