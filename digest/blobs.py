@@ -73,21 +73,16 @@ def write(path: Path, kind: str, prefix: bytes, dump: Callable[[BinaryIO, Callab
 def read(path: Path, kind: str, prefix: bytes) -> Any:
     """The structure of a record saved by `write` with the same `prefix` (its blobs read when asked
     for), or None if it is missing, unreadable, damaged, or of another version, kind or prefix."""
-    header = record_header(kind)
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     file = _File(path, descriptor)
     try:
-        start = os.pread(descriptor, len(header) + _CHECKSUM, 0)
-        if not start.startswith(header) or len(start) != len(header) + _CHECKSUM:
+        found = _structure(descriptor, kind, prefix)
+        if found is None:
             return None
-        length = int.from_bytes(start[len(header):len(header) + 8], "little")
-        structure = os.pread(descriptor, length, len(start))
-        if checksum(structure) != start[len(header):] or not structure.startswith(prefix):
-            return None
-        file.blobs_at = len(start) + length
+        structure, file.blobs_at = found
         return _Loader(io.BytesIO(memoryview(structure)[len(prefix):]), file).load()
     except (OSError, *UNPICKLING_ERRORS):
         return None
@@ -96,22 +91,32 @@ def read(path: Path, kind: str, prefix: bytes) -> Any:
 def copy(source: Path, target: Path, kind: str, prefix: bytes, new_prefix: bytes) -> bool:
     """Copy a record, its structure's `prefix` replaced by `new_prefix` (the blobs' places are from the
     start of the blob part: unchanged); False if the source is not a sound record with that prefix."""
-    header = record_header(kind)
     try:
-        data = source.read_bytes()
+        with open(source, "rb") as file:
+            found = _structure(file.fileno(), kind, prefix)
+            if found is None:
+                return False
+            structure, blobs_at = found
+            file.seek(blobs_at)
+            blobs = file.read()
     except OSError:
         return False
-    if not data.startswith(header):
-        return False
-    stamp = data[len(header):len(header) + _CHECKSUM]
-    length = int.from_bytes(stamp[:8], "little")
-    structure_at = len(header) + _CHECKSUM
-    structure = memoryview(data)[structure_at:structure_at + length]
-    if checksum(structure) != stamp or structure[:len(prefix)] != prefix:
-        return False
-    renamed = new_prefix + bytes(structure[len(prefix):])
-    write_atomically(target, [header, checksum(renamed), renamed, memoryview(data)[structure_at + length:]])
+    renamed = new_prefix + structure[len(prefix):]
+    write_atomically(target, [record_header(kind), checksum(renamed), renamed, blobs])
     return True
+
+
+def _structure(descriptor: int, kind: str, prefix: bytes) -> tuple[bytes, int] | None:
+    """A record's structure (checked, and starting with `prefix`) and where its blobs start, or None."""
+    header = record_header(kind)
+    start = os.pread(descriptor, len(header) + _CHECKSUM, 0)
+    if len(start) != len(header) + _CHECKSUM or not start.startswith(header):
+        return None
+    length = int.from_bytes(start[len(header):len(header) + 8], "little")
+    structure = os.pread(descriptor, length, len(start))
+    if checksum(structure) != start[len(header):] or not structure.startswith(prefix):
+        return None
+    return structure, len(start) + length
 
 
 class _File:
@@ -204,7 +209,7 @@ class Unpickled(Mapping[str, V], Generic[V]):
     def apart(self) -> Apart:
         """Every value pickled, to be saved apart (see write)."""
         pickled = Apart()
-        for key in self:
-            pickled[key] = self.blobs[key] if key not in self.newer and key in self.blobs else \
-                pickle.dumps(self[key], protocol=pickle.HIGHEST_PROTOCOL)
+        for key in self:  # (a stored value as it was pickled, a newer one pickled now)
+            pickled[key] = pickle.dumps(self.newer[key], protocol=pickle.HIGHEST_PROTOCOL) \
+                if key in self.newer else self.blobs[key]
         return pickled

@@ -137,7 +137,7 @@ def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
         made = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
         made.dispatch_table = {**copyreg.dispatch_table, Article: article,  # type: ignore[dict-item]
                                MappingProxyType: lambda items: (_proxy, (dict(items),)),
-                               Site: lambda site: (StoredSite.site, (StoredSite.of(site, pickled),))}
+                               Site: lambda site: (StoredSite.site, (stored(site),))}
         if apart is not None:
             made.dispatch_table[Apart] = apart
         return made
@@ -152,14 +152,19 @@ def save_record(state: BuildState, record: GraphRecord, path: Path) -> None:
         one.dump(item)
         return buffer.getvalue()
 
+    def stored(site: Site) -> StoredSite:
+        made = StoredSite.of(site, pickled)
+        return replace(made, blobs=Apart(made.blobs))
+
     def write(file: Any, apart: Callable[[Apart], Any]) -> None:
         readers = Readers(cards=_apart(record.readers.cards), bodies=_apart(record.readers.bodies))
-        pickler(file, apart).dump(replace(record, edits={}, known=Unpickled(record.known.apart()), readers=readers))
+        pickler(file, apart).dump(replace(record, edits={}, known=_apart(record.known), readers=readers))
 
     state.write_graph(path, write)
 
 
 def _apart(values: Mapping[str, Any]) -> Unpickled[Any]:
+    """`values` as a loaded record will hold them: each pickled, saved apart (see digest.blobs)."""
     return Unpickled(Unpickled({}, values).apart())
 
 

@@ -15,7 +15,6 @@ from typing import overload
 from urllib.parse import unquote
 
 from digest import urls
-from digest.blobs import Apart
 from digest.config import Config
 from digest.content import ARTICLE_LINK, Article, pack_body
 from digest.errors import Collector
@@ -266,7 +265,7 @@ class StoredSite:
     tags: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]  # lang -> (slug, name, files) of each tag
     editions: dict[str, tuple[tuple[date, tuple[str, ...]], ...]]  # lang -> (day, files) of each edition
     urls: dict[str, str]  # Site.urls_by_source
-    blobs: Mapping[str, bytes]  # by file: saved apart (digest.blobs), each read when its article is
+    blobs: Mapping[str, bytes]  # by file: saved apart (digest.delta, digest.blobs), each read when its article is
 
     @classmethod
     def of(cls, site: Site, pickled: Callable[[Article], bytes]) -> StoredSite:
@@ -281,7 +280,7 @@ class StoredSite:
                    editions={code: tuple((e.day, files(e.articles)) for e in editions)
                              for code, editions in site.editions.items()},
                    urls=dict(site.urls_by_source()),
-                   blobs=Apart({article.file: pickled(article) for article in site.all_articles()}))
+                   blobs={article.file: pickled(article) for article in site.all_articles()})
 
     def site(self, versions: Mapping[str, Article] | None = None, now: datetime | None = None) -> Site:
         """The site, its articles made when first read; `versions` replacing some (same outlines)."""

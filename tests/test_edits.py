@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.blobs import Stored
 from digest.build import Builder, BuildResult, build, record_store
 from digest.config import load_config
 from digest.delta import load_record, plan_edit
@@ -234,6 +235,7 @@ def test_an_edit_reads_only_the_articles_its_pages_show(make_site) -> None:
         assert plan is not None and plan.outputs
         store = plan.record.site.store
         assert store is not None
+        assert isinstance(store.blobs, Stored)  # the articles kept apart from the record's structure: read when asked
         return store.made
 
     edited.edit("fr/2024/a050.md", "Suite 50.", "Suite 50, relue.")  # its page alone shows the body
