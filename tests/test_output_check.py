@@ -1,19 +1,22 @@
 """How a build knows output/ (and the spare tree it updates into the next site) is still exactly what
-it wrote, without a stat per file from Python: `find` compares every entry's time with the time
-written, in a process of its own. What a hand made change there must still be noticed, with `find`
-and without it (then Python looks at each entry), and the next build must equal a clean one."""
+it wrote, without a stat per file from the build's own process: processes forked for it compare the time
+of every file and folder the record lists with the time written. What a hand made change there must still
+be noticed, by those processes and, where the build cannot fork (another thread runs: serve's server), by
+the build itself; and the next build must equal a clean one."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from test_edits import ARTICLES, Edited
 
 from digest.config import load_config
+from digest.parallel import can_fork
 from digest.state import BuildState
 
 from helpers import Site
@@ -38,13 +41,22 @@ def _copy_of(page: Path) -> Path:
     return copy
 
 
-@pytest.fixture(params=["find", "no find"])
-def finder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    if request.param == "no find":
-        empty = tmp_path / "no-find"
-        empty.mkdir()
-        monkeypatch.setenv("PATH", str(empty))  # the check falls back to a stat per entry from Python
-    return request.param
+@pytest.fixture(params=["forked", "in the build's process"])
+def finder(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "forked":
+        assert can_fork()
+        yield request.param
+        return
+    # Another thread running, as serve's server does: forking is not sound, the build checks by itself.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        yield request.param
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _tree(site: Site):  # what the build records of output/
