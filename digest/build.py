@@ -310,12 +310,14 @@ class Builder:
         # the edited shards are indexed again and swapped in by a second build in the background.
         deferred = self.defer_search and config.search and bool(index.shards)
         held = load_state(search) if deferred else index.listing
+        # output/ is taken to be as recorded while the site is staged, and that is checked just before the
+        # swap (the check runs meanwhile, on the core the staging leaves): found otherwise, the staged tree
+        # is dropped and the build starts over in full.
+        verify = None if tree.trusted else tree.intact
         try:
             # The edited shards are indexed from here on (in a process forked for it), while the pages are staged.
             with edited_index(config, config.output_dir, () if deferred else index.shards, store,
                               held, tree.files) as place_index:
-                if not tree.trusted and not tree.intact():
-                    return None  # (the index written meanwhile is dropped)
                 # Every other file as output/ holds it (hard-linked, or kept in the spare tree).
                 outputs = SiteFiles(plan.outputs, pages_of(tree.files), config.output_dir)
                 if deferred:
@@ -328,10 +330,17 @@ class Builder:
                 save_edits(state, plan.record, pending=True)
                 # One process: all but a few files are linked or kept, no work worth forking for.
                 result = self._stage(config, state, outputs, place_index, held if config.search else {},
-                                     previous=tree, workers=1, spare=spare)
-        except StaleRecords:  # (raised before the swap: the pending edits describe no site)
+                                     previous=replace(tree, trusted=True), workers=1, spare=spare, verify=verify)
+        except (StaleRecords, NotAsRecorded):  # (raised before the swap: the pending edits describe no site)
             state.commit_graph_edits(swapped=False)
-            return None  # a shard's kept records are damaged: the full build indexes it from the articles
+            # A shard's kept records are damaged (the full build indexes it from the articles), or output/
+            # was changed by hand.
+            return None
+        except SiteError:
+            if verify is None or verify():
+                raise
+            state.commit_graph_edits(swapped=False)
+            return None  # a file output/ should hold could not be linked: it was changed by hand
         # (Any other failure leaves them pending: the next build's `recover` knows whether the swap happened.)
         self._remember(state, plan.record)  # (its edits are the graph's now: see _stage)
         if not deferred and config.search:
@@ -540,7 +549,7 @@ class Builder:
     def _stage(self, config: Config, state: BuildState, outputs: SiteFiles,
                place_index: Callable[[Path, Container[str]], dict[str, str]], index: Mapping[str, str],
                borrowed: Tree | None = None, previous: Tree | None = None, workers: int | None = None,
-               spare: Tree | None = None) -> WriteResult:
+               spare: Tree | None = None, verify: Callable[[], bool] | None = None) -> WriteResult:
         """The one way a persistent build writes output/: stage the whole site, then one atomic exchange.
 
         The staged tree is the spare one (the site before last, kept by the last build) brought up
@@ -550,7 +559,9 @@ class Builder:
         records are untouched, and the spare's record claims only the files this build leaves as
         they are (the next build brings it up to date again, rather than starting afresh); just
         before the swap, a `swap` record says what output/ holds if the staged folder is found in
-        its place (see `recover`). `index` is the search shards the staged index holds.
+        its place (see `recover`). `index` is the search shards the staged index holds. `verify`, if
+        given, is asked just before that record: whether `previous` (taken to be as recorded meanwhile)
+        really is; if not, nothing is swapped and NotAsRecorded is raised.
         """
         check_replaceable(config.output_dir)
         if previous is None:
@@ -597,6 +608,8 @@ class Builder:
         swapped: dict[str, str] = {}  # what the swap record says output/ holds once swapped (see finish)
 
         def finish(staging: Path, _written: int) -> dict[str, str]:
+            if verify is not None and not verify():
+                raise NotAsRecorded  # (the staged tree is dropped: see write_site)
             files = place_index(staging, kept)
             if mirror is not None and mirror.is_dir() and (staging / BUNDLE).is_dir():
                 link_tree(staging / BUNDLE, mirror / BUNDLE)
@@ -784,6 +797,10 @@ def recover(config: Config, state: BuildState) -> None:
     state.commit_graph_edits(swapped)  # (an edit build's graph edits: the graph's if its site is in place)
     if swap is not None:
         state.forget(SWAP)
+
+
+class NotAsRecorded(Exception):
+    """The output folder an edit build staged against is not as its record says (changed by hand)."""
 
 
 UNKNOWN = "?"  # a file that may be in a folder, or not, with bytes unknown: never fingerprinted so

@@ -281,9 +281,11 @@ def clean_build(site: Site, found: bool = False) -> dict[str, bytes]:
 @pytest.mark.parametrize("damage", [
     {"saved_ns": []}, {"files": ["index.html"]}, {"files": {"index.html": 3}}, {"saved_ns": "1"},
     # The file list as the record holds it (paths, fingerprints: NUL-separated) but damaged: counts that
-    # differ, a part not a string, the layout of an older digest (a pickled dict).
-    {"files": pickle.dumps(("index.html\0404.html", "0123"))}, {"files": pickle.dumps(("index.html", 3))},
-    {"files": pickle.dumps({"index.html": "0123", "404.html": "4567"})}])
+    # differ, a part not a string, the layout of an older digest (a pickled dict); or well formed, naming
+    # files output/ does not hold (an edit stages against it, and finds out before the swap).
+    {"files": pickle.dumps(("index.html\x00404.html", "0123"))}, {"files": pickle.dumps(("index.html", 3))},
+    {"files": pickle.dumps({"index.html": "0123", "404.html": "4567"})},
+    {"files": pickle.dumps(("index.html\x00gone/index.html", "0123\x004567"))}])
 def test_a_manifest_with_wrong_types_means_a_rebuild(small: Site, damage: dict[str, object]) -> None:
     state = BuildState(load_config(small.root / "config.yaml"))
     record = state.record("manifest")
