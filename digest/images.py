@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
-
 from digest.records import checksum, write_atomically
 
 WIDTHS = (480, 960, 1600)  # resized copies offered in srcset; never wider than the original
@@ -36,6 +33,9 @@ class ImageError(Exception):
 
 @cache
 def _size(file: str, mtime_ns: int, size: int) -> tuple[int, int] | None:
+    from PIL import Image as PILImage  # (here: every command reads the config, few need Pillow)
+    from PIL import UnidentifiedImageError
+
     try:
         with PILImage.open(file) as image:
             return image.size
@@ -67,6 +67,8 @@ def _resized(file: Path, width: int, cache_dir: Path) -> Path:
     if _verified(target, seal):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
+    from PIL import Image as PILImage
+
     with PILImage.open(file) as image:
         height = round(image.height * width / image.width)
         resized = image.resize((width, height), PILImage.Resampling.LANCZOS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 
 from helpers import Site, article, hrefs, run_in, texts
 
@@ -98,3 +100,19 @@ def test_init_in_a_folder_name_too_long_is_refused_cleanly(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"{'x' * 300}: cannot create a site here: File name too long"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_build_with_nothing_to_do_loads_none_of_the_page_machinery(make_site):
+    """A build that finds its inputs and output/ as it left them reads its records and stops: it imports
+    neither the template engine, the Markdown parsers, Pillow, lxml nor the feed writer (each would cost
+    start-up time on every save in an editor that builds on save)."""
+    site = make_site(ARTICLES)
+    site.build_ok()
+    heavy = ["jinja2", "markdown_it", "markdown_it_pyrs", "PIL", "lxml", "feedgen"]
+    code = ("import sys; from digest.cli import main\n"
+            "try:\n    main.main(args=['build'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED', sorted(name for name in {heavy!r} if name in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=site.root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "0 written" in result.stdout + result.stderr
+    assert "LOADED []" in result.stdout, result.stdout
