@@ -285,7 +285,7 @@ class Builder:
             return None
         if self._left_by_me(tree, self.wrote_ns):
             tree = replace(tree, trusted=True)
-        # (Whether output/ is intact is asked once the edit is planned: the check runs meanwhile.)
+        # (Whether output/ is intact is asked just before the swap: the check runs meanwhile.)
         record = self._remembered(state) or load_record(state, now)
         if record is None:
             return None

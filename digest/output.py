@@ -155,7 +155,7 @@ class Tree:
                 self.check_in_background()
             checks = self.__dict__.pop("_check")
             if checks is None:
-                newer = any(_newer_among(self.prefix, list(self.files), self.written_ns, share=0, shares=1))
+                newer = _newer_among(self.prefix, list(self.files), self.written_ns, share=0, shares=1)
             else:
                 try:
                     newer = any([check.result() for check in checks])  # (a list: every child is waited for)
@@ -195,26 +195,20 @@ def _newer_in_background(prefix: str, names: Sequence[str], since_ns: int, share
     idle (a build that waits for the answer leaves it every core)."""
     with contextlib.suppress(OSError):
         os.nice(10)
-    return any(_newer_among(prefix, names, since_ns, share, shares))
+    return _newer_among(prefix, names, since_ns, share, shares)
 
 
-def _newer_among(prefix: str, names: Sequence[str], since_ns: int, share: int, shares: int) -> Iterator[bool]:
-    """Whether each of a share of the files `names` (every `shares`-th from `share`) and of the folders
-    they are in is missing or modified after `since_ns` (the first True ends a caller's any()). Share 0
-    also looks at the folder itself (`prefix`, followed if a link; no link below it followed)."""
-    folders: set[str] = set()
+def _newer_among(prefix: str, names: Sequence[str], since_ns: int, share: int, shares: int) -> bool:
+    """Whether any of a share of the files `names` (every `shares`-th from `share`), or of the folders
+    they are in, is missing or modified after `since_ns`. Share 0 also looks at the folder itself
+    (`prefix`, followed if a link; no link below it followed)."""
+    mine = names[share::shares]
     try:
-        if share == 0:
-            yield os.stat(prefix).st_mtime_ns > since_ns
-        for name in names[share::shares]:
-            yield os.lstat(prefix + name).st_mtime_ns > since_ns
-            folder = name.rpartition("/")[0]
-            while folder and folder not in folders:
-                folders.add(folder)
-                yield os.lstat(prefix + folder).st_mtime_ns > since_ns
-                folder = folder.rpartition("/")[0]
+        if share == 0 and os.stat(prefix).st_mtime_ns > since_ns:
+            return True
+        return any(os.lstat(prefix + entry).st_mtime_ns > since_ns for entry in (*mine, *folders_of(mine)))
     except OSError:
-        yield True  # (gone, or not readable: not as written)
+        return True  # (gone, or not readable: not as written)
 
 
 class Staging:
