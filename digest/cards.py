@@ -71,7 +71,7 @@ class Theme:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
         digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
         logo = _file_digest(*_stamp(self.logo)) if self.logo else None
-        return ("cards-6", Image.__version__, features.version("freetype2"), zlib_ng.ZLIBNG_VERSION, shaping(), digests,
+        return ("cards-7", Image.__version__, features.version("freetype2"), zlib_ng.ZLIBNG_VERSION, shaping(), digests,
                 self.colours, logo)
 
 
@@ -167,7 +167,7 @@ class _Writer:
 
     def box(self, box: tuple[int, int, int, int], ink: str) -> None:
         assert self.canvas is not None
-        self.canvas.rectangle(box, fill=255)
+        self.canvas.rectangle(box, fill=RAMP)
         self.regions.append(((box[0], box[1], box[2] + 1, box[3] + 1), ink))
 
     def options(self) -> dict[str, str]:
@@ -196,11 +196,11 @@ class _Writer:
             if self.word_by_word(text):
                 self.words(text, font, x, baseline, anchor)
             else:
-                self.canvas.text((x, baseline), text, font=font, fill=255, anchor=anchor, **self.options())
+                self.canvas.text((x, baseline), text, font=font, fill=RAMP, anchor=anchor, **self.options())
             return
         rendered, (left, top) = _rendered(text, font, anchor, tuple(sorted(self.options().items())))
         box = (x + left, baseline + top, x + left + rendered.width, baseline + top + rendered.height)
-        self.coverage.paste(rendered, box[:2])  # on the bare background: the same as drawing it there
+        self.coverage.paste(RAMP, box[:2], rendered)
         if ink != "text":
             self.regions.append((box, ink))
 
@@ -226,7 +226,7 @@ class _Writer:
         for word in text.split(" "):
             if word:
                 rendered, (left, top), advance = _word(word, font, anchor, options)
-                self.coverage.paste(255, (x + sign * round(pen) + left, baseline + top), rendered)
+                self.coverage.paste(RAMP, (x + sign * round(pen) + left, baseline + top), rendered)
                 pen += advance
             pen += space
 
@@ -279,8 +279,12 @@ class _Writer:
         return kept
 
 
-# Title sizes tried, largest first: the largest that fits in MAX_TITLE_LINES lines wins.
+# Title sizes tried, largest first: the largest whose lines (at most MAX_TITLE_LINES) fit between the
+# site's title and the rule above the date wins.
 TITLE_SIZES = (76, 68, 60, 54)
+SITE_TITLE_BASELINE = 118
+DATE_BASELINE = HEIGHT - 72
+TITLE_TOP, TITLE_BOTTOM = SITE_TITLE_BASELINE + 40, DATE_BASELINE - 60 - 30  # the rule is 60 px above the date
 
 
 # The inks a card is drawn in, each with RAMP shades between the background and itself: the card is a
@@ -294,9 +298,10 @@ LOGO_COLOURS = 256 - 1 - len(INKS) * RAMP
 def draw(card: Card, theme: Theme) -> bytes:
     """The card as PNG bytes: the same bytes for the same card and theme.
 
-    Everything is drawn, antialiased, as coverage (0-255) on one layer; coverage then becomes the index
-    of a shade of the ink drawn there. Inks never overlap on a card: the title's ink is the default,
-    and the few boxes drawn in another (band, rule, date, rubric) are mapped to theirs."""
+    Everything is drawn, antialiased, as coverage in RAMP steps (0 to RAMP) on one layer, which then is
+    the image: a coverage is the palette index of that shade of the title's ink. Inks never overlap on a
+    card: the few boxes drawn in another (band, rule, date, rubric) are mapped to its shades. (No pass
+    over the whole card maps coverage to colours: that was a fifth of a card's time.)"""
     coverage = Image.new("L", (WIDTH + 1, HEIGHT), 0)  # one more column, kept blank: see _png
     writer = _Writer(coverage, card, theme)
     text_width = WIDTH - 2 * MARGIN
@@ -305,7 +310,7 @@ def draw(card: Card, theme: Theme) -> bytes:
     writer.box((WIDTH - 24, 0, WIDTH - 1, HEIGHT - 1) if card.rtl else (0, 0, 23, HEIGHT - 1), "accent")
 
     # Top: the logo and the site's title.
-    top = 118
+    top = SITE_TITLE_BASELINE
     start = MARGIN
     logo = None
     if theme.logo is not None:
@@ -315,7 +320,7 @@ def draw(card: Card, theme: Theme) -> bytes:
     writer.line(site_title, font, top, "text", start, repeated=True)
 
     # Bottom: a rule, then the date (and the rubric, in the accent colour).
-    bottom = HEIGHT - 72
+    bottom = DATE_BASELINE
     writer.box((MARGIN, bottom - 60, WIDTH - MARGIN, bottom - 58), "rule")
     font, date = writer.font(card.date, "regular", 34)
     writer.line(date, font, bottom, "muted", repeated=True)
@@ -328,17 +333,17 @@ def draw(card: Card, theme: Theme) -> bytes:
 
     # The title, between them.
     title_font, lines = _title_lines(writer, text_width)
-    leading = round(title_font.size * (1.32 if script_of(card.title) == "arabic" else 1.18))
-    area_top, area_bottom = top + 40, bottom - 60 - 30
+    leading = _leading(title_font.size, card.title)
     block = leading * len(lines)
-    baseline = area_top + max(0, (area_bottom - area_top - block) // 2) + round(title_font.size * 0.95)
+    baseline = TITLE_TOP + max(0, (TITLE_BOTTOM - TITLE_TOP - block) // 2) + round(title_font.size * 0.95)
     for line in lines:
         writer.line(line, title_font, baseline)
         baseline += leading
 
-    index = coverage.point(_shades(INKS.index("text")))
+    index = coverage  # the title's ink comes first: its shades are the coverages
     for box, ink in writer.regions:
-        index.paste(coverage.crop(box).point(_shades(INKS.index(ink))), box[:2])
+        region = coverage.crop(box)
+        index.paste(region._new(region.im.point(_shades(INKS.index(ink)), None)), box[:2])
     if logo is not None:
         x = WIDTH - MARGIN - logo.width if card.rtl else MARGIN
         index.paste(logo, (x, top - logo.height + 12))
@@ -378,9 +383,10 @@ def _rendered(text: str, font: ImageFont.FreeTypeFont, anchor: str,
 
 @cache
 def _shades(number: int) -> list[int]:
-    """Coverage (0-255) -> palette index of the ink's shade (0, the background, where there is none)."""
+    """Coverage (0 to RAMP) -> palette index of the ink's shade (0, the background, where there is none),
+    as the 256 entries Pillow's point() takes (its own conversion of them costs more than the mapping)."""
     first = 1 + number * RAMP
-    return [0] + [first + (value * RAMP + 254) // 255 - 1 for value in range(1, 256)]
+    return [0] + [first + min(value, RAMP) - 1 for value in range(1, 256)]
 
 
 @cache
@@ -404,15 +410,21 @@ def title_lines(card: Card, theme: Theme) -> tuple[int, list[str]]:
 
 
 def _title_lines(writer: _Writer, width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest size at which the title fits in MAX_TITLE_LINES lines, else the smallest, shortened."""
+    """The largest size at which the title's lines fit (no more than MAX_TITLE_LINES, no taller than the
+    room for them), else the smallest, shortened."""
     font, title = writer.font(writer.card.title, "bold", TITLE_SIZES[0])
     lines: list[str] = []
     for size in TITLE_SIZES:
         font = writer.font(writer.card.title, "bold", size)[0]
         lines = writer.wrap(title, font, width)
-        if len(lines) <= MAX_TITLE_LINES:
+        if len(lines) <= MAX_TITLE_LINES and len(lines) * _leading(size, writer.card.title) <= TITLE_BOTTOM - TITLE_TOP:
             break
     return font, writer.shorten(lines, font, width)
+
+
+def _leading(size: float, title: str) -> int:
+    """From one line's baseline to the next (Arabic letters reach further above and below)."""
+    return round(size * (1.32 if script_of(title) == "arabic" else 1.18))
 
 
 @cache

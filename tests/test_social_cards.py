@@ -198,6 +198,27 @@ def test_arabic_is_right_aligned_and_french_left_aligned(built: Site) -> None:
     assert french[-1][1] < 900
 
 
+@pytest.mark.parametrize(("title", "lang", "rtl"), [
+    # Three lines at the largest size, or four at a smaller one: descenders (p, g, j) on the last line.
+    ("Crise petite chercheurs crise région habitants par climat et économie européenne", "fr", False),
+    ("Le gouvernement japonais prépare un plan de soutien aux pêcheurs après la plongée des prix du poisson "
+     "pêché au large", "fr", False),
+    ("Les négociations sur le budget reprennent à l'Assemblée après une nuit de discussions tendues entre "
+     "la majorité et les groupes", "fr", False),
+    ("العراق: طائرات مسيرة تستهدف قاعدة عين الأسد الجوية غرب العراق وسط تصاعد التوتر في المنطقة", "ar", True),
+])
+def test_the_title_keeps_clear_of_the_rule_above_the_date(built: Site, title: str, lang: str, rtl: bool) -> None:
+    """However many lines the title takes, its last line (descenders too) ends above the rule with room
+    to spare: nothing but the background in the 30 pixels above the rule."""
+    theme = cards.theme(load_config(built.root / "config.yaml"))
+    image = drawn(theme, title, lang, rtl)
+    rule_top = cards.DATE_BASELINE - 60
+    gap = image.crop((cards.MARGIN, cards.TITLE_BOTTOM, 1200 - cards.MARGIN, rule_top))
+    background = image.getpixel((600, 5))
+    assert gap.getextrema() == (background, background)
+    assert ink_lines(image, cards.TITLE_TOP, cards.TITLE_BOTTOM)  # the title is there, above
+
+
 
 def drawn(theme: cards.Theme, title: str, lang: str = "fr", rtl: bool = False) -> Image.Image:
     return Image.open(io.BytesIO(cards.draw(cards.Card(title, "Revue", "16 juillet 2024", "Monde", lang, rtl),
