@@ -58,19 +58,25 @@ class Card:
     rtl: bool
 
 
+# A file with its modification time and size: the caches below hold for one version of a file
+# (`digest serve` builds again and again in one process).
+Stamp = tuple[Path, int, int]
+
+
 @dataclass(frozen=True)
 class Theme:
-    """What every card of a site is drawn with: font files, colours, logo."""
+    """What every card of a site is drawn with: font files, colours, logo, their files as they were
+    when the build began (stamped once, not at each of a card's dozen uses)."""
 
-    fonts: tuple[tuple[tuple[str, str], Path], ...]
+    fonts: tuple[tuple[tuple[str, str], Stamp], ...]
     colours: tuple[tuple[str, str], ...]
-    logo: Path | None  # a raster image (an SVG logo is left out: Pillow cannot draw it)
+    logo: Stamp | None  # a raster image (an SVG logo is left out: Pillow cannot draw it)
 
     @property
     def fingerprint(self) -> tuple[object, ...]:
         """Everything of the theme a card's pixels depend on, with the drawing libraries' versions."""
-        digests = [(key, _file_digest(*_stamp(path))) for key, path in self.fonts]
-        logo = _file_digest(*_stamp(self.logo)) if self.logo else None
+        digests = [(key, _file_digest(*stamp)) for key, stamp in self.fonts]
+        logo = _file_digest(*self.logo) if self.logo else None
         return ("cards-7", Image.__version__, features.version("freetype2"), zlib_ng.ZLIBNG_VERSION, shaping(), digests,
                 self.colours, logo)
 
@@ -83,31 +89,35 @@ def shaping() -> bool:
 
 def theme(config: Config) -> Theme:
     """The site's card theme: fonts and style.css from its templates/ over the default theme's."""
-    fonts = tuple((key, _theme_file(config, f"fonts/{name}")) for key, name in FONTS.items())
+    fonts = tuple((key, _stamp(_theme_file(config, f"fonts/{name}"))) for key, name in FONTS.items())
     colours = dict(COLOURS)
-    css = _theme_file(config, "assets/style.css", required=False)
+    css = _find_theme_file(config, "assets/style.css")
     if css is not None:
         root = _ROOT_BLOCK.search(css.read_text("utf-8", errors="replace"))
         if root:
             colours |= {name: value for name, value in _PROPERTY.findall(root[1]) if name in colours}
     logo = None
     if config.logo is not None and config.logo.width:  # width: Pillow could read it
-        logo = config.root / config.logo.path
+        logo = _stamp(config.root / config.logo.path)
     return Theme(fonts=fonts, colours=tuple(sorted(colours.items())), logo=logo)
 
 
-def _theme_file(config: Config, name: str, required: bool = True) -> Path | None:
+def _theme_file(config: Config, name: str) -> Path:
+    found = _find_theme_file(config, name)
+    if found is None:
+        raise FileNotFoundError(f"theme file {name} not found")
+    return found
+
+
+def _find_theme_file(config: Config, name: str) -> Path | None:
+    """The file of the site's templates/ if it has one, else the default theme's (if that has one)."""
     for directory in template_dirs(config):
         if (directory / name).is_file():
             return directory / name
-    if required:
-        raise FileNotFoundError(f"theme file {name} not found")
     return None
 
 
-def _stamp(path: Path) -> tuple[Path, int, int]:
-    """A file with its modification time and size: the caches below hold for one version of a file
-    (`digest serve` builds again and again in one process)."""
+def _stamp(path: Path) -> Stamp:
     status = path.stat()
     return path, status.st_mtime_ns, status.st_size
 
@@ -117,8 +127,8 @@ def _file_digest(path: Path, _mtime_ns: int, _size: int) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
-def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    return _font_of(*_stamp(path), size)
+def _font(stamp: Stamp, size: int) -> ImageFont.FreeTypeFont:
+    return _font_of(*stamp, size)
 
 
 @cache
@@ -127,8 +137,8 @@ def _font_of(path: Path, _mtime_ns: int, _size: int, size: int) -> ImageFont.Fre
     return ImageFont.truetype(str(path), size, layout_engine=engine)
 
 
-def _charset(path: Path) -> frozenset[int]:
-    return _charset_of(*_stamp(path))
+def _charset(stamp: Stamp) -> frozenset[int]:
+    return _charset_of(*stamp)
 
 
 @cache
@@ -144,10 +154,10 @@ def script_of(text: str) -> str:
     return "arabic" if _ARABIC.search(text) else "latin"
 
 
-def drawable(text: str, path: Path) -> str:
+def drawable(text: str, font_file: Stamp) -> str:
     """The text without the characters the font has no glyph for (emoji, other scripts), spaces
     collapsed. Format characters (joiners, direction marks) are kept: the shaper uses them."""
-    charset = _charset(path)
+    charset = _charset(font_file)
     kept = "".join(ch for ch in unicodedata.normalize("NFC", text)
                    if ord(ch) in charset or ch.isspace() or unicodedata.category(ch) == "Cf")
     return " ".join(kept.split())
@@ -178,8 +188,8 @@ class _Writer:
     def font(self, text: str, weight: str, size: int) -> tuple[ImageFont.FreeTypeFont, str]:
         """The font for this text, and the text as it can draw it."""
         script = script_of(text)
-        path = dict(self.theme.fonts)[script, weight]
-        return _font(path, size), drawable(text, path)
+        font_file = dict(self.theme.fonts)[script, weight]
+        return _font(font_file, size), drawable(text, font_file)
 
     def width(self, text: str, font: ImageFont.FreeTypeFont) -> float:
         return font.getlength(text, **self.options())
@@ -314,7 +324,7 @@ def draw(card: Card, theme: Theme) -> bytes:
     start = MARGIN
     logo = None
     if theme.logo is not None:
-        logo = _logo(*_stamp(theme.logo), theme.colours)
+        logo = _logo(*theme.logo, theme.colours)
         start += logo.width + 24
     font, site_title = writer.font(card.site_title, "bold", 38)
     writer.line(site_title, font, top, "text", start, repeated=True)

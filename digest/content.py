@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from zlib_ng import zlib_ng
+
 from digest import __version__, markdown, urls, yamlfile
 from digest.charset import not_utf8_message
 from digest.config import Config
@@ -178,13 +180,14 @@ def discover(config: Config, problems: Collector) -> Iterator[tuple[str, Path]]:
 
 
 def pack_body(html: str) -> bytes:
-    """A body as Article.body_packed holds it: a third of its size as a str, for a twentieth of a
-    millisecond to unpack (the few times a build reads it: its page, the feeds, its search record)."""
-    return zlib.compress(html.encode("utf-8", "surrogatepass"), 1) if html else b""
+    """A body as Article.body_packed holds it: a third of its size as a str, for a fiftieth of a
+    millisecond to unpack (the few times a build reads it: its page, the feeds, its search record).
+    zlib-ng's level 2: half the time of zlib's level 1 (the fastest), into fewer bytes."""
+    return zlib_ng.compress(html.encode("utf-8", "surrogatepass"), 2) if html else b""
 
 
 def unpack_body(packed: bytes) -> str:
-    return zlib.decompress(packed).decode("utf-8", "surrogatepass") if packed else ""
+    return zlib_ng.decompress(packed).decode("utf-8", "surrogatepass") if packed else ""
 
 
 _FIELDS = tuple(f.name for f in fields(Article))
