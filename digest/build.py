@@ -451,18 +451,20 @@ class Builder:
 
         if self.articles is None:
             self.articles = ArticleCache.load(state.articles_dir) if self.persistent else ArticleCache()
-        # Articles live as long as the build: keep the garbage collector from scanning them again and
-        # again while others are parsed and pages planned (a large site spends seconds there otherwise).
+        # Articles, the site and the plan live as long as the build: the garbage collector is kept from
+        # scanning them again and again while more are made (its full collections took 1.5 s of a 2.4 s
+        # plan at 10,000 x 2), and then from scanning them at all (see heap.unscanned).
         gc.freeze()
         try:
-            articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
-            site = build_site(config, articles, self.include_drafts, self.include_future, now)
-            wanted = shards(site.editions, config.language_codes, frame.version) if config.search else ()
+            with unscanned():
+                articles = load_articles(config, self.articles, self.workers, self._progress("parse"))
+                site = build_site(config, articles, self.include_drafts, self.include_future, now)
+                wanted = shards(site.editions, config.language_codes, frame.version) if config.search else ()
             with self._full_write(config, state, wanted) as write:  # (Pagefind starts now, while pages are planned)
-                graph = PageGraph(site, frame.salt, frame.version)
-                planned = list(graph.plan())
-                outputs = SiteFiles(planned)
-                gc.freeze()
+                with unscanned():
+                    graph = PageGraph(site, frame.salt, frame.version)
+                    planned = list(graph.plan())
+                    outputs = SiteFiles(planned)
                 report = Unchanged(pages=sum(1 for output in planned if output.file.endswith(".html")),
                                    files=len(outputs), scheduled=len(site.scheduled),
                                    next_due=site.scheduled[0].date if site.scheduled else None,

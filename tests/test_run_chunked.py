@@ -32,6 +32,21 @@ def _no_child_left() -> bool:
     return False
 
 
+@pytest.fixture(autouse=True)
+def _no_child_before() -> None:
+    """Start with no child: builds run earlier in this process may have left a background `rm -rf` of an
+    old tree (output.remove_in_background), which would count as a child left here."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.02)  # one still runs
+    pytest.fail("a child of an earlier test did not end within 30 s")
+
+
 def _in_helpers(action: Callable[[range], object]) -> Callable[[range], int]:
     """A task that does `action` on each chunk a forked helper takes (not on the calling process's)."""
     caller = os.getpid()
